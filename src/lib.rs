@@ -1,0 +1,4 @@
+//! hashflood: a parallel agent-based simulator of coordinated hashtag flooding.
+
+pub mod network;
+pub mod rng;
