@@ -1,4 +1,40 @@
 //! hashflood: a parallel agent-based simulator of coordinated hashtag flooding.
+//!
+//! Data flows one way: scenario TOML -> [`scenario::Scenario`] (validated) -> follower
+//! network ([`network`]) -> engine ([`sim`]) -> metrics ([`metrics`]) -> bytes
+//! ([`export`]) -> files ([`output`]). The engine does no I/O; only [`graph_source`]
+//! (edge-list files) and [`output`] touch the disk.
+//!
+//! ```
+//! use std::path::Path;
+//! use hashflood::{graph_source, scenario::Scenario, sim};
+//!
+//! let toml = r#"
+//! [time]
+//! duration = "2h"
+//! [feeds.Example]
+//! latest_window = 20
+//! [populations.fans]
+//! size = 200
+//! rate = { dist = "constant", value = 6.0 }
+//! targeting = { mode = "weights", weights = { Example = 1.0 } }
+//! [populations.others]
+//! size = 200
+//! rate = { dist = "constant", value = 2.0 }
+//! targeting = { mode = "weights", weights = { Example = 1.0 } }
+//! "#;
+//! let scenario = Scenario::from_toml(toml, "example", Path::new(".")).unwrap();
+//! let graph = graph_source::follower_graph(&scenario, 7).unwrap();
+//! let out = sim::run(&scenario, &graph, 7, &mut |_| {});
+//! let share = out.summary.feeds["Example"].populations["fans"].final_latest_share;
+//! assert!(share > 0.4, "fans post 3x as much: expected share 0.75, got {share}");
+//! ```
 
+pub mod export;
+pub mod graph_source;
+pub mod metrics;
 pub mod network;
+pub mod output;
 pub mod rng;
+pub mod scenario;
+pub mod sim;

@@ -1,0 +1,55 @@
+//! The command line, as clap sees it. Only parsing lives here; `main.rs` acts on it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  hashflood run scenarios/classroom.toml
+  hashflood run scenarios/whitelivesmatter-2020.toml --seed 7 --out /tmp/wlm
+  hashflood validate scenarios/*.toml
+";
+
+/// Simulates coordinated hashtag flooding: fandom, opposing and bystander agents
+/// posting into hashtag feeds.
+#[derive(Debug, Parser)]
+#[command(name = "hashflood", version, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario and write its time series, summary and resolved scenario.
+    #[command(after_help = EXAMPLES)]
+    Run(RunArgs),
+    /// Check scenario files without running them; exits non-zero if any is invalid.
+    Validate {
+        /// Scenario TOML files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario TOML file.
+    pub scenario: PathBuf,
+    /// Random seed (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output folder (default: output/<scenario>/seed-<seed>, never overwriting).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the --out folder if it already holds a run.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads (default: all cores, or RAYON_NUM_THREADS). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}

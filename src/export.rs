@@ -1,0 +1,57 @@
+//! Metrics records -> bytes (CSV, JSON). No I/O here, so every format is testable in memory.
+
+use serde::Serialize;
+
+use crate::metrics::{Program, RunOutput, Summary, round6};
+use crate::scenario::Scenario;
+
+#[derive(Serialize)]
+struct CsvRow<'a> {
+    hours: f64,
+    step: u32,
+    feed: &'a str,
+    population: &'a str,
+    posts: u64,
+    latest_share: f64,
+    trending: u8,
+    trending_category: &'a str,
+    active: u64,
+    quit: u64,
+    seed: u64,
+    scenario_sha256: &'a str,
+    version: &'a str,
+}
+
+/// The tidy time series: one row per sample time x feed x population. Every row carries
+/// the seed, scenario hash and program version, so concatenated files stay traceable.
+pub fn timeseries_csv(out: &RunOutput, s: &Scenario) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let version = Program::this().version;
+    let hours_per_step = s.time.dt_seconds / 3600.0;
+    for r in &out.series {
+        w.serialize(CsvRow {
+            hours: round6(r.step as f64 * hours_per_step),
+            step: r.step,
+            feed: &s.feeds[r.feed].name,
+            population: &s.populations[r.population].name,
+            posts: r.posts,
+            latest_share: r.latest_share,
+            trending: r.trending as u8,
+            trending_category: r.category.map_or("", |c| &s.populations[c].name),
+            active: r.active,
+            quit: r.quit,
+            seed: out.summary.seed,
+            scenario_sha256: &s.hash,
+            version,
+        })
+        .expect("writing CSV to memory cannot fail");
+    }
+    w.into_inner().expect("in-memory writer")
+}
+
+/// The run summary as pretty JSON with a trailing newline.
+pub fn summary_json(summary: &Summary) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(summary).expect("summary serialises");
+    bytes.push(b'\n');
+    bytes
+}

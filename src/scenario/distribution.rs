@@ -1,0 +1,294 @@
+//! Distributions by name with parameters, as scenario files write them.
+//!
+//! `{ dist = "lognormal", mu = 0.0, sigma = 1.0 }`. The same type is read from TOML,
+//! checked by [`Distribution::check`], rescaled into simulation units by
+//! [`Distribution::scaled`] and sampled through [`Sampler`].
+
+use rand::Rng;
+use rand_distr::{Distribution as _, Exp, Gamma, LogNormal, Normal, Pareto, Uniform};
+use serde::{Deserialize, Serialize};
+
+use super::error::{ScenarioError, invalid};
+
+/// A named probability distribution over real numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Distribution {
+    Constant {
+        value: f64,
+    },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Exponential {
+        mean: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    /// `ln X ~ Normal(mu, sigma)`; mean `exp(mu + sigma^2 / 2)`.
+    Lognormal {
+        mu: f64,
+        sigma: f64,
+    },
+    /// Mean `shape * scale`.
+    Gamma {
+        shape: f64,
+        scale: f64,
+    },
+    /// `P(X > x) = (scale / x)^shape` for `x >= scale`.
+    Pareto {
+        scale: f64,
+        shape: f64,
+    },
+}
+
+impl Distribution {
+    /// Checks the parameters; `path` is the key path for messages. With `non_negative`,
+    /// distributions that can produce negative values are rejected too.
+    pub fn check(&self, path: &str, non_negative: bool) -> Result<(), ScenarioError> {
+        let finite = |key: &str, v: f64| {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                Err(invalid(format!("{path}.{key}"), v, "a finite number"))
+            }
+        };
+        let positive = |key: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(invalid(format!("{path}.{key}"), v, "a number > 0"))
+            }
+        };
+        match *self {
+            Distribution::Constant { value } => {
+                finite("value", value)?;
+                if non_negative && value < 0.0 {
+                    return Err(invalid(format!("{path}.value"), value, "a number >= 0"));
+                }
+            }
+            Distribution::Uniform { min, max } => {
+                finite("min", min)?;
+                finite("max", max)?;
+                if non_negative && min < 0.0 {
+                    return Err(invalid(format!("{path}.min"), min, "a number >= 0"));
+                }
+                if max <= min {
+                    return Err(invalid(
+                        format!("{path}.max"),
+                        max,
+                        &format!("a number > min ({min})"),
+                    ));
+                }
+            }
+            Distribution::Exponential { mean } => positive("mean", mean)?,
+            Distribution::Normal { mean, sd } => {
+                if non_negative {
+                    return Err(invalid(
+                        format!("{path}.dist"),
+                        "\"normal\"",
+                        "a distribution of non-negative values (constant, uniform, exponential, lognormal, gamma, pareto)",
+                    ));
+                }
+                finite("mean", mean)?;
+                positive("sd", sd)?;
+            }
+            Distribution::Lognormal { mu, sigma } => {
+                finite("mu", mu)?;
+                positive("sigma", sigma)?;
+            }
+            Distribution::Gamma { shape, scale } => {
+                positive("shape", shape)?;
+                positive("scale", scale)?;
+            }
+            Distribution::Pareto { scale, shape } => {
+                positive("scale", scale)?;
+                positive("shape", shape)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The distribution of `c * X`, for converting units (per hour to per step).
+    pub fn scaled(&self, c: f64) -> Distribution {
+        use Distribution::*;
+        match *self {
+            Constant { value } => Constant { value: value * c },
+            Uniform { min, max } => Uniform {
+                min: min * c,
+                max: max * c,
+            },
+            Exponential { mean } => Exponential { mean: mean * c },
+            Normal { mean, sd } => Normal {
+                mean: mean * c,
+                sd: sd * c,
+            },
+            Lognormal { mu, sigma } => Lognormal {
+                mu: mu + c.ln(),
+                sigma,
+            },
+            Gamma { shape, scale } => Gamma {
+                shape,
+                scale: scale * c,
+            },
+            Pareto { scale, shape } => Pareto {
+                scale: scale * c,
+                shape,
+            },
+        }
+    }
+
+    /// The mean, or `None` when it is infinite (Pareto with shape <= 1).
+    pub fn mean(&self) -> Option<f64> {
+        use Distribution::*;
+        match *self {
+            Constant { value } => Some(value),
+            Uniform { min, max } => Some((min + max) / 2.0),
+            Exponential { mean } | Normal { mean, .. } => Some(mean),
+            Lognormal { mu, sigma } => Some((mu + sigma * sigma / 2.0).exp()),
+            Gamma { shape, scale } => Some(shape * scale),
+            Pareto { scale, shape } => (shape > 1.0).then(|| shape * scale / (shape - 1.0)),
+        }
+    }
+
+    /// A sampler; the distribution must have passed [`Distribution::check`].
+    pub fn sampler(&self) -> Sampler {
+        use Distribution as D;
+        let inner = match *self {
+            D::Constant { value } => Inner::Constant(value),
+            D::Uniform { min, max } => {
+                Inner::Uniform(Uniform::new(min, max).expect("checked: min < max"))
+            }
+            D::Exponential { mean } => Inner::Exp(Exp::new(1.0 / mean).expect("checked: mean > 0")),
+            D::Normal { mean, sd } => {
+                Inner::Normal(Normal::new(mean, sd).expect("checked: sd > 0"))
+            }
+            D::Lognormal { mu, sigma } => {
+                Inner::LogNormal(LogNormal::new(mu, sigma).expect("checked: sigma > 0"))
+            }
+            D::Gamma { shape, scale } => {
+                Inner::Gamma(Gamma::new(shape, scale).expect("checked: shape, scale > 0"))
+            }
+            D::Pareto { scale, shape } => {
+                Inner::Pareto(Pareto::new(scale, shape).expect("checked: scale, shape > 0"))
+            }
+        };
+        Sampler(inner)
+    }
+}
+
+/// Draws from a checked [`Distribution`].
+#[derive(Debug, Clone)]
+pub struct Sampler(Inner);
+
+#[derive(Debug, Clone)]
+enum Inner {
+    Constant(f64),
+    Uniform(Uniform<f64>),
+    Exp(Exp<f64>),
+    Normal(Normal<f64>),
+    LogNormal(LogNormal<f64>),
+    Gamma(Gamma<f64>),
+    Pareto(Pareto<f64>),
+}
+
+impl Sampler {
+    /// One draw.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match &self.0 {
+            Inner::Constant(v) => *v,
+            Inner::Uniform(d) => d.sample(rng),
+            Inner::Exp(d) => d.sample(rng),
+            Inner::Normal(d) => d.sample(rng),
+            Inner::LogNormal(d) => d.sample(rng),
+            Inner::Gamma(d) => d.sample(rng),
+            Inner::Pareto(d) => d.sample(rng),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Stream, stream};
+
+    fn sample_mean(d: &Distribution, n: usize) -> f64 {
+        let s = d.sampler();
+        let mut rng = stream(7, Stream::AgentInit, 0);
+        (0..n).map(|_| s.sample(&mut rng)).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn scaling_scales_the_mean() {
+        let all = [
+            Distribution::Constant { value: 2.0 },
+            Distribution::Uniform { min: 1.0, max: 3.0 },
+            Distribution::Exponential { mean: 2.0 },
+            Distribution::Normal { mean: 2.0, sd: 1.0 },
+            Distribution::Lognormal {
+                mu: 0.0,
+                sigma: 0.5,
+            },
+            Distribution::Gamma {
+                shape: 2.0,
+                scale: 1.5,
+            },
+            Distribution::Pareto {
+                scale: 1.0,
+                shape: 3.0,
+            },
+        ];
+        for d in all {
+            let m = d.mean().unwrap();
+            let scaled = d.scaled(1.0 / 60.0).mean().unwrap();
+            assert!((scaled - m / 60.0).abs() < 1e-12, "{d:?}");
+        }
+    }
+
+    #[test]
+    fn samples_match_the_mean() {
+        // Each has finite variance; with n = 200k the sd of the mean is below 0.3% of the
+        // mean for these parameters, so 1.5% is over 5 sd.
+        let n = 200_000;
+        for d in [
+            Distribution::Exponential { mean: 2.0 },
+            Distribution::Lognormal {
+                mu: 0.0,
+                sigma: 0.5,
+            },
+            Distribution::Gamma {
+                shape: 2.0,
+                scale: 1.5,
+            },
+            Distribution::Pareto {
+                scale: 1.0,
+                shape: 3.0,
+            },
+        ] {
+            let m = d.mean().unwrap();
+            let got = sample_mean(&d, n);
+            assert!((got - m).abs() < 0.015 * m, "{d:?}: {got} vs {m}");
+        }
+    }
+
+    #[test]
+    fn bad_parameters_name_the_key() {
+        let e = Distribution::Lognormal {
+            mu: 0.0,
+            sigma: -1.0,
+        }
+        .check("populations.fans.rate", true)
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("populations.fans.rate.sigma"), "{e}");
+        assert!(e.contains("-1"), "{e}");
+        let e = Distribution::Normal { mean: 1.0, sd: 1.0 }
+            .check("x.rate", true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x.rate.dist"), "{e}");
+    }
+}

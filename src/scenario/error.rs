@@ -1,0 +1,37 @@
+//! Errors a user can act on: which key, which value, what was expected.
+
+use std::fmt::Display;
+
+/// Why a scenario was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The TOML is malformed or has the wrong shape (keeps line and column).
+    #[error("{0}")]
+    Parse(#[from] toml::de::Error),
+    /// A value is out of range, or refers to something that does not exist.
+    #[error("{path} = {value}: expected {expected}")]
+    Invalid {
+        path: String,
+        value: String,
+        expected: String,
+    },
+    /// The scenario would need more memory than allowed.
+    #[error(
+        "the scenario needs an estimated {needed_mb} MB ({detail}), more than limits.memory_mb = {limit_mb}; \
+         make populations or the network smaller, or raise limits.memory_mb"
+    )]
+    TooLarge {
+        needed_mb: u64,
+        limit_mb: u64,
+        detail: String,
+    },
+}
+
+/// Shorthand for [`ScenarioError::Invalid`].
+pub fn invalid(path: impl Into<String>, value: impl Display, expected: &str) -> ScenarioError {
+    ScenarioError::Invalid {
+        path: path.into(),
+        value: value.to_string(),
+        expected: expected.to_string(),
+    }
+}

@@ -1,0 +1,225 @@
+//! Scenario files: TOML in, a validated [`Scenario`] out.
+//!
+//! Two stages, as in ripgrep's low/high args: [`raw`] keeps what the user wrote (serde
+//! shape, unknown keys rejected, defaults filled in) and [`validate`] turns it into typed,
+//! range-checked values in simulation units (steps, per-step rates, indices instead of
+//! names). Nothing downstream re-checks or sees a name lookup fail.
+
+pub mod distribution;
+pub mod error;
+pub mod raw;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use distribution::{Distribution, Sampler};
+pub use error::ScenarioError;
+pub use raw::DiscouragementAction;
+
+use crate::network::Generator;
+
+/// A validated scenario, in simulation units.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    /// Seed used when the caller gives none.
+    pub seed: u64,
+    pub time: Time,
+    pub metrics: MetricsConfig,
+    pub feeds: Vec<Feed>,
+    /// Content kinds across all populations, sorted; posts carry an index into this.
+    pub kinds: Vec<String>,
+    /// Populations in name order; agents are numbered population by population.
+    pub populations: Vec<Population>,
+    pub network: Option<Network>,
+    pub memory_limit_mb: u64,
+    /// The scenario with every default filled in, as TOML; written beside results.
+    pub resolved_toml: String,
+    /// SHA-256 of `resolved_toml`, hex: identifies the scenario in every output.
+    pub hash: String,
+}
+
+/// The clock of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Time {
+    pub dt_seconds: f64,
+    pub steps: u32,
+    /// Seconds after UTC midnight at which the run starts (for diurnal activity).
+    pub start_utc_second_of_day: f64,
+}
+
+/// What is measured and how often.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsConfig {
+    pub sample_every_steps: u32,
+    pub levels: Vec<f64>,
+    pub hold_steps: u32,
+}
+
+/// One hashtag feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feed {
+    pub name: String,
+    /// `K`: how many of the most recent posts the Latest tab shows.
+    pub latest_window: usize,
+    pub trending: Option<Trending>,
+}
+
+/// A hashtag trends while its post count over the last `window_steps` is at least `threshold`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trending {
+    pub window_steps: u32,
+    pub threshold: u64,
+}
+
+/// One named population of agents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Population {
+    pub name: String,
+    pub size: u32,
+    /// Global id of the population's first agent; its agents are `first..first + size`.
+    pub first_agent: u32,
+    /// Posts per step of an active agent at diurnal factor 1.
+    pub rate_per_step: Distribution,
+    /// Relative activity by local hour, mean 1.
+    pub diurnal: [f64; 24],
+    /// `(utc_offset_hours, share)`, shares summing to 1.
+    pub timezones: Vec<(f64, f64)>,
+    pub targeting: Targeting,
+    /// Probability of each kind in [`Scenario::kinds`] order, summing to 1.
+    pub content: Vec<f64>,
+    pub mobilisation: Mobilisation,
+    pub fatigue: Fatigue,
+    pub discouragement: Option<Discouragement>,
+}
+
+impl Population {
+    /// The population's global agent id range.
+    pub fn agents(&self) -> std::ops::Range<u32> {
+        self.first_agent..self.first_agent + self.size
+    }
+}
+
+/// Where an agent's posts go.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Targeting {
+    /// Probability per feed (indexed like [`Scenario::feeds`]) of an agent's home feed.
+    Weights(Vec<f64>),
+    /// Every post goes to the listed feed where the population's Latest share is lowest.
+    LeastDominated(Vec<usize>),
+}
+
+impl Targeting {
+    /// Feeds this population may post into.
+    pub fn feeds(&self) -> Vec<usize> {
+        match self {
+            Targeting::Weights(w) => (0..w.len()).filter(|&f| w[f] > 0.0).collect(),
+            Targeting::LeastDominated(f) => f.clone(),
+        }
+    }
+}
+
+/// How dormant agents become active.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mobilisation {
+    /// Fraction active at the start.
+    pub initial_active: f64,
+    pub call_to_action: Option<CallToAction>,
+    pub cascade: Option<Cascade>,
+    /// Mean delay, in steps, between being reached through the network and activating
+    /// (exponentially distributed; at least one step).
+    pub cascade_delay_steps: f64,
+    pub broadcast: Option<Broadcast>,
+}
+
+/// At `step`, each still-dormant agent activates with probability `fraction`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallToAction {
+    pub step: u32,
+    pub fraction: f64,
+}
+
+/// Activation through the follower network; the model of the *receiving* agent applies.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cascade {
+    /// Each newly active followee gives one activation chance `p` (independent cascade).
+    Independent { p: f64 },
+    /// Activate once the active fraction of followees reaches the agent's threshold (Watts 2002).
+    Threshold { threshold: Distribution },
+}
+
+/// While `feed` trends, each dormant agent activates with probability `p` per step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Broadcast {
+    pub feed: usize,
+    pub p: f64,
+}
+
+/// How activity wanes after activation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Fatigue {
+    /// Activity halves every this many steps after activation.
+    pub half_life_steps: Option<f64>,
+    /// Steps an agent stays active before stopping (drawn per activation).
+    pub active_steps: Option<Distribution>,
+}
+
+/// Reaction to losing a feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discouragement {
+    pub below_share: f64,
+    /// Per agent per step, while the own share of its feed's Latest is below `below_share`.
+    pub p: f64,
+    pub action: DiscouragementAction,
+}
+
+/// The follower network and which populations it covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    pub source: NetworkSource,
+    /// Indices of the populations whose agents are nodes of the network.
+    pub populations: Vec<usize>,
+}
+
+/// Where the follower network comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NetworkSource {
+    Generated(Generator),
+    /// CSV files, resolved against the scenario file's folder.
+    EdgeList {
+        edges: PathBuf,
+        nodes: PathBuf,
+        undirected: bool,
+    },
+}
+
+impl Scenario {
+    /// Parses and validates TOML text. `default_name` names the scenario when the file does
+    /// not; relative file paths inside are resolved against `base_dir`.
+    pub fn from_toml(
+        text: &str,
+        default_name: &str,
+        base_dir: &Path,
+    ) -> Result<Scenario, ScenarioError> {
+        let mut raw: raw::RawScenario = toml::from_str(text)?;
+        if raw.name.is_empty() {
+            raw.name = default_name.to_string();
+        }
+        validate::validate(raw, base_dir)
+    }
+
+    /// Total number of agents.
+    pub fn agent_count(&self) -> u64 {
+        self.populations.iter().map(|p| p.size as u64).sum()
+    }
+
+    /// Index of the feed called `name`.
+    pub fn feed_index(&self, name: &str) -> Option<usize> {
+        self.feeds.iter().position(|f| f.name == name)
+    }
+
+    /// Index of the population called `name`.
+    pub fn population_index(&self, name: &str) -> Option<usize> {
+        self.populations.iter().position(|p| p.name == name)
+    }
+}

@@ -1,0 +1,308 @@
+//! The scenario file's shape, as serde reads and writes it.
+//!
+//! Every table rejects unknown keys, and every optional key has its default filled in on
+//! reading, so serialising a [`RawScenario`] back gives the *resolved* scenario: the same
+//! run, with nothing left implicit. Values are not checked here; see `validate.rs`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::distribution::Distribution;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Name used for the output folder; defaults to the file's stem.
+    #[serde(default)]
+    pub name: String,
+    /// Seed used when the command line gives none.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default)]
+    pub time: RawTime,
+    #[serde(default)]
+    pub metrics: RawMetrics,
+    #[serde(default)]
+    pub limits: RawLimits,
+    pub feeds: BTreeMap<String, RawFeed>,
+    pub populations: BTreeMap<String, RawPopulation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<RawNetwork>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTime {
+    /// Wall-clock start of the run, for diurnal activity (TOML date-time).
+    #[serde(default = "default_start")]
+    pub start: toml::value::Datetime,
+    #[serde(default = "default_duration")]
+    pub duration: String,
+    #[serde(default = "default_dt")]
+    pub dt: String,
+}
+
+impl Default for RawTime {
+    fn default() -> Self {
+        Self {
+            start: default_start(),
+            duration: default_duration(),
+            dt: default_dt(),
+        }
+    }
+}
+
+fn default_start() -> toml::value::Datetime {
+    "2020-06-01T00:00:00Z".parse().expect("valid literal")
+}
+fn default_duration() -> String {
+    "24h".into()
+}
+fn default_dt() -> String {
+    "1m".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetrics {
+    #[serde(default = "default_sample_every")]
+    pub sample_every: String,
+    #[serde(default = "default_levels")]
+    pub domination_levels: Vec<f64>,
+    #[serde(default = "default_hold")]
+    pub domination_hold: String,
+}
+
+impl Default for RawMetrics {
+    fn default() -> Self {
+        Self {
+            sample_every: default_sample_every(),
+            domination_levels: default_levels(),
+            domination_hold: default_hold(),
+        }
+    }
+}
+
+fn default_sample_every() -> String {
+    "10m".into()
+}
+fn default_levels() -> Vec<f64> {
+    vec![0.5, 0.9]
+}
+fn default_hold() -> String {
+    "0s".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    #[serde(default = "default_memory_mb")]
+    pub memory_mb: u64,
+}
+
+impl Default for RawLimits {
+    fn default() -> Self {
+        Self {
+            memory_mb: default_memory_mb(),
+        }
+    }
+}
+
+fn default_memory_mb() -> u64 {
+    8192
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeed {
+    #[serde(default = "default_latest_window")]
+    pub latest_window: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trending: Option<RawTrending>,
+}
+
+fn default_latest_window() -> i64 {
+    20
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrending {
+    pub window: String,
+    /// Posts within the window at or above which the hashtag trends.
+    pub threshold: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPopulation {
+    pub size: i64,
+    /// Posts per hour of an active agent, drawn once per agent.
+    pub rate: Distribution,
+    #[serde(default)]
+    pub diurnal: RawDiurnal,
+    #[serde(default = "default_timezones")]
+    pub timezones: Vec<RawTimezone>,
+    pub targeting: RawTargeting,
+    #[serde(default = "default_content")]
+    pub content: BTreeMap<String, f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobilisation: Option<RawMobilisation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fatigue: Option<RawFatigue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discouragement: Option<RawDiscouragement>,
+}
+
+fn default_timezones() -> Vec<RawTimezone> {
+    vec![RawTimezone {
+        utc_offset: 0.0,
+        share: 1.0,
+    }]
+}
+
+fn default_content() -> BTreeMap<String, f64> {
+    BTreeMap::from([("text".to_string(), 1.0)])
+}
+
+/// Activity by local hour: a named profile or 24 relative weights.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum RawDiurnal {
+    Named(String),
+    Hourly(Vec<f64>),
+}
+
+impl Default for RawDiurnal {
+    fn default() -> Self {
+        RawDiurnal::Named("flat".into())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTimezone {
+    /// Hours ahead of UTC (e.g. 9 for Seoul, -5 for Dallas in summer).
+    pub utc_offset: f64,
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawTargeting {
+    /// Each agent posts into one feed, drawn by these weights when it activates.
+    Weights { weights: BTreeMap<String, f64> },
+    /// Every post goes where the population's own share of Latest is lowest.
+    LeastDominated { feeds: Vec<String> },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMobilisation {
+    #[serde(default)]
+    pub initial_active: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_to_action: Option<RawCallToAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cascade: Option<RawCascade>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broadcast: Option<RawBroadcast>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCallToAction {
+    pub at: String,
+    pub fraction: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawCascade {
+    Independent {
+        p: f64,
+        #[serde(default = "default_delay")]
+        delay: String,
+    },
+    Threshold {
+        threshold: Distribution,
+        #[serde(default = "default_delay")]
+        delay: String,
+    },
+}
+
+fn default_delay() -> String {
+    "0s".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBroadcast {
+    pub feed: String,
+    pub p: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFatigue {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub half_life: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_hours: Option<Distribution>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiscouragement {
+    pub below_share: f64,
+    pub p: f64,
+    #[serde(default)]
+    pub action: DiscouragementAction,
+}
+
+/// What a discouraged agent does.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscouragementAction {
+    #[default]
+    Quit,
+    /// Move to the target feed where the own population's share is highest.
+    Move,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "generator", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawNetwork {
+    ErdosRenyi {
+        mean_degree: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        populations: Option<Vec<String>>,
+    },
+    BarabasiAlbert {
+        m: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        populations: Option<Vec<String>>,
+    },
+    WattsStrogatz {
+        k: i64,
+        beta: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        populations: Option<Vec<String>>,
+    },
+    BlockModel {
+        populations: Vec<String>,
+        density: Vec<Vec<f64>>,
+    },
+    EdgeList {
+        edges: String,
+        nodes: String,
+        #[serde(default)]
+        undirected: bool,
+    },
+}

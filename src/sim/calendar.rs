@@ -1,0 +1,78 @@
+//! The post calendar: each active agent's next candidate post time, bucketed by step.
+//!
+//! A ring of buckets indexed by `step mod len`, so memory does not grow with the run's
+//! length; an entry more than one lap ahead waits in its bucket until its own lap comes.
+//! Cost is proportional to candidates, not to agents x steps.
+
+/// A candidate post of the agent with this shard-local index at time `t` (in steps).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    pub agent: u32,
+    pub t: f32,
+}
+
+#[derive(Debug)]
+pub struct Calendar {
+    buckets: Vec<Vec<Candidate>>,
+    mask: usize,
+}
+
+impl Calendar {
+    /// A calendar for a run of `steps` steps (at most 4096 buckets).
+    pub fn new(steps: u32) -> Self {
+        let len = (steps as usize).clamp(1, 4096).next_power_of_two();
+        Calendar {
+            buckets: vec![Vec::new(); len],
+            mask: len - 1,
+        }
+    }
+
+    /// Schedules a candidate in the bucket of step `floor(t)`.
+    #[inline]
+    pub fn push(&mut self, c: Candidate) {
+        let step = c.t as usize;
+        self.buckets[step & self.mask].push(c);
+    }
+
+    /// Removes and returns the candidates of `step`; the ones of later laps stay.
+    pub fn take(&mut self, step: u32) -> Vec<Candidate> {
+        let bucket = &mut self.buckets[step as usize & self.mask];
+        let mut due = std::mem::take(bucket);
+        if due.iter().any(|c| c.t as u32 != step) {
+            let (now, later): (Vec<_>, Vec<_>) = due.into_iter().partition(|c| c.t as u32 == step);
+            *bucket = later;
+            due = now;
+        }
+        due
+    }
+
+    /// Returns an emptied bucket's storage for reuse, avoiding an allocation per step.
+    pub fn recycle(&mut self, step: u32, mut storage: Vec<Candidate>) {
+        let bucket = &mut self.buckets[step as usize & self.mask];
+        if bucket.is_empty() && storage.capacity() > 0 {
+            storage.clear();
+            *bucket = storage;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_come_back_on_their_own_step_only() {
+        let mut cal = Calendar::new(10_000);
+        cal.push(Candidate { agent: 1, t: 5.5 });
+        cal.push(Candidate {
+            agent: 2,
+            t: 5.0 + 4096.0,
+        });
+        cal.push(Candidate { agent: 3, t: 6.1 });
+        let due = cal.take(5);
+        assert_eq!(due, vec![Candidate { agent: 1, t: 5.5 }]);
+        assert!(cal.take(4100).is_empty());
+        assert_eq!(cal.take(4101)[0].agent, 2);
+        assert_eq!(cal.take(6)[0].agent, 3);
+    }
+}

@@ -1,0 +1,221 @@
+//! Who becomes active, quits or moves: call to action, broadcast while trending,
+//! discouragement, and spreading through the follower network.
+//!
+//! Runs sequentially at the start of each step with a stream keyed by the step, so its
+//! randomness is independent of the posting shards and of the thread count.
+
+use rand::RngExt;
+use rand_distr::{Distribution as _, Exp1, Geometric};
+
+use super::World;
+use super::setup::pick;
+use super::shard::AgentState;
+use crate::rng::{self, SimRng, Stream};
+use crate::scenario::{Cascade, DiscouragementAction, Targeting};
+
+impl World<'_> {
+    /// The mobilisation phase of `step`.
+    pub(super) fn mobilise(&mut self, step: u32) {
+        let mut rng = rng::stream(self.seed, Stream::Mobilisation, step as u64);
+        let mut newly = Vec::new();
+        for agent in self.pending.remove(&step).unwrap_or_default() {
+            self.activate(agent, step, true, &mut rng, &mut newly);
+        }
+        for p in 0..self.scenario.populations.len() {
+            let pop = &self.scenario.populations[p];
+            let m = &pop.mobilisation;
+            let mut chances = Vec::new();
+            if step == 0 {
+                chances.push(m.initial_active);
+            }
+            if let Some(cta) = &m.call_to_action
+                && cta.step == step
+            {
+                chances.push(cta.fraction);
+            }
+            if let Some(b) = &m.broadcast
+                && self.trending[b.feed].as_ref().is_some_and(|t| t.trending)
+            {
+                chances.push(b.p);
+            }
+            for chance in chances {
+                for agent in sample(pop.agents(), chance, &mut rng) {
+                    let (s, a) = Self::locate(agent);
+                    if self.shards[s].state[a] == AgentState::Dormant {
+                        self.activate(agent, step, false, &mut rng, &mut newly);
+                    }
+                }
+            }
+            self.discourage(p, step, &mut rng);
+        }
+        self.spread(&newly, step, &mut rng);
+    }
+
+    /// Makes a dormant or pending agent active and schedules its first post.
+    fn activate(
+        &mut self,
+        agent: u32,
+        step: u32,
+        by_network: bool,
+        rng: &mut SimRng,
+        newly: &mut Vec<u32>,
+    ) {
+        let (s, a) = Self::locate(agent);
+        let shard = &mut self.shards[s];
+        let p = shard.pop[a] as usize;
+        let pop = &self.scenario.populations[p];
+        shard.state[a] = AgentState::Active;
+        shard.activated_at[a] = step as f32;
+        if let Some(d) = &pop.fatigue.active_steps {
+            let end = step as f64 + d.sampler().sample(rng);
+            shard.end_at[a] = end as f32;
+            if end < self.scenario.time.steps as f64 {
+                self.fatigue_ends[p]
+                    [end as usize / self.scenario.metrics.sample_every_steps as usize] += 1;
+            }
+        }
+        if let Targeting::Weights(w) = &pop.targeting {
+            shard.feed[a] = pick(rng, w.iter().copied()) as u8;
+        }
+        let bound = shard.rate[a] * self.ctx.diurnal_max[p];
+        shard.bound[a] = bound;
+        if bound > 0.0 {
+            let t = step as f64 + rng.sample::<f64, _>(Exp1) / bound as f64;
+            if t < shard.end_at[a] as f64 && t < self.scenario.time.steps as f64 {
+                shard.calendar.push(super::calendar::Candidate {
+                    agent: a as u32,
+                    t: t as f32,
+                });
+            }
+        }
+        self.counts[p].ever_active += 1;
+        if by_network {
+            self.counts[p].by_network += 1;
+        }
+        newly.push(agent);
+    }
+
+    /// Gives the followers of each newly active agent their chance to activate next step.
+    fn spread(&mut self, newly: &[u32], step: u32, rng: &mut SimRng) {
+        let key = rng::key(self.seed, Stream::Cascade, 0);
+        let n_pops = self.scenario.populations.len();
+        let mut reached: Vec<Vec<u32>> = vec![Vec::new(); n_pops];
+        for &u in newly {
+            for &v in self.graph.followers(u) {
+                let (s, a) = Self::locate(v);
+                let shard = &mut self.shards[s];
+                let p = shard.pop[a] as usize;
+                let joins = match &self.scenario.populations[p].mobilisation.cascade {
+                    None => false,
+                    Some(Cascade::Independent { p: chance }) => {
+                        shard.state[a] == AgentState::Dormant
+                            && rng::edge_uniform(key, u, v) < *chance
+                    }
+                    Some(Cascade::Threshold { .. }) => {
+                        shard.active_followees[a] += 1;
+                        let needed =
+                            shard.threshold[a] as f64 * self.graph.followee_count(v) as f64;
+                        shard.state[a] == AgentState::Dormant
+                            && shard.active_followees[a] as f64 >= needed
+                    }
+                };
+                if joins {
+                    shard.state[a] = AgentState::Pending;
+                    reached[p].push(v);
+                }
+            }
+        }
+        for (p, agents) in reached.into_iter().enumerate() {
+            let mean = self.scenario.populations[p]
+                .mobilisation
+                .cascade_delay_steps;
+            for v in agents {
+                // At least one step: an activation never propagates within its own step.
+                let delay = if mean > 0.0 {
+                    (rng.sample::<f64, _>(Exp1) * mean).ceil().max(1.0)
+                } else {
+                    1.0
+                };
+                let at = step as f64 + delay;
+                if at < self.scenario.time.steps as f64 {
+                    self.pending.entry(at as u32).or_default().push(v);
+                }
+            }
+        }
+    }
+
+    /// Active agents whose own population's share of their feed is below the level quit
+    /// or move with the configured probability.
+    fn discourage(&mut self, p: usize, step: u32, rng: &mut SimRng) {
+        let pop = &self.scenario.populations[p];
+        let Some(d) = &pop.discouragement else { return };
+        let n_pops = self.scenario.populations.len();
+        let share = |f: usize| self.shares[f * n_pops + p];
+        let below: Vec<bool> = (0..self.scenario.feeds.len())
+            .map(|f| !self.latest[f].is_empty() && share(f) < d.below_share)
+            .collect();
+        if !below.iter().any(|&b| b) {
+            return;
+        }
+        let targets = pop.targeting.feeds();
+        let least_dominated = self.least_dominated(p);
+        for agent in sample(pop.agents(), d.p, rng) {
+            let (s, a) = Self::locate(agent);
+            let shard = &mut self.shards[s];
+            if shard.state[a] != AgentState::Active || shard.end_at[a] <= step as f32 {
+                continue;
+            }
+            let feed = match self.ctx.forced_feed[p] {
+                Some(f) if least_dominated => f as usize,
+                _ => shard.feed[a] as usize,
+            };
+            if !below[feed] {
+                continue;
+            }
+            let destination = match d.action {
+                DiscouragementAction::Quit => None,
+                DiscouragementAction::Move => targets.iter().copied().filter(|&f| f != feed).fold(
+                    None,
+                    |best: Option<usize>, f| match best {
+                        Some(b) if share(b) >= share(f) => Some(b),
+                        _ => Some(f),
+                    },
+                ),
+            };
+            match destination {
+                Some(f) => {
+                    shard.feed[a] = f as u8;
+                    self.counts[p].moved += 1;
+                }
+                None => {
+                    shard.state[a] = AgentState::Quit;
+                    self.counts[p].quit += 1;
+                    let end = shard.end_at[a] as f64;
+                    if end < self.scenario.time.steps as f64 {
+                        self.fatigue_ends[p]
+                            [end as usize / self.scenario.metrics.sample_every_steps as usize] -= 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The agents of `range` each chosen independently with probability `p`, visited in
+/// order by geometric skips: cost proportional to the number chosen.
+fn sample(range: std::ops::Range<u32>, p: f64, rng: &mut SimRng) -> Vec<u32> {
+    if p <= 0.0 {
+        return Vec::new();
+    }
+    if p >= 1.0 {
+        return range.collect();
+    }
+    let skip = Geometric::new(p).expect("p in (0, 1)");
+    let mut out = Vec::new();
+    let mut i = range.start as u64 + skip.sample(rng);
+    while i < range.end as u64 {
+        out.push(i as u32);
+        i += 1 + skip.sample(rng);
+    }
+    out
+}

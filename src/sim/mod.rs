@@ -1,0 +1,228 @@
+//! The engine: a world of agents, feeds and a follower network, advanced step by step.
+//!
+//! Each step has three phases:
+//! 1. **mobilise** (sequential): network activations from the previous step, call to
+//!    action, broadcast while trending, discouragement, and spreading from the newly active;
+//! 2. **post** (parallel over fixed-size shards): each shard runs its agents' posting
+//!    process from its calendar, with its own random stream;
+//! 3. **merge** (sequential, shard order): posts go to the feeds' Latest windows, trending
+//!    meters update, and the metrics recorder observes the step.
+//!
+//! Architecture invariant: the engine does no I/O and never reads the clock; results
+//! depend only on (scenario, network, seed), never on the thread count.
+
+mod calendar;
+mod feed;
+mod mobilise;
+mod setup;
+mod shard;
+
+use rayon::prelude::*;
+
+use crate::metrics::{PopulationCounts, Recorder, RunOutput, StepView};
+use crate::network::FollowerGraph;
+use crate::scenario::{Scenario, Targeting};
+use feed::{LatestWindow, TrendingMeter, latest_k};
+use shard::{Post, SHARD_BITS, Shard, StepContext};
+
+pub use feed::latest_k as select_latest;
+
+/// A running simulation. Build with [`World::new`], advance with [`World::step`] or run
+/// to the end with [`run`].
+pub struct World<'a> {
+    scenario: &'a Scenario,
+    graph: &'a FollowerGraph,
+    seed: u64,
+    shards: Vec<Shard>,
+    ctx: StepContext,
+    latest: Vec<LatestWindow>,
+    trending: Vec<Option<TrendingMeter>>,
+    /// Agents reached by the network, by the step at which they activate.
+    pending: std::collections::BTreeMap<u32, Vec<u32>>,
+    counts: Vec<PopulationCounts>,
+    /// Fatigue ends by population and sample interval (see `population_counts`).
+    fatigue_ends: Vec<Vec<u64>>,
+    recorder: Recorder,
+    feed_posts: Vec<Vec<Post>>,
+    step_counts: Vec<u64>,
+    shares: Vec<f64>,
+    next_step: u32,
+}
+
+/// Runs a scenario to the end. `progress` is called with the number of steps done.
+pub fn run(
+    scenario: &Scenario,
+    graph: &FollowerGraph,
+    seed: u64,
+    progress: &mut dyn FnMut(u32),
+) -> RunOutput {
+    let mut world = World::new(scenario, graph, seed);
+    while world.next_step < scenario.time.steps {
+        world.step();
+        if world.next_step.is_multiple_of(16) || world.next_step == scenario.time.steps {
+            progress(world.next_step);
+        }
+    }
+    world.finish()
+}
+
+impl<'a> World<'a> {
+    /// Builds the world: agents with their drawn attributes, all dormant, empty feeds.
+    pub fn new(scenario: &'a Scenario, graph: &'a FollowerGraph, seed: u64) -> Self {
+        assert_eq!(
+            graph.num_nodes() as u64,
+            scenario.agent_count(),
+            "the follower graph must have one node per agent"
+        );
+        let n_pops = scenario.populations.len();
+        let n_feeds = scenario.feeds.len();
+        let n_samples = scenario
+            .time
+            .steps
+            .div_ceil(scenario.metrics.sample_every_steps) as usize
+            + 1;
+        World {
+            scenario,
+            graph,
+            seed,
+            shards: setup::shards(scenario, seed),
+            ctx: setup::context(scenario),
+            latest: scenario
+                .feeds
+                .iter()
+                .map(|f| LatestWindow::new(f.latest_window, n_pops))
+                .collect(),
+            trending: scenario
+                .feeds
+                .iter()
+                .map(|f| f.trending.clone().map(|t| TrendingMeter::new(t, n_pops)))
+                .collect(),
+            pending: Default::default(),
+            counts: vec![PopulationCounts::default(); n_pops],
+            fatigue_ends: vec![vec![0; n_samples]; n_pops],
+            recorder: Recorder::new(scenario),
+            feed_posts: vec![Vec::new(); n_feeds],
+            step_counts: vec![0; n_feeds * n_pops * scenario.kinds.len()],
+            shares: vec![0.0; n_feeds * n_pops],
+            next_step: 0,
+        }
+    }
+
+    /// Advances one step.
+    pub fn step(&mut self) {
+        let step = self.next_step;
+        self.ctx.step = step;
+        setup::update_context(&mut self.ctx, self.scenario, step, &self.shares);
+        self.mobilise(step);
+        let ctx = &self.ctx;
+        let n_feeds = self.scenario.feeds.len();
+        self.shards
+            .par_iter_mut()
+            .for_each(|s| s.post_step(ctx, n_feeds));
+        self.merge(step);
+        self.next_step += 1;
+    }
+
+    /// Collects the shards' posts into the feeds and reports the step to the recorder.
+    fn merge(&mut self, step: u32) {
+        let n_pops = self.scenario.populations.len();
+        let n_kinds = self.scenario.kinds.len();
+        self.step_counts.iter_mut().for_each(|c| *c = 0);
+        self.feed_posts.iter_mut().for_each(Vec::clear);
+        for shard in &self.shards {
+            for (total, &c) in self.step_counts.iter_mut().zip(&shard.out.counts) {
+                *total += c as u64;
+            }
+            for p in &shard.out.posts {
+                self.feed_posts[p.feed as usize].push(*p);
+            }
+        }
+        let mut trending = Vec::with_capacity(self.latest.len());
+        let mut category = Vec::with_capacity(self.latest.len());
+        for (f, window) in self.latest.iter_mut().enumerate() {
+            latest_k(
+                &mut self.feed_posts[f],
+                self.scenario.feeds[f].latest_window,
+            );
+            window.extend(&self.feed_posts[f]);
+            for p in 0..n_pops {
+                self.shares[f * n_pops + p] = window.share(p);
+            }
+            match &mut self.trending[f] {
+                Some(meter) => {
+                    let by_pop: Vec<u64> = (0..n_pops)
+                        .map(|p| {
+                            let i = (f * n_pops + p) * n_kinds;
+                            self.step_counts[i..i + n_kinds].iter().sum()
+                        })
+                        .collect();
+                    meter.record(step, &by_pop);
+                    trending.push(meter.trending);
+                    category.push(meter.category());
+                }
+                None => {
+                    trending.push(false);
+                    category.push(None);
+                }
+            }
+        }
+        let populations = self
+            .recorder
+            .is_sample_step(step)
+            .then(|| self.population_counts(step));
+        self.recorder.observe(&StepView {
+            step,
+            posts_by_kind: &self.step_counts,
+            latest_share: &self.shares,
+            trending: &trending,
+            category: &category,
+            populations: populations.as_deref(),
+        });
+    }
+
+    /// Population counts at the end of `step`, a sample step or the last one.
+    fn population_counts(&self, step: u32) -> Vec<PopulationCounts> {
+        let every = self.scenario.metrics.sample_every_steps;
+        // Ends at step e are in interval e / every; at the end of sample step s all
+        // intervals before (s + 1) / every are over; at the last step, all of them.
+        let done = if step + 1 == self.scenario.time.steps {
+            usize::MAX
+        } else {
+            ((step + 1) / every) as usize
+        };
+        self.counts
+            .iter()
+            .zip(&self.fatigue_ends)
+            .map(|(c, ends)| {
+                let fatigued: u64 = ends.iter().take(done).sum();
+                PopulationCounts {
+                    fatigued,
+                    active: c.ever_active - c.quit - fatigued,
+                    ..*c
+                }
+            })
+            .collect()
+    }
+
+    /// Whether the given population targets feeds adaptively.
+    fn least_dominated(&self, pop: usize) -> bool {
+        matches!(
+            self.scenario.populations[pop].targeting,
+            Targeting::LeastDominated(_)
+        )
+    }
+
+    /// Finishes the run and returns its metrics.
+    pub fn finish(self) -> RunOutput {
+        self.recorder
+            .finish(self.scenario, self.seed, self.graph.num_edges())
+    }
+
+    #[inline]
+    fn locate(agent: u32) -> (usize, usize) {
+        (
+            (agent >> SHARD_BITS) as usize,
+            (agent & ((1 << SHARD_BITS) - 1)) as usize,
+        )
+    }
+}

@@ -1,0 +1,168 @@
+//! The binary as a user runs it, in temporary folders (never in `output/`).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use super::common::root;
+
+fn hashflood(dir: &Path, args: &[&str], threads: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hashflood"))
+        .args(args)
+        .current_dir(dir)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .unwrap()
+}
+
+fn classroom() -> String {
+    root()
+        .join("scenarios/classroom.toml")
+        .display()
+        .to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn run_writes_all_files_and_never_overwrites_silently() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let out_s = out.display().to_string();
+    let o = hashflood(tmp.path(), &["run", &classroom(), "--out", &out_s], "2");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("classroom") && stdout.contains("wrote"),
+        "{stdout}"
+    );
+    for f in [
+        "timeseries.csv",
+        "summary.json",
+        "scenario.toml",
+        "scenario.resolved.toml",
+    ] {
+        assert!(out.join(f).is_file(), "missing {f}");
+    }
+    let again = hashflood(tmp.path(), &["run", &classroom(), "--out", &out_s], "2");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    let forced = hashflood(
+        tmp.path(),
+        &["run", &classroom(), "--out", &out_s, "--force", "-q"],
+        "2",
+    );
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(forced.stdout.is_empty(), "--quiet prints nothing");
+}
+
+#[test]
+fn default_output_folder_gets_a_fresh_name_each_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let o = hashflood(tmp.path(), &["run", &classroom(), "-q"], "1");
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let base = tmp.path().join("output/classroom");
+    assert!(base.join("seed-2020/summary.json").is_file());
+    assert!(base.join("seed-2020-2/summary.json").is_file());
+}
+
+#[test]
+fn same_seed_gives_the_same_bytes_with_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for threads in ["1", "2"] {
+        let dir = tmp.path().join(format!("t{threads}"));
+        let o = hashflood(
+            tmp.path(),
+            &[
+                "run",
+                &classroom(),
+                "--seed",
+                "9",
+                "--out",
+                &dir.display().to_string(),
+            ],
+            threads,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        files.push(
+            ["timeseries.csv", "summary.json", "scenario.resolved.toml"]
+                .map(|f| std::fs::read(dir.join(f)).unwrap()),
+        );
+    }
+    assert_eq!(files[0], files[1]);
+}
+
+#[test]
+fn the_resolved_scenario_runs_to_the_same_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let o = hashflood(
+        tmp.path(),
+        &["run", &classroom(), "--out", &a.display().to_string(), "-q"],
+        "2",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let resolved = a.join("scenario.resolved.toml").display().to_string();
+    let b = tmp.path().join("b");
+    let o = hashflood(
+        tmp.path(),
+        &["run", &resolved, "--out", &b.display().to_string(), "-q"],
+        "2",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read = |d: &Path| std::fs::read(d.join("summary.json")).unwrap();
+    assert_eq!(
+        read(&a),
+        read(&b),
+        "re-running the resolved scenario reproduces the run"
+    );
+}
+
+#[test]
+fn validate_names_the_broken_key_and_exits_non_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(classroom())
+        .unwrap()
+        .replace("size = 3000", "size = -3");
+    let broken = tmp.path().join("broken.toml");
+    std::fs::write(&broken, text).unwrap();
+    let o = hashflood(
+        tmp.path(),
+        &["validate", &classroom(), &broken.display().to_string()],
+        "1",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("populations.fans.size = -3"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("ok"),
+        "the good file is reported ok"
+    );
+}
+
+#[test]
+fn a_failed_run_leaves_no_output_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let broken = tmp.path().join("broken.toml");
+    std::fs::write(&broken, "[feeds.x]\n").unwrap();
+    let o = hashflood(tmp.path(), &["run", &broken.display().to_string()], "1");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("populations"), "{}", stderr(&o));
+    assert!(!tmp.path().join("output").exists());
+}
+
+#[test]
+fn help_shows_examples() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = hashflood(tmp.path(), &["run", "--help"], "1");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Examples:"));
+}

@@ -1,0 +1,47 @@
+//! Helpers shared by the tests.
+
+use std::path::{Path, PathBuf};
+
+use hashflood::metrics::RunOutput;
+use hashflood::scenario::Scenario;
+use hashflood::{graph_source, sim};
+
+/// The repository root (tests run from there, but do not rely on it).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Parses a scenario from TOML text, panicking with the error message on failure.
+pub fn scenario(toml: &str) -> Scenario {
+    Scenario::from_toml(toml, "test", Path::new(".")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Loads a bundled scenario file.
+pub fn bundled(name: &str) -> Scenario {
+    let path = root().join("scenarios").join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    Scenario::from_toml(&text, name, path.parent().unwrap()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Builds the network and runs the scenario with `seed`.
+pub fn run(s: &Scenario, seed: u64) -> RunOutput {
+    let graph = graph_source::follower_graph(s, seed).unwrap();
+    sim::run(s, &graph, seed, &mut |_| {})
+}
+
+/// Runs `f` inside a rayon pool of `threads` threads.
+pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
+/// Mean and unbiased sample variance.
+pub fn mean_var(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, var)
+}

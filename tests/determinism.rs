@@ -1,0 +1,78 @@
+//! Same scenario + seed = byte-identical outputs, whatever the number of threads.
+
+use hashflood::export;
+
+use super::common::{run, scenario, with_threads};
+
+/// Exercises every random mechanism across several shards (more than 65,536 agents).
+const EVERYTHING: &str = r#"
+[time]
+start = 2020-06-02T22:00:00Z
+duration = "3h"
+[metrics]
+sample_every = "10m"
+domination_hold = "5m"
+[feeds.one]
+latest_window = 40
+trending = { window = "10m", threshold = 400 }
+[feeds.two]
+latest_window = 40
+[populations.fans]
+size = 150000
+rate = { dist = "lognormal", mu = -1.0, sigma = 1.0 }
+diurnal = "social"
+timezones = [{ utc_offset = 9, share = 0.6 }, { utc_offset = -5, share = 0.4 }]
+targeting = { mode = "least_dominated", feeds = ["one", "two"] }
+content = { fancam = 0.6, meme = 0.4 }
+[populations.fans.mobilisation]
+call_to_action = { at = "20m", fraction = 0.002 }
+cascade = { model = "independent", p = 0.15, delay = "5m" }
+broadcast = { feed = "one", p = 0.0005 }
+[populations.fans.fatigue]
+half_life = "2h"
+active_hours = { dist = "gamma", shape = 2.0, scale = 1.0 }
+[populations.stans]
+size = 20000
+rate = { dist = "pareto", scale = 0.2, shape = 2.5 }
+targeting = { mode = "weights", weights = { one = 1.0, two = 2.0 } }
+[populations.stans.mobilisation]
+initial_active = 0.01
+cascade = { model = "threshold", threshold = { dist = "uniform", min = 0.05, max = 0.3 } }
+[populations.opposing]
+size = 30000
+rate = { dist = "gamma", shape = 0.5, scale = 2.0 }
+targeting = { mode = "weights", weights = { one = 2.0, two = 1.0 } }
+[populations.opposing.discouragement]
+below_share = 0.4
+p = 0.02
+action = "move"
+[network]
+generator = "barabasi_albert"
+m = 4
+populations = ["fans", "stans"]
+"#;
+
+fn outputs(threads: usize, seed: u64) -> (Vec<u8>, Vec<u8>) {
+    let s = scenario(EVERYTHING);
+    with_threads(threads, || {
+        let out = run(&s, seed);
+        (
+            export::timeseries_csv(&out, &s),
+            export::summary_json(&out.summary),
+        )
+    })
+}
+
+#[test]
+fn outputs_are_identical_for_one_two_and_four_threads() {
+    let one = outputs(1, 5);
+    let summary = String::from_utf8(one.1.clone()).unwrap();
+    assert!(summary.contains("\"by_network\""), "{summary}");
+    assert_eq!(one, outputs(2, 5), "1 vs 2 threads");
+    assert_eq!(one, outputs(4, 5), "1 vs 4 threads");
+}
+
+#[test]
+fn different_seeds_give_different_runs() {
+    assert_ne!(outputs(2, 5).1, outputs(2, 6).1);
+}

@@ -1,0 +1,153 @@
+//! One test per validation error path: each breaks one key of a valid scenario and checks
+//! that the error names the key (and the bad value where there is one).
+
+use std::path::Path;
+
+use hashflood::scenario::Scenario;
+
+const VALID: &str = r#"
+[time]
+start = 2020-06-03T00:00:00Z
+duration = "2h"
+dt = "1m"
+[metrics]
+sample_every = "10m"
+domination_levels = [0.5, 0.9]
+domination_hold = "5m"
+[feeds.alpha]
+latest_window = 20
+trending = { window = "10m", threshold = 50 }
+[feeds.beta]
+latest_window = 20
+[populations.fans]
+size = 100
+rate = { dist = "lognormal", mu = 0.0, sigma = 1.0 }
+diurnal = "social"
+timezones = [{ utc_offset = 9, share = 0.5 }, { utc_offset = -5, share = 0.5 }]
+targeting = { mode = "least_dominated", feeds = ["alpha", "beta"] }
+content = { fancam = 0.7, meme = 0.3 }
+[populations.fans.mobilisation]
+initial_active = 0.01
+call_to_action = { at = "30m", fraction = 0.1 }
+cascade = { model = "independent", p = 0.2, delay = "5m" }
+broadcast = { feed = "alpha", p = 0.001 }
+[populations.fans.fatigue]
+half_life = "6h"
+active_hours = { dist = "exponential", mean = 4.0 }
+[populations.others]
+size = 50
+rate = { dist = "constant", value = 1.0 }
+targeting = { mode = "weights", weights = { alpha = 1.0, beta = 1.0 } }
+[populations.others.discouragement]
+below_share = 0.3
+p = 0.01
+action = "move"
+[network]
+generator = "erdos_renyi"
+mean_degree = 4.0
+populations = ["fans"]
+"#;
+
+fn parse(text: &str) -> Result<Scenario, String> {
+    Scenario::from_toml(text, "t", Path::new(".")).map_err(|e| e.to_string())
+}
+
+/// Replaces `from` (which must occur in the valid scenario) by `to` and expects an error
+/// mentioning every one of `needles`.
+fn rejects(from: &str, to: &str, needles: &[&str]) {
+    assert!(VALID.contains(from), "fixture lacks {from:?}");
+    let broken = VALID.replacen(from, to, 1);
+    let msg = match parse(&broken) {
+        Ok(_) => panic!("accepted a scenario with {to:?}"),
+        Err(m) => m,
+    };
+    for n in needles {
+        assert!(msg.contains(n), "error {msg:?} does not mention {n:?}");
+    }
+}
+
+#[test]
+fn the_fixture_is_valid() {
+    let s = parse(VALID).unwrap();
+    assert_eq!(s.time.steps, 120);
+    assert_eq!(s.kinds, ["fancam", "meme", "text"]);
+}
+
+macro_rules! rejects {
+    ($($name:ident: $from:expr => $to:expr, [$($needle:expr),+];)+) => {
+        $(#[test] fn $name() { rejects($from, $to, &[$($needle),+]); })+
+    };
+}
+
+rejects! {
+    toml_syntax_keeps_line_and_column: "[feeds.beta]" => "[feeds.beta", ["line 13", "column 12"];
+    unknown_key_is_named: "size = 50" => "size = 50\nsizee = 3", ["sizee", "unknown field"];
+    wrong_type_is_named: "size = 50" => "size = \"fifty\"", ["size", "line"];
+    dt_not_a_duration: "dt = \"1m\"" => "dt = \"soon\"", ["time.dt", "\"soon\""];
+    dt_zero: "dt = \"1m\"" => "dt = \"0s\"", ["time.dt", "\"0s\"", "> 0"];
+    duration_not_whole_steps: "duration = \"2h\"" => "duration = \"90s\"", ["time.duration", "\"90s\"", "whole number"];
+    duration_zero: "duration = \"2h\"" => "duration = \"0s\"", ["time.duration", ">= time.dt"];
+    start_without_zone: "start = 2020-06-03T00:00:00Z" => "start = 2020-06-03T00:00:00", ["time.start", "time zone"];
+    sample_every_zero: "sample_every = \"10m\"" => "sample_every = \"0m\"", ["metrics.sample_every"];
+    level_out_of_range: "[0.5, 0.9]" => "[0.5, 1.5]", ["metrics.domination_levels[1]", "1.5"];
+    hold_not_a_duration: "domination_hold = \"5m\"" => "domination_hold = \"a while\"", ["metrics.domination_hold"];
+    window_zero: "latest_window = 20\ntrending" => "latest_window = 0\ntrending", ["feeds.alpha.latest_window", "0"];
+    trending_window_zero: "window = \"10m\"" => "window = \"0s\"", ["feeds.alpha.trending.window"];
+    trending_threshold_zero: "threshold = 50" => "threshold = 0", ["feeds.alpha.trending.threshold", "0"];
+    size_zero: "size = 100" => "size = 0", ["populations.fans.size", "0"];
+    rate_parameter: "sigma = 1.0" => "sigma = -1.0", ["populations.fans.rate.sigma", "-1"];
+    rate_can_be_negative: "rate = { dist = \"constant\", value = 1.0 }" => "rate = { dist = \"normal\", mean = 1.0, sd = 1.0 }", ["populations.others.rate.dist", "non-negative"];
+    rate_unknown_distribution: "dist = \"lognormal\"" => "dist = \"lognormel\"", ["lognormel", "lognormal"];
+    diurnal_unknown: "diurnal = \"social\"" => "diurnal = \"sunny\"", ["populations.fans.diurnal", "\"sunny\""];
+    diurnal_wrong_length: "diurnal = \"social\"" => "diurnal = [1.0, 2.0]", ["populations.fans.diurnal", "24"];
+    timezones_empty: "timezones = [{ utc_offset = 9, share = 0.5 }, { utc_offset = -5, share = 0.5 }]" => "timezones = []", ["populations.fans.timezones"];
+    timezone_offset: "utc_offset = 9," => "utc_offset = 19,", ["populations.fans.timezones[0].utc_offset", "19"];
+    timezone_share_negative: "utc_offset = 9, share = 0.5" => "utc_offset = 9, share = -0.5", ["populations.fans.timezones[0]", "-0.5"];
+    weights_unknown_feed: "weights = { alpha = 1.0, beta = 1.0 }" => "weights = { alpha = 1.0, gamma = 1.0 }", ["populations.others.targeting.weights.gamma", "\"gamma\"", "alpha, beta"];
+    weights_negative: "weights = { alpha = 1.0, beta = 1.0 }" => "weights = { alpha = 1.0, beta = -1.0 }", ["populations.others.targeting.weights.beta", "-1"];
+    weights_all_zero: "weights = { alpha = 1.0, beta = 1.0 }" => "weights = { alpha = 0.0 }", ["populations.others.targeting.weights", "at least one weight > 0"];
+    targeting_mode_unknown: "mode = \"weights\"" => "mode = \"random\"", ["random", "weights"];
+    least_dominated_unknown_feed: "feeds = [\"alpha\", \"beta\"]" => "feeds = [\"alpha\", \"delta\"]", ["populations.fans.targeting.feeds[1]", "\"delta\""];
+    least_dominated_repeated_feed: "feeds = [\"alpha\", \"beta\"]" => "feeds = [\"alpha\", \"alpha\"]", ["populations.fans.targeting.feeds[1]", "once"];
+    least_dominated_empty: "feeds = [\"alpha\", \"beta\"]" => "feeds = []", ["populations.fans.targeting.feeds"];
+    content_negative: "meme = 0.3" => "meme = -0.3", ["populations.fans.content", "-0.3"];
+    initial_active_above_one: "initial_active = 0.01" => "initial_active = 1.5", ["populations.fans.mobilisation.initial_active", "1.5"];
+    call_to_action_fraction: "fraction = 0.1" => "fraction = -0.1", ["populations.fans.mobilisation.call_to_action.fraction", "-0.1"];
+    call_to_action_time: "at = \"30m\"" => "at = \"30.5m\"", ["populations.fans.mobilisation.call_to_action.at"];
+    cascade_probability: "p = 0.2" => "p = 2.0", ["populations.fans.mobilisation.cascade.p", "2"];
+    cascade_delay: "delay = \"5m\"" => "delay = \"later\"", ["populations.fans.mobilisation.cascade.delay", "\"later\""];
+    threshold_distribution: "cascade = { model = \"independent\", p = 0.2, delay = \"5m\" }" => "cascade = { model = \"threshold\", threshold = { dist = \"normal\", mean = 0.2, sd = 0.0 } }", ["populations.fans.mobilisation.cascade.threshold.sd", "0"];
+    broadcast_unknown_feed: "feed = \"alpha\", p = 0.001" => "feed = \"omega\", p = 0.001", ["populations.fans.mobilisation.broadcast.feed", "\"omega\""];
+    broadcast_probability: "feed = \"alpha\", p = 0.001" => "feed = \"alpha\", p = -1.0", ["populations.fans.mobilisation.broadcast.p"];
+    half_life_zero: "half_life = \"6h\"" => "half_life = \"0s\"", ["populations.fans.fatigue.half_life"];
+    active_hours_distribution: "mean = 4.0" => "mean = 0.0", ["populations.fans.fatigue.active_hours.mean", "0"];
+    discouragement_level: "below_share = 0.3" => "below_share = 30.0", ["populations.others.discouragement.below_share", "30"];
+    discouragement_probability: "p = 0.01" => "p = 1.01", ["populations.others.discouragement.p", "1.01"];
+    discouragement_action_unknown: "action = \"move\"" => "action = \"cry\"", ["cry", "quit"];
+    move_needs_weights: "[populations.others.discouragement]" => "[populations.fans.discouragement]\nbelow_share = 0.1\np = 0.1\naction = \"move\"\n[populations.others.discouragement]", ["populations.fans.discouragement.action", "least_dominated"];
+    network_unknown_population: "populations = [\"fans\"]" => "populations = [\"fanz\"]", ["network.populations[0]", "\"fanz\"", "fans, others"];
+    network_repeated_population: "populations = [\"fans\"]" => "populations = [\"fans\", \"fans\"]", ["network.populations[1]"];
+    network_empty_population_list: "populations = [\"fans\"]" => "populations = []", ["network.populations"];
+    mean_degree_negative: "mean_degree = 4.0" => "mean_degree = -4.0", ["network.mean_degree", "-4"];
+    generator_unknown: "generator = \"erdos_renyi\"" => "generator = \"small_world\"", ["small_world", "barabasi_albert"];
+    ba_m_zero: "generator = \"erdos_renyi\"\nmean_degree = 4.0" => "generator = \"barabasi_albert\"\nm = 0", ["network.m", "0"];
+    ws_k_odd: "generator = \"erdos_renyi\"\nmean_degree = 4.0" => "generator = \"watts_strogatz\"\nk = 3\nbeta = 0.1", ["network.k", "3", "even"];
+    ws_beta: "generator = \"erdos_renyi\"\nmean_degree = 4.0" => "generator = \"watts_strogatz\"\nk = 4\nbeta = 1.1", ["network.beta", "1.1"];
+    sbm_rows: "generator = \"erdos_renyi\"\nmean_degree = 4.0\npopulations = [\"fans\"]" => "generator = \"block_model\"\ndensity = [[0.1]]\npopulations = [\"fans\", \"others\"]", ["network.density", "1 rows"];
+    sbm_row_length: "generator = \"erdos_renyi\"\nmean_degree = 4.0\npopulations = [\"fans\"]" => "generator = \"block_model\"\ndensity = [[0.1, 0.2], [0.1]]\npopulations = [\"fans\", \"others\"]", ["network.density[1]", "1 entries"];
+    sbm_entry: "generator = \"erdos_renyi\"\nmean_degree = 4.0\npopulations = [\"fans\"]" => "generator = \"block_model\"\ndensity = [[0.1, 0.2], [0.1, 3.0]]\npopulations = [\"fans\", \"others\"]", ["network.density[1][1]", "3"];
+    edge_list_missing_file: "generator = \"erdos_renyi\"\nmean_degree = 4.0\npopulations = [\"fans\"]" => "generator = \"edge_list\"\nedges = \"no-such-edges.csv\"\nnodes = \"no-such-nodes.csv\"", ["network.edges", "no-such-edges.csv"];
+    too_many_agents: "size = 100" => "size = 4294967290", ["populations.others.size", "50", "4294967295 agents"];
+}
+
+#[test]
+fn memory_estimate_is_checked_before_allocating() {
+    let big = VALID
+        .replacen("size = 100", "size = 200000000", 1)
+        .replacen("mean_degree = 4.0", "mean_degree = 100.0", 1);
+    let msg = parse(&big).unwrap_err();
+    assert!(msg.contains("limits.memory_mb = 8192"), "{msg}");
+    assert!(msg.contains("MB"), "{msg}");
+    let allowed = format!("[limits]\nmemory_mb = 10000000\n{big}");
+    assert!(parse(&allowed).is_ok(), "raising the limit accepts it");
+}
