@@ -1,1 +1,142 @@
-fn main() {}
+//! The foundation benchmark (issue 2): 1.1M agents, BA m = 10, 48 h at 1-minute steps.
+//!
+//! Run with `cargo bench --bench engine` (optionally `-- path/to/scenario.toml`). Runs
+//! the scenario with all threads (wall time, peak memory) and then with one thread (CPU
+//! cost: with one thread, wall seconds are CPU seconds), and checks the issue's targets.
+//! Not part of the test suite.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use hashflood::network::FollowerGraph;
+use hashflood::scenario::Scenario;
+use hashflood::sim::{Phase, World};
+use hashflood::{graph_source, metrics::RunOutput};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Peak resident memory of this process so far, in MB (Linux `VmHWM`).
+fn peak_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Wall time per phase over a whole run.
+#[derive(Default)]
+struct Timing {
+    setup: Duration,
+    phases: [Duration; 3],
+    total: Duration,
+}
+
+fn run(scenario: &Scenario, graph: &FollowerGraph, seed: u64) -> (RunOutput, Timing) {
+    let mut timing = Timing::default();
+    let started = Instant::now();
+    let mut world = World::new(scenario, graph, seed);
+    timing.setup = started.elapsed();
+    let mut current: Option<(Phase, Instant)> = None;
+    while world.steps_left() > 0 {
+        world.step_observed(&mut |next| {
+            let now = Instant::now();
+            if let Some((phase, since)) = current.take() {
+                timing.phases[phase as usize] += now - since;
+            }
+            current = next.map(|p| (p, now));
+        });
+    }
+    let out = world.finish();
+    timing.total = started.elapsed();
+    (out, timing)
+}
+
+fn mark(ok: bool) -> &'static str {
+    if ok { "ok" } else { "MISSED" }
+}
+
+fn main() {
+    let path = std::env::args()
+        .skip(1)
+        .find(|a| a.ends_with(".toml"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/flood-1m.toml"));
+    let text = std::fs::read_to_string(&path).expect("benchmark scenario");
+    let scenario = Scenario::from_toml(&text, "bench", path.parent().unwrap())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let seed = scenario.seed;
+    let agents = scenario.agent_count();
+    let steps = scenario.time.steps;
+    let threads = rayon::current_num_threads();
+    println!(
+        "hashflood benchmark: {} ({agents} agents, {steps} steps, seed {seed})",
+        path.display()
+    );
+
+    let started = Instant::now();
+    let t = Instant::now();
+    let graph = graph_source::follower_graph(&scenario, seed).expect("network");
+    let net_s = t.elapsed().as_secs_f64();
+    let links = graph.num_edges() / 2;
+    let per_10m = net_s / (links.max(1) as f64 / 1e7);
+    let (out, timing) = run(&scenario, &graph, seed);
+    let wall = started.elapsed().as_secs_f64();
+    let peak = peak_mb();
+    let posts = out.summary.totals.posts as f64;
+    let sim_s = timing.total.as_secs_f64();
+    let agent_steps = agents as f64 * steps as f64;
+    println!("\nwith {threads} threads");
+    println!(
+        "  network      {links} links ({} follower entries) in {net_s:.2} s = {per_10m:.2} s per 10M links",
+        graph.num_edges()
+    );
+    println!(
+        "  simulation   {posts} posts in {sim_s:.2} s = {:.1} M posts/s; {agent_steps:.3e} agent-steps = {:.2e} agent-steps/s",
+        posts / sim_s / 1e6,
+        agent_steps / sim_s
+    );
+    println!(
+        "  phases       setup {:.2} s, mobilise {:.2} s, post {:.2} s, merge {:.2} s",
+        timing.setup.as_secs_f64(),
+        timing.phases[0].as_secs_f64(),
+        timing.phases[1].as_secs_f64(),
+        timing.phases[2].as_secs_f64()
+    );
+    println!("  total        {wall:.2} s wall (network + agents + run)");
+    println!("  peak memory  {peak:.0} MB (VmHWM)");
+
+    let (one, single) = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| run(&scenario, &graph, seed));
+    assert_eq!(
+        one.summary.totals.posts, out.summary.totals.posts,
+        "same result on one thread"
+    );
+    let post_cpu = single.phases[1].as_secs_f64();
+    let per_cpu_loop = posts / post_cpu;
+    let per_cpu_all = posts / single.total.as_secs_f64();
+    println!("\nwith 1 thread (wall = CPU time)");
+    println!(
+        "  posting loop {:.1} M posts per CPU-second ({post_cpu:.2} s); whole run {:.1} M posts per CPU-second ({:.2} s)",
+        per_cpu_loop / 1e6,
+        per_cpu_all / 1e6,
+        single.total.as_secs_f64()
+    );
+    println!(
+        "  speed-up     {:.2}x from 1 to {threads} threads",
+        single.total.as_secs_f64() / sim_s
+    );
+
+    println!(
+        "\ntargets: wall < 5 s {}; peak < 300 MB {}; >= 10M posts per CPU-second in the posting loop {}; <= 1 s per 10M links {}",
+        mark(wall < 5.0),
+        mark(peak < 300.0),
+        mark(per_cpu_loop >= 1e7),
+        mark(per_10m <= 1.0)
+    );
+}

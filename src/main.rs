@@ -14,6 +14,9 @@ use cli::{Cli, Command, RunArgs};
 use hashflood::scenario::Scenario;
 use hashflood::{export, graph_source, output, sim};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("Error: {e:#}");

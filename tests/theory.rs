@@ -169,12 +169,12 @@ fn watts_final_size(z: f64, phi: f64, rho0: f64) -> (f64, f64) {
     let fires = |m: usize, k: usize| k > 0 && m as f64 >= phi * k as f64;
     let g = |q: f64| {
         let mut s = 0.0;
-        for k in 1..=kmax {
+        for (k, &p) in pk.iter().enumerate().skip(1) {
             let inner: f64 = (0..k)
                 .filter(|&m| fires(m, k))
                 .map(|m| binomial_pmf(k - 1, m, q))
                 .sum();
-            s += k as f64 * pk[k] / z * inner;
+            s += k as f64 * p / z * inner;
         }
         rho0 + (1.0 - rho0) * s
     };

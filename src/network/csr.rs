@@ -118,15 +118,17 @@ impl Fill<'_> {
 }
 
 /// Sorts and de-duplicates every row, compacts the target array and computes in-degrees.
-/// `scratch` must hold `num_nodes` counters (their values are overwritten).
+/// `scratch` holds one counter per node (values are overwritten). Works in place: apart from
+/// the targets, the peak is the offsets and the counters, 12 bytes per node.
 fn finish(
     num_nodes: usize,
-    offsets: Vec<u64>,
+    mut offsets: Vec<u64>,
     mut targets: Vec<u32>,
     symmetric: bool,
     scratch: Vec<AtomicU32>,
 ) -> FollowerGraph {
-    // Split rows into chunks of roughly equal size, each sorted and compacted in place.
+    // Split rows into pieces of roughly equal size, each sorted and compacted in place; each
+    // row's new length goes to its counter in `scratch`.
     let mut bounds = vec![0usize];
     let mut last = 0u64;
     for (v, &at) in offsets.iter().enumerate().take(num_nodes).skip(1) {
@@ -144,18 +146,14 @@ fn finish(
         pieces.push((w[0]..w[1], piece));
         rest = tail;
     }
-    let lengths: Vec<Vec<u32>> = pieces
+    let kept_per_piece: Vec<usize> = pieces
         .into_par_iter()
         .map(|(rows, piece)| {
             let base = offsets[rows.start];
             let mut write = 0usize;
-            let mut lens = Vec::with_capacity(rows.len());
             for v in rows {
-                let (start, end) = (
-                    (offsets[v] - base) as usize,
-                    (offsets[v + 1] - base) as usize,
-                );
-                let row = &mut piece[start..end];
+                let start = (offsets[v] - base) as usize;
+                let row = &mut piece[start..(offsets[v + 1] - base) as usize];
                 row.sort_unstable();
                 let mut kept = 0usize;
                 for i in 0..row.len() {
@@ -166,35 +164,32 @@ fn finish(
                 }
                 piece.copy_within(start..start + kept, write);
                 write += kept;
-                lens.push(kept as u32);
+                scratch[v].store(kept as u32, Relaxed);
             }
-            lens
+            write
         })
         .collect();
-    // Move each compacted piece down to its final place (pieces are in ascending order).
-    let mut new_offsets = Vec::with_capacity(num_nodes + 1);
-    new_offsets.push(0u64);
+
+    // Move each compacted piece down to its final place, in ascending order so nothing is
+    // overwritten before it moves, and rewrite the offsets in place.
+    let piece_starts: Vec<u64> = bounds.iter().map(|&b| offsets[b]).collect();
     let mut write = 0u64;
-    for (w, lens) in bounds.windows(2).zip(&lengths) {
-        let kept: u64 = lens.iter().map(|&l| u64::from(l)).sum();
-        let from = offsets[w[0]] as usize;
-        targets.copy_within(from..from + kept as usize, write as usize);
-        for &l in lens {
-            let next = new_offsets.last().copied().unwrap_or(0) + u64::from(l);
-            new_offsets.push(next);
+    for (i, w) in bounds.windows(2).enumerate() {
+        let from = piece_starts[i] as usize;
+        targets.copy_within(from..from + kept_per_piece[i], write as usize);
+        let mut at = write;
+        for v in w[0]..w[1] {
+            at += u64::from(scratch[v].load(Relaxed));
+            offsets[v + 1] = at;
         }
-        write += kept;
+        write = at;
     }
-    drop(offsets);
     targets.truncate(write as usize);
     targets.shrink_to_fit();
 
     let in_degree: Vec<u32> = if symmetric {
-        drop(scratch);
-        new_offsets
-            .windows(2)
-            .map(|w| (w[1] - w[0]) as u32)
-            .collect()
+        // Symmetric rows: a node follows exactly its followers.
+        scratch.into_iter().map(AtomicU32::into_inner).collect()
     } else {
         scratch.par_iter().for_each(|c| c.store(0, Relaxed));
         targets.par_chunks(1 << 16).for_each(|chunk| {
@@ -205,7 +200,7 @@ fn finish(
         scratch.into_iter().map(AtomicU32::into_inner).collect()
     };
     FollowerGraph {
-        offsets: new_offsets,
+        offsets,
         targets,
         in_degree,
     }

@@ -10,10 +10,8 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::ops::Range;
 
-use csv::{ByteRecord, Reader, ReaderBuilder, Trim};
-
 use super::FollowerGraph;
-use super::edge_list_error::{EdgeListError, InputFile, csv_error};
+use super::csv_input::{CsvInput, EdgeListError, InputFile, lossy};
 
 const MAP_HEADER: &str = "node,population";
 const EDGE_HEADER: &str = "src,dst";
@@ -51,19 +49,14 @@ fn read_map(
     input: impl Read,
     populations: &[(String, Range<u32>)],
 ) -> Result<HashMap<Box<[u8]>, u32>, EdgeListError> {
-    let file = InputFile::NodeMap;
-    let mut reader = open(input, file, MAP_HEADER)?;
+    let mut input = CsvInput::open(input, InputFile::NodeMap, MAP_HEADER)?;
     let mut agents: HashMap<Box<[u8]>, u32> = HashMap::new();
     let mut mapped = vec![0u64; populations.len()];
     // (population, line) of the first node beyond a population's size.
     let mut overflow: Option<(usize, u64)> = None;
-    let mut record = ByteRecord::new();
-    while next(&mut reader, &mut record, file)? {
-        let line = line_of(&record);
-        let (node, population) = (
-            field(&record, 0, file, line, "node")?,
-            field(&record, 1, file, line, "population")?,
-        );
+    while input.advance()? {
+        let line = input.line();
+        let (node, population) = (input.field(0, "node")?, input.field(1, "population")?);
         let Some(p) = populations
             .iter()
             .position(|(name, _)| name.as_bytes() == population)
@@ -114,14 +107,12 @@ fn read_edges(
     agents: &HashMap<Box<[u8]>, u32>,
     undirected: bool,
 ) -> Result<Vec<(u32, u32)>, EdgeListError> {
-    let file = InputFile::EdgeList;
-    let mut reader = open(input, file, EDGE_HEADER)?;
+    let mut input = CsvInput::open(input, InputFile::EdgeList, EDGE_HEADER)?;
     let mut pairs = Vec::new();
-    let mut record = ByteRecord::new();
-    while next(&mut reader, &mut record, file)? {
-        let line = line_of(&record);
+    while input.advance()? {
+        let line = input.line();
         let lookup = |index: usize, column: &'static str| {
-            let node = field(&record, index, file, line, column)?;
+            let node = input.field(index, column)?;
             agents
                 .get(node)
                 .copied()
@@ -138,62 +129,6 @@ fn read_edges(
         }
     }
     Ok(pairs)
-}
-
-/// A CSV reader whose header has been checked against `expected`.
-fn open<R: Read>(
-    input: R,
-    file: InputFile,
-    expected: &'static str,
-) -> Result<Reader<R>, EdgeListError> {
-    let mut reader = ReaderBuilder::new().trim(Trim::All).from_reader(input);
-    let header = reader.byte_headers().map_err(|e| csv_error(e, file))?;
-    if header.iter().ne(expected.split(',').map(str::as_bytes)) {
-        let found: Vec<String> = header.iter().map(lossy).collect();
-        let found = if found.is_empty() {
-            "an empty file".to_owned()
-        } else {
-            found.join(",")
-        };
-        return Err(EdgeListError::Header {
-            file,
-            expected,
-            found,
-        });
-    }
-    Ok(reader)
-}
-
-fn next<R: Read>(
-    reader: &mut Reader<R>,
-    record: &mut ByteRecord,
-    file: InputFile,
-) -> Result<bool, EdgeListError> {
-    reader
-        .read_byte_record(record)
-        .map_err(|e| csv_error(e, file))
-}
-
-fn line_of(record: &ByteRecord) -> u64 {
-    record.position().map_or(0, |p| p.line())
-}
-
-/// Field `index` of a two-field record (the reader enforces the count), which must not be empty.
-fn field<'r>(
-    record: &'r ByteRecord,
-    index: usize,
-    file: InputFile,
-    line: u64,
-    column: &'static str,
-) -> Result<&'r [u8], EdgeListError> {
-    match record.get(index) {
-        Some(value) if !value.is_empty() => Ok(value),
-        _ => Err(EdgeListError::EmptyField { file, line, column }),
-    }
-}
-
-fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[cfg(test)]
@@ -236,6 +171,8 @@ bot 1,bots
         for v in (0..30).filter(|v| ![10, 11, 12, 20].contains(v)) {
             assert!(g.followers(v).is_empty() && g.followee_count(v) == 0);
         }
+        // A byte-order mark (as spreadsheet exports write) does not spoil the header.
+        assert_eq!(load(&format!("\u{feff}{MAP}"), edges, false), Ok(g));
         let g = load(MAP, edges, true).unwrap();
         assert_eq!(g.followers(10), &[11, 12, 20]);
         assert_eq!(g.followers(20), &[10]);
@@ -244,9 +181,11 @@ bot 1,bots
 
     #[test]
     fn ragged_line_is_a_syntax_error_with_its_line() {
-        let msg = error(MAP, "src,dst\n@alice,bot 1\n@bob\n");
+        // Blank lines are skipped but still counted.
+        let msg = error(MAP, "src,dst\n@alice,bot 1\n\n@bob\n");
         assert!(
-            msg.contains("edge list, line 3") && msg.contains("found 1 fields"),
+            msg.contains("edge list, line 4")
+                && msg.contains("2 comma-separated fields like the header, found 1"),
             "{msg}"
         );
     }

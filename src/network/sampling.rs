@@ -27,7 +27,9 @@ impl Pool {
                 "network group {g:?} reaches past the {num_nodes} agents"
             );
             local_starts.push(len);
-            len += g.end.saturating_sub(g.start);
+            len = len
+                .checked_add(g.end.saturating_sub(g.start))
+                .expect("network groups hold more than 2^32 - 1 agents: do they overlap?");
         }
         let global_starts = groups.iter().map(|g| g.start).collect();
         Pool {
@@ -37,6 +39,8 @@ impl Pool {
         }
     }
 
+    /// The global id of a local one; empty groups share their start with the next group,
+    /// so the last group starting at or before `local` holds it.
     #[inline]
     fn global(&self, local: u32) -> u32 {
         if self.local_starts.len() == 1 {
@@ -49,8 +53,14 @@ impl Pool {
 
 /// A generator's source over local ids, seen through the pool's global ids.
 pub(super) struct Mapped<'a, S> {
-    pub(super) inner: S,
-    pub(super) pool: &'a Pool,
+    inner: S,
+    pool: &'a Pool,
+}
+
+impl<'a, S> Mapped<'a, S> {
+    pub(super) fn new(inner: S, pool: &'a Pool) -> Self {
+        Mapped { inner, pool }
+    }
 }
 
 impl<S: EdgeSource> EdgeSource for Mapped<'_, S> {

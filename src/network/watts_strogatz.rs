@@ -157,6 +157,23 @@ mod tests {
     }
 
     #[test]
+    fn rewired_ends_avoid_the_source_and_cover_the_others() {
+        use crate::network::csr::EdgeSource;
+        // 50 nodes x 24 draws, all rewired: a draw that could hit its own node would do so
+        // ~24 times; every other node is hit with probability ~1 - e^-24 each.
+        let source = super::WattsStrogatz::new(50, 48, 1.0, 3);
+        let mut hits = vec![0u32; 50];
+        for c in 0..source.num_chunks() {
+            source.chunk_edges(c, &mut |u, v| {
+                assert_ne!(u, v, "rewired link {u}-{v} is a self-loop");
+                hits[v as usize] += 1;
+            });
+        }
+        assert_eq!(hits.iter().sum::<u32>(), 50 * 24);
+        assert!(hits.iter().all(|&h| h > 0), "{hits:?}");
+    }
+
+    #[test]
     fn small_rings_clamp_to_complete_graph() {
         for n in 0..8u32 {
             let g = ws(n, 20, 0.0, 1);

@@ -185,7 +185,9 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
             return Err(invalid(
                 format!("populations.{name}.size"),
                 p.size,
-                &format!("a total of fewer than 4294967295 agents over all populations (this one brings it to {first_agent})"),
+                &format!(
+                    "a total of fewer than 4294967295 agents over all populations (this one brings it to {first_agent})"
+                ),
             ));
         }
         populations.push(pop);

@@ -5,10 +5,24 @@
 //! Cost is proportional to candidates, not to agents x steps.
 
 /// A candidate post of the agent with this shard-local index at time `t` (in steps).
+///
+/// It carries the agent's posting parameters, copied at activation, so that the posting
+/// loop reads one sequential stream instead of chasing each agent's record in memory
+/// (that chase was a third of the run time on a million agents).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate {
     pub agent: u32,
     pub t: f32,
+    /// Posts per step at diurnal factor 1.
+    pub rate: f32,
+    /// The rate (x decay) this candidate was drawn with: the thinning bound.
+    pub bound: f32,
+    /// Activation time, for activity decay.
+    pub since: f32,
+    /// End of the active period.
+    pub until: f32,
+    pub pop: u8,
+    pub tz: u8,
 }
 
 #[derive(Debug)]
@@ -45,32 +59,32 @@ impl Calendar {
         }
         due
     }
-
-    /// Returns an emptied bucket's storage for reuse, avoiding an allocation per step.
-    pub fn recycle(&mut self, step: u32, mut storage: Vec<Candidate>) {
-        let bucket = &mut self.buckets[step as usize & self.mask];
-        if bucket.is_empty() && storage.capacity() > 0 {
-            storage.clear();
-            *bucket = storage;
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn at(agent: u32, t: f32) -> Candidate {
+        Candidate {
+            agent,
+            t,
+            rate: 1.0,
+            bound: 1.0,
+            since: 0.0,
+            until: f32::INFINITY,
+            pop: 0,
+            tz: 0,
+        }
+    }
+
     #[test]
     fn entries_come_back_on_their_own_step_only() {
         let mut cal = Calendar::new(10_000);
-        cal.push(Candidate { agent: 1, t: 5.5 });
-        cal.push(Candidate {
-            agent: 2,
-            t: 5.0 + 4096.0,
-        });
-        cal.push(Candidate { agent: 3, t: 6.1 });
-        let due = cal.take(5);
-        assert_eq!(due, vec![Candidate { agent: 1, t: 5.5 }]);
+        cal.push(at(1, 5.5));
+        cal.push(at(2, 5.0 + 4096.0));
+        cal.push(at(3, 6.1));
+        assert_eq!(cal.take(5), vec![at(1, 5.5)]);
         assert!(cal.take(4100).is_empty());
         assert_eq!(cal.take(4101)[0].agent, 2);
         assert_eq!(cal.take(6)[0].agent, 3);

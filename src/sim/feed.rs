@@ -160,7 +160,7 @@ mod tests {
         );
         m.record(0, &[4, 5]);
         assert!(!m.trending);
-        m.record(1, &[1, 0]);
+        m.record(1, &[0, 1]);
         assert!(m.trending);
         assert_eq!(m.category(), Some(1));
         m.record(2, &[0, 0]);

@@ -8,6 +8,8 @@ use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1, Geometric};
 
 use super::World;
+use super::calendar::Candidate;
+use super::clock::DiurnalClock;
 use super::setup::pick;
 use super::shard::AgentState;
 use crate::rng::{self, SimRng, Stream};
@@ -62,13 +64,13 @@ impl World<'_> {
     ) {
         let (s, a) = Self::locate(agent);
         let shard = &mut self.shards[s];
-        let p = shard.pop[a] as usize;
+        let p = shard.agents[a].pop as usize;
         let pop = &self.scenario.populations[p];
         shard.state[a] = AgentState::Active;
-        shard.activated_at[a] = step as f32;
+        shard.agents[a].activated_at = step as f32;
         if let Some(d) = &pop.fatigue.active_steps {
             let end = step as f64 + d.sampler().sample(rng);
-            shard.end_at[a] = end as f32;
+            shard.agents[a].end_at = end as f32;
             if end < self.scenario.time.steps as f64 {
                 self.fatigue_ends[p]
                     [end as usize / self.scenario.metrics.sample_every_steps as usize] += 1;
@@ -77,14 +79,21 @@ impl World<'_> {
         if let Targeting::Weights(w) = &pop.targeting {
             shard.feed[a] = pick(rng, w.iter().copied()) as u8;
         }
-        let bound = shard.rate[a] * self.ctx.diurnal_max[p];
-        shard.bound[a] = bound;
-        if bound > 0.0 {
-            let t = step as f64 + rng.sample::<f64, _>(Exp1) / bound as f64;
-            if t < shard.end_at[a] as f64 && t < self.scenario.time.steps as f64 {
-                shard.calendar.push(super::calendar::Candidate {
+        let me = shard.agents[a];
+        if me.rate > 0.0 {
+            let clock = self.ctx.clocks[p][me.tz as usize].as_ref();
+            let gap = rng.sample::<f64, _>(Exp1) / me.rate as f64;
+            let t = DiurnalClock::advance(clock, step as f64, gap);
+            if t < me.end_at as f64 && t < self.scenario.time.steps as f64 {
+                shard.calendar.push(Candidate {
                     agent: a as u32,
                     t: t as f32,
+                    rate: me.rate,
+                    bound: me.rate,
+                    since: me.activated_at,
+                    until: me.end_at,
+                    pop: me.pop,
+                    tz: me.tz,
                 });
             }
         }
@@ -103,8 +112,8 @@ impl World<'_> {
         for &u in newly {
             for &v in self.graph.followers(u) {
                 let (s, a) = Self::locate(v);
+                let p = self.pop_of(v);
                 let shard = &mut self.shards[s];
-                let p = shard.pop[a] as usize;
                 let joins = match &self.scenario.populations[p].mobilisation.cascade {
                     None => false,
                     Some(Cascade::Independent { p: chance }) => {
@@ -162,7 +171,7 @@ impl World<'_> {
         for agent in sample(pop.agents(), d.p, rng) {
             let (s, a) = Self::locate(agent);
             let shard = &mut self.shards[s];
-            if shard.state[a] != AgentState::Active || shard.end_at[a] <= step as f32 {
+            if shard.state[a] != AgentState::Active || shard.agents[a].end_at <= step as f32 {
                 continue;
             }
             let feed = match self.ctx.forced_feed[p] {
@@ -190,7 +199,7 @@ impl World<'_> {
                 None => {
                     shard.state[a] = AgentState::Quit;
                     self.counts[p].quit += 1;
-                    let end = shard.end_at[a] as f64;
+                    let end = shard.agents[a].end_at as f64;
                     if end < self.scenario.time.steps as f64 {
                         self.fatigue_ends[p]
                             [end as usize / self.scenario.metrics.sample_every_steps as usize] -= 1;

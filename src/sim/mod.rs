@@ -12,6 +12,7 @@
 //! depend only on (scenario, network, seed), never on the thread count.
 
 mod calendar;
+mod clock;
 mod feed;
 mod mobilise;
 mod setup;
@@ -26,6 +27,14 @@ use feed::{LatestWindow, TrendingMeter, latest_k};
 use shard::{Post, SHARD_BITS, Shard, StepContext};
 
 pub use feed::latest_k as select_latest;
+
+/// The phases of a step, in order (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Mobilise,
+    Post,
+    Merge,
+}
 
 /// A running simulation. Build with [`World::new`], advance with [`World::step`] or run
 /// to the end with [`run`].
@@ -46,6 +55,8 @@ pub struct World<'a> {
     feed_posts: Vec<Vec<Post>>,
     step_counts: Vec<u64>,
     shares: Vec<f64>,
+    /// Latest window size per feed.
+    windows: Vec<usize>,
     next_step: u32,
 }
 
@@ -104,23 +115,39 @@ impl<'a> World<'a> {
             feed_posts: vec![Vec::new(); n_feeds],
             step_counts: vec![0; n_feeds * n_pops * scenario.kinds.len()],
             shares: vec![0.0; n_feeds * n_pops],
+            windows: scenario.feeds.iter().map(|f| f.latest_window).collect(),
             next_step: 0,
         }
     }
 
     /// Advances one step.
     pub fn step(&mut self) {
+        self.step_observed(&mut |_| {});
+    }
+
+    /// Advances one step, calling `phase` as each phase begins (and with `None` at the
+    /// end), so a benchmark can time the phases without the engine reading a clock.
+    pub fn step_observed(&mut self, phase: &mut dyn FnMut(Option<Phase>)) {
         let step = self.next_step;
+        phase(Some(Phase::Mobilise));
         self.ctx.step = step;
-        setup::update_context(&mut self.ctx, self.scenario, step, &self.shares);
+        setup::update_context(&mut self.ctx, self.scenario, &self.shares);
         self.mobilise(step);
+        phase(Some(Phase::Post));
         let ctx = &self.ctx;
-        let n_feeds = self.scenario.feeds.len();
+        let windows = &self.windows;
         self.shards
             .par_iter_mut()
-            .for_each(|s| s.post_step(ctx, n_feeds));
+            .for_each(|s| s.post_step(ctx, windows));
+        phase(Some(Phase::Merge));
         self.merge(step);
+        phase(None);
         self.next_step += 1;
+    }
+
+    /// Steps not yet run.
+    pub fn steps_left(&self) -> u32 {
+        self.scenario.time.steps - self.next_step
     }
 
     /// Collects the shards' posts into the feeds and reports the step to the recorder.
@@ -133,8 +160,8 @@ impl<'a> World<'a> {
             for (total, &c) in self.step_counts.iter_mut().zip(&shard.out.counts) {
                 *total += c as u64;
             }
-            for p in &shard.out.posts {
-                self.feed_posts[p.feed as usize].push(*p);
+            for (f, posts) in shard.out.latest.iter().enumerate() {
+                self.feed_posts[f].extend_from_slice(posts);
             }
         }
         let mut trending = Vec::with_capacity(self.latest.len());
@@ -216,6 +243,16 @@ impl<'a> World<'a> {
     pub fn finish(self) -> RunOutput {
         self.recorder
             .finish(self.scenario, self.seed, self.graph.num_edges())
+    }
+
+    /// The population of a global agent id (populations are contiguous ranges).
+    #[inline]
+    fn pop_of(&self, agent: u32) -> usize {
+        self.scenario
+            .populations
+            .iter()
+            .position(|p| agent < p.first_agent + p.size)
+            .expect("agent ids are below the total")
     }
 
     #[inline]

@@ -4,7 +4,8 @@ use rand::RngExt;
 use rayon::prelude::*;
 
 use super::calendar::Calendar;
-use super::shard::{AgentState, SHARD_SIZE, Shard, ShardOutput, StepContext};
+use super::clock::DiurnalClock;
+use super::shard::{Agent, AgentState, SHARD_SIZE, Shard, ShardOutput, StepContext};
 use crate::rng::{self, Stream};
 use crate::scenario::{Cascade, Scenario, Targeting};
 
@@ -33,9 +34,7 @@ pub fn shards(s: &Scenario, seed: u64) -> Vec<Shard> {
             let first = (i * SHARD_SIZE as u64) as u32;
             let len = (n - first as u64).min(SHARD_SIZE as u64) as usize;
             let mut init = rng::stream(seed, Stream::AgentInit, i);
-            let mut pop = Vec::with_capacity(len);
-            let mut tz = Vec::with_capacity(len);
-            let mut rate = Vec::with_capacity(len);
+            let mut agents = Vec::with_capacity(len);
             let mut threshold = Vec::new();
             for local in 0..len {
                 let g = first + local as u32;
@@ -44,13 +43,19 @@ pub fn shards(s: &Scenario, seed: u64) -> Vec<Shard> {
                     .iter()
                     .position(|p| p.agents().contains(&g))
                     .expect("populations cover all agents");
-                pop.push(p as u8);
-                rate.push(samplers[p].sample(&mut init) as f32);
+                let rate = samplers[p].sample(&mut init) as f32;
                 let zones = &s.populations[p].timezones;
-                tz.push(if zones.len() == 1 {
+                let tz = if zones.len() == 1 {
                     0
                 } else {
                     pick(&mut init, zones.iter().map(|z| z.1)) as u8
+                };
+                agents.push(Agent {
+                    rate,
+                    activated_at: 0.0,
+                    end_at: f32::INFINITY,
+                    pop: p as u8,
+                    tz,
                 });
                 if any_threshold {
                     threshold.push(
@@ -62,14 +67,9 @@ pub fn shards(s: &Scenario, seed: u64) -> Vec<Shard> {
             }
             Shard {
                 first,
-                pop,
-                tz,
                 state: vec![AgentState::Dormant; len],
                 feed: vec![0; len],
-                rate,
-                bound: vec![0.0; len],
-                activated_at: vec![0.0; len],
-                end_at: vec![f32::INFINITY; len],
+                agents,
                 active_followees: if any_threshold {
                     vec![0; len]
                 } else {
@@ -106,15 +106,15 @@ pub fn context(s: &Scenario) -> StepContext {
     StepContext {
         step: 0,
         steps: s.time.steps,
-        diurnal: s
+        clocks: s
             .populations
             .iter()
-            .map(|p| vec![1.0; p.timezones.len()])
-            .collect(),
-        diurnal_max: s
-            .populations
-            .iter()
-            .map(|p| p.diurnal.iter().cloned().fold(0.0, f64::max) as f32)
+            .map(|p| {
+                p.timezones
+                    .iter()
+                    .map(|&(offset, _)| DiurnalClock::new(s, &p.diurnal, offset))
+                    .collect()
+            })
             .collect(),
         half_life: s
             .populations
@@ -141,17 +141,11 @@ pub fn context(s: &Scenario) -> StepContext {
     }
 }
 
-/// Sets the diurnal factors and the least-dominated feeds for `step`, from the feed
-/// shares at the end of the previous step.
-pub fn update_context(ctx: &mut StepContext, s: &Scenario, step: u32, shares: &[f64]) {
+/// Sets the least-dominated feeds for `step`, from the feed shares at the end of the
+/// previous step.
+pub fn update_context(ctx: &mut StepContext, s: &Scenario, shares: &[f64]) {
     let n_pops = s.populations.len();
-    let seconds = s.time.start_utc_second_of_day + step as f64 * s.time.dt_seconds;
     for (p, pop) in s.populations.iter().enumerate() {
-        for (z, &(offset, _)) in pop.timezones.iter().enumerate() {
-            let local = (seconds + offset * 3600.0).rem_euclid(86_400.0);
-            let hour = ((local / 3600.0) as usize).min(23);
-            ctx.diurnal[p][z] = pop.diurnal[hour] as f32;
-        }
         if let Targeting::LeastDominated(feeds) = &pop.targeting {
             let mut best = feeds[0];
             for &f in feeds {

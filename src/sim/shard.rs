@@ -2,12 +2,14 @@
 //!
 //! Shards are the unit of parallel work: during a step every shard runs its own posting
 //! process independently, so the split is a property of the agents (fixed size), never of
-//! the thread count. State is stored column-wise for cache-friendly scans.
+//! the thread count.
 
 use rand::RngExt;
 use rand_distr::Exp1;
 
 use super::calendar::{Calendar, Candidate};
+use super::clock::DiurnalClock;
+use super::feed::latest_k;
 use crate::rng::SimRng;
 
 /// Agents per shard; part of the determinism contract (changing it changes results).
@@ -51,10 +53,8 @@ impl Post {
 pub struct StepContext {
     pub step: u32,
     pub steps: u32,
-    /// Diurnal factor by population, then time-zone index.
-    pub diurnal: Vec<Vec<f32>>,
-    /// Largest diurnal factor by population (the thinning bound).
-    pub diurnal_max: Vec<f32>,
+    /// Diurnal clock by population, then time-zone index (`None`: flat profile).
+    pub clocks: Vec<Vec<Option<DiurnalClock>>>,
     /// Half-life in steps by population, if activity decays.
     pub half_life: Vec<Option<f64>>,
     /// Feed every post of the population goes to this step (least-dominated targeting).
@@ -81,25 +81,33 @@ impl StepContext {
 pub struct ShardOutput {
     /// Posts by `(feed * n_pops + pop) * n_kinds + kind`.
     pub counts: Vec<u32>,
-    pub posts: Vec<Post>,
+    /// Per feed, the shard's latest posts of the step (at most the feed's window size,
+    /// oldest first): all the feed's Latest window can take from this shard.
+    pub latest: Vec<Vec<Post>>,
 }
 
-/// A block of agents `first..first + len`.
+/// An agent's drawn attributes and activation record (the cold part of its state).
+#[derive(Debug, Clone, Copy)]
+pub struct Agent {
+    /// Posts per step at diurnal factor 1.
+    pub rate: f32,
+    pub activated_at: f32,
+    /// Time (in steps) the active period ends; infinite if it does not.
+    pub end_at: f32,
+    pub pop: u8,
+    /// Index into the population's time zones.
+    pub tz: u8,
+}
+
+/// A block of agents `first..first + agents.len()`.
 #[derive(Debug)]
 pub struct Shard {
     pub first: u32,
-    pub pop: Vec<u8>,
-    pub tz: Vec<u8>,
+    /// Life-cycle state, one byte per agent: small enough to stay in cache.
     pub state: Vec<AgentState>,
-    /// Home feed (weights targeting).
+    /// Home feed (weights targeting), one byte per agent.
     pub feed: Vec<u8>,
-    /// Posts per step at diurnal factor 1.
-    pub rate: Vec<f32>,
-    /// Current thinning bound: the candidate rate the next candidate was drawn with.
-    pub bound: Vec<f32>,
-    pub activated_at: Vec<f32>,
-    /// Time (in steps) the active period ends; infinite if it does not.
-    pub end_at: Vec<f32>,
+    pub agents: Vec<Agent>,
     /// Activation threshold (fraction of followees), if the model is used.
     pub threshold: Vec<f32>,
     /// Active followees counted so far (threshold model).
@@ -110,67 +118,77 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// Runs this step's posting: thinning of each due candidate against the agent's
-    /// current intensity (rate x diurnal x decay), then the next candidate.
-    pub fn post_step(&mut self, ctx: &StepContext, n_feeds: usize) {
+    /// Runs this step's posting: each due candidate becomes a post (after thinning for
+    /// activity decay), and the agent's next candidate is drawn on its diurnal clock. Ends with
+    /// each feed's latest posts selected, so the sequential merge only sees a few.
+    pub fn post_step(&mut self, ctx: &StepContext, windows: &[usize]) {
         let step = ctx.step;
-        let n_counts = n_feeds * ctx.n_pops * ctx.n_kinds;
+        let n_counts = windows.len() * ctx.n_pops * ctx.n_kinds;
         self.out.counts.clear();
         self.out.counts.resize(n_counts, 0);
-        self.out.posts.clear();
-        let due = self.calendar.take(step);
+        self.out.latest.resize_with(windows.len(), Vec::new);
+        self.out.latest.iter_mut().for_each(Vec::clear);
+        let mut due = self.calendar.take(step);
+        // A separate pass of independent loads: the CPU overlaps their cache misses,
+        // which it cannot do inside the dependent posting loop below.
+        let state = &self.state;
+        due.retain(|c| state[c.agent as usize] == AgentState::Active);
         let end_of_step = (step + 1) as f32;
-        for &Candidate { agent, t } in &due {
-            let a = agent as usize;
-            let mut t = t;
+        let horizon = ctx.steps as f32;
+        for &c in &due {
+            let mut c = c;
+            let pop = c.pop as usize;
+            let clock = ctx.clocks[pop][c.tz as usize].as_ref();
             loop {
-                if self.state[a] != AgentState::Active || t >= self.end_at[a] {
-                    break;
-                }
-                let pop = self.pop[a] as usize;
-                let decay = ctx.decay(pop, self.activated_at[a], t);
-                let intensity = self.rate[a] * ctx.diurnal[pop][self.tz[a] as usize] * decay;
-                let accept = intensity / self.bound[a];
+                // The diurnal profile is exact in the clock; only decay is thinned, against
+                // its value when the candidate was drawn (it only decreases).
+                let decay = ctx.decay(pop, c.since, c.t);
+                let accept = c.rate * decay / c.bound;
                 if accept >= 1.0 || self.rng.random::<f32>() < accept {
-                    self.emit(a, pop, t, ctx);
+                    self.emit(&c, ctx);
                 }
-                let bound = self.rate[a] * ctx.diurnal_max[pop] * decay;
-                if bound <= 1e-12 {
+                c.bound = c.rate * decay;
+                if c.bound <= 1e-12 {
                     break;
                 }
-                self.bound[a] = bound;
-                t += (self.rng.sample::<f64, _>(Exp1) / bound as f64) as f32;
-                if t >= self.end_at[a] || t >= ctx.steps as f32 {
+                let gap = self.rng.sample::<f64, _>(Exp1) / c.bound as f64;
+                c.t = DiurnalClock::advance(clock, c.t as f64, gap) as f32;
+                if c.t >= c.until || c.t >= horizon {
                     break;
                 }
-                if t >= end_of_step {
-                    self.calendar.push(Candidate { agent, t });
+                if c.t >= end_of_step {
+                    self.calendar.push(c);
                     break;
                 }
             }
         }
-        self.calendar.recycle(step, due);
+        for (posts, &k) in self.out.latest.iter_mut().zip(windows) {
+            latest_k(posts, k);
+        }
     }
 
     #[inline]
-    fn emit(&mut self, a: usize, pop: usize, t: f32, ctx: &StepContext) {
-        let feed = match ctx.forced_feed[pop] {
-            Some(f) => f,
-            None => self.feed[a],
-        };
+    fn emit(&mut self, c: &Candidate, ctx: &StepContext) {
+        let pop = c.pop as usize;
+        let feed = ctx.forced_feed[pop].unwrap_or_else(|| self.feed[c.agent as usize]);
         let cdf = &ctx.kind_cdf[pop];
         let kind = if cdf.len() == 1 {
             0
         } else {
+            // Branch-free: the number of cumulative bounds at or below u (kinds are
+            // random, so a searching loop mispredicts on most posts).
             let u: f64 = self.rng.random();
-            cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1)
+            cdf.iter()
+                .map(|&x| (x <= u) as usize)
+                .sum::<usize>()
+                .min(cdf.len() - 1)
         };
         self.out.counts[(feed as usize * ctx.n_pops + pop) * ctx.n_kinds + kind] += 1;
-        self.out.posts.push(Post {
-            t,
-            author: self.first + a as u32,
+        self.out.latest[feed as usize].push(Post {
+            t: c.t,
+            author: self.first + c.agent,
             feed,
-            pop: pop as u8,
+            pop: c.pop,
             kind: kind as u8,
         });
     }
