@@ -48,9 +48,10 @@ fn validate(paths: &[PathBuf]) -> Result<()> {
     for path in paths {
         match load(path) {
             Ok((s, _)) => println!(
-                "ok   {}: {} agents, {} feeds, {} steps",
+                "ok   {}: {} agents in {} populations, {} feeds, {} steps",
                 path.display(),
                 s.agent_count(),
+                s.populations.len(),
                 s.feeds.len(),
                 s.time.steps
             ),

@@ -56,12 +56,19 @@ pub fn summary(s: &Summary, elapsed: Duration, dir: &Path) -> String {
             let _ = writeln!(o);
         }
         if f.first_trending_hours != When::Never {
+            let categories: Vec<String> = f
+                .populations
+                .iter()
+                .filter(|(_, p)| p.first_trending_category_hours != When::Never)
+                .map(|(name, p)| format!("{name} from {}", when(&p.first_trending_category_hours)))
+                .collect();
             let _ = writeln!(
                 o,
-                "{:<22} trending {} h in all, first at {}",
+                "{:<22} trending {:.1} h in all, first at {}; category {}",
                 "",
                 f.trending_hours,
-                when(&f.first_trending_hours)
+                when(&f.first_trending_hours),
+                categories.join(", ")
             );
         }
     }
