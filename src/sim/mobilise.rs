@@ -6,6 +6,7 @@
 
 use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1, Geometric};
+use rayon::prelude::*;
 
 use super::World;
 use super::calendar::Candidate;
@@ -14,6 +15,10 @@ use super::setup::pick;
 use super::shard::AgentState;
 use crate::rng::{self, SimRng, Stream};
 use crate::scenario::{Cascade, DiscouragementAction, Targeting};
+
+/// Newly active agents per parallel task when spreading; fixed, so the order of events
+/// (and the results) do not depend on the thread count.
+const SPREAD_CHUNK: usize = 4096;
 
 impl World<'_> {
     /// The mobilisation phase of `step`.
@@ -108,30 +113,54 @@ impl World<'_> {
     fn spread(&mut self, newly: &[u32], step: u32, rng: &mut SimRng) {
         let key = rng::key(self.seed, Stream::Cascade, 0);
         let n_pops = self.scenario.populations.len();
-        let mut reached: Vec<Vec<u32>> = vec![Vec::new(); n_pops];
-        for &u in newly {
-            for &v in self.graph.followers(u) {
-                let (s, a) = Self::locate(v);
-                let p = self.pop_of(v);
-                let shard = &mut self.shards[s];
-                let joins = match &self.scenario.populations[p].mobilisation.cascade {
-                    None => false,
-                    Some(Cascade::Independent { p: chance }) => {
-                        shard.state[a] == AgentState::Dormant
-                            && rng::edge_uniform(key, u, v) < *chance
+        // Pass 1, in parallel over fixed chunks (read-only): the edges that matter, in
+        // order. Independent-cascade trials are stateless per edge, so only successes on
+        // still-dormant followers are kept; every threshold edge is kept (it counts).
+        let world = &*self;
+        let events: Vec<Vec<u32>> = newly
+            .par_chunks(SPREAD_CHUNK)
+            .map(|chunk| {
+                let mut out = Vec::new();
+                for &u in chunk {
+                    for &v in world.graph.followers(u) {
+                        let (s, a) = Self::locate(v);
+                        let keep = match &world.scenario.populations[world.pop_of(v)]
+                            .mobilisation
+                            .cascade
+                        {
+                            None => false,
+                            Some(Cascade::Independent { p: chance }) => {
+                                world.shards[s].state[a] == AgentState::Dormant
+                                    && rng::edge_uniform(key, u, v) < *chance
+                            }
+                            Some(Cascade::Threshold { .. }) => true,
+                        };
+                        if keep {
+                            out.push(v);
+                        }
                     }
-                    Some(Cascade::Threshold { .. }) => {
-                        shard.active_followees[a] += 1;
-                        let needed =
-                            shard.threshold[a] as f64 * self.graph.followee_count(v) as f64;
-                        shard.state[a] == AgentState::Dormant
-                            && shard.active_followees[a] as f64 >= needed
-                    }
-                };
-                if joins {
-                    shard.state[a] = AgentState::Pending;
-                    reached[p].push(v);
                 }
+                out
+            })
+            .collect();
+        // Pass 2, sequential in the same order: state changes and threshold counts.
+        let mut reached: Vec<Vec<u32>> = vec![Vec::new(); n_pops];
+        for v in events.into_iter().flatten() {
+            let (s, a) = Self::locate(v);
+            let p = self.pop_of(v);
+            let shard = &mut self.shards[s];
+            let joins = match &self.scenario.populations[p].mobilisation.cascade {
+                Some(Cascade::Threshold { .. }) => {
+                    shard.active_followees[a] += 1;
+                    let needed = shard.threshold[a] as f64 * self.graph.followee_count(v) as f64;
+                    shard.state[a] == AgentState::Dormant
+                        && shard.active_followees[a] as f64 >= needed
+                }
+                _ => shard.state[a] == AgentState::Dormant,
+            };
+            if joins {
+                shard.state[a] = AgentState::Pending;
+                reached[p].push(v);
             }
         }
         for (p, agents) in reached.into_iter().enumerate() {
