@@ -1,0 +1,284 @@
+//! Raw scenario -> validated [`Scenario`]: ranges, cross references, units, memory.
+//!
+//! Every check names the key path, the value and what was expected. Errors raised here
+//! come after deserialisation, so they carry paths rather than line numbers.
+
+mod checks;
+mod network_table;
+mod population_table;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::error::{ScenarioError, invalid};
+use super::raw::*;
+use super::*;
+use checks::{duration, quoted, utc_second_of_day};
+
+/// Per-agent bytes of simulation state, used for the memory estimate (see `sim::shard`).
+pub const BYTES_PER_AGENT: u64 = 40;
+/// Extra per-agent bytes when a population uses the threshold model.
+pub const BYTES_PER_THRESHOLD_AGENT: u64 = 8;
+/// Most steps a run may have.
+pub(super) const MAX_STEPS: f64 = 50_000_000.0;
+
+pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioError> {
+    let resolved_toml = toml::to_string(&raw).expect("scenario serialises");
+    let hash = hex(&Sha256::digest(resolved_toml.as_bytes()));
+
+    let dt = duration("time.dt", &raw.time.dt)?.as_secs_f64();
+    if dt <= 0.0 {
+        return Err(invalid("time.dt", quoted(&raw.time.dt), "a duration > 0"));
+    }
+    let units = Units {
+        dt,
+        dt_text: raw.time.dt.clone(),
+    };
+    let to_steps = |path: &str, text: &str| units.steps(path, text);
+    let steps = to_steps("time.duration", &raw.time.duration)?;
+    if steps == 0 {
+        return Err(invalid(
+            "time.duration",
+            quoted(&raw.time.duration),
+            "a duration >= time.dt",
+        ));
+    }
+    let time = Time {
+        dt_seconds: dt,
+        steps,
+        start_utc_second_of_day: utc_second_of_day(&raw.time.start)?,
+    };
+
+    let sample_every_steps = to_steps("metrics.sample_every", &raw.metrics.sample_every)?;
+    if sample_every_steps == 0 {
+        return Err(invalid(
+            "metrics.sample_every",
+            quoted(&raw.metrics.sample_every),
+            "a duration >= time.dt",
+        ));
+    }
+    for (i, &level) in raw.metrics.domination_levels.iter().enumerate() {
+        if !(level > 0.0 && level <= 1.0) {
+            return Err(invalid(
+                format!("metrics.domination_levels[{i}]"),
+                level,
+                "a share in (0, 1]",
+            ));
+        }
+    }
+    let metrics = MetricsConfig {
+        sample_every_steps,
+        levels: raw.metrics.domination_levels.clone(),
+        hold_steps: to_steps("metrics.domination_hold", &raw.metrics.domination_hold)?,
+    };
+
+    if raw.feeds.is_empty() {
+        return Err(invalid(
+            "feeds",
+            "{}",
+            "at least one feed, e.g. [feeds.MyHashtag]",
+        ));
+    }
+    if raw.feeds.len() > 255 {
+        return Err(invalid("feeds", raw.feeds.len(), "at most 255 feeds"));
+    }
+    let mut feeds = Vec::new();
+    for (name, f) in &raw.feeds {
+        let path = format!("feeds.{name}");
+        if !(1..=1_000_000).contains(&f.latest_window) {
+            return Err(invalid(
+                format!("{path}.latest_window"),
+                f.latest_window,
+                "a whole number from 1 to 1000000",
+            ));
+        }
+        let trending = match &f.trending {
+            None => None,
+            Some(t) => {
+                let window_steps = to_steps(&format!("{path}.trending.window"), &t.window)?;
+                if window_steps == 0 {
+                    return Err(invalid(
+                        format!("{path}.trending.window"),
+                        quoted(&t.window),
+                        "a duration >= time.dt",
+                    ));
+                }
+                if t.threshold < 1 {
+                    return Err(invalid(
+                        format!("{path}.trending.threshold"),
+                        t.threshold,
+                        "a post count >= 1",
+                    ));
+                }
+                Some(Trending {
+                    window_steps,
+                    threshold: t.threshold as u64,
+                })
+            }
+        };
+        feeds.push(Feed {
+            name: name.clone(),
+            latest_window: f.latest_window as usize,
+            trending,
+        });
+    }
+
+    if raw.populations.is_empty() {
+        return Err(invalid(
+            "populations",
+            "{}",
+            "at least one population, e.g. [populations.fans]",
+        ));
+    }
+    if raw.populations.len() > 255 {
+        return Err(invalid(
+            "populations",
+            raw.populations.len(),
+            "at most 255 populations",
+        ));
+    }
+    let names = Names {
+        feeds: raw.feeds.keys().cloned().collect(),
+        kinds: raw
+            .populations
+            .values()
+            .flat_map(|p| p.content.keys().cloned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+    };
+    let mut populations = Vec::new();
+    let mut first_agent: u64 = 0;
+    for (name, p) in &raw.populations {
+        let pop = population_table::population(name, p, first_agent, &units, &names)?;
+        first_agent += pop.size as u64;
+        if first_agent >= u32::MAX as u64 {
+            return Err(invalid(
+                format!("populations.{name}.size"),
+                p.size,
+                &format!(
+                    "a total of fewer than 4294967295 agents over all populations (this one brings it to {first_agent})"
+                ),
+            ));
+        }
+        populations.push(pop);
+    }
+
+    let network = match &raw.network {
+        None => None,
+        Some(n) => Some(network_table::network_config(
+            n,
+            &raw.populations,
+            base_dir,
+        )?),
+    };
+
+    let scenario = Scenario {
+        name: raw.name.clone(),
+        seed: raw.seed,
+        time,
+        metrics,
+        feeds,
+        kinds: names.kinds,
+        populations,
+        network,
+        memory_limit_mb: raw.limits.memory_mb,
+        resolved_toml,
+        hash,
+    };
+    check_memory(&scenario)?;
+    Ok(scenario)
+}
+
+/// Durations in the scenario's time step.
+pub(super) struct Units {
+    /// Seconds per step.
+    pub dt: f64,
+    /// `time.dt` as written, for messages.
+    pub dt_text: String,
+}
+
+impl Units {
+    /// A duration as a whole number of steps (at most [`MAX_STEPS`]).
+    pub fn steps(&self, path: &str, text: &str) -> Result<u32, ScenarioError> {
+        let secs = duration(path, text)?.as_secs_f64();
+        let steps = secs / self.dt;
+        if (steps - steps.round()).abs() > 1e-6 || steps > MAX_STEPS {
+            return Err(invalid(
+                path,
+                quoted(text),
+                &format!(
+                    "a whole number of time steps (time.dt = {}), at most {MAX_STEPS}",
+                    self.dt_text
+                ),
+            ));
+        }
+        Ok(steps.round() as u32)
+    }
+}
+
+/// Names that keys refer to.
+pub(super) struct Names {
+    pub feeds: Vec<String>,
+    pub kinds: Vec<String>,
+}
+
+impl Names {
+    /// Index of the feed `name`, referred to at `path`.
+    pub fn feed_index(&self, path: &str, name: &str) -> Result<usize, ScenarioError> {
+        self.feeds.iter().position(|f| f == name).ok_or_else(|| {
+            invalid(
+                path,
+                quoted(name),
+                &format!("one of the feeds: {}", self.feeds.join(", ")),
+            )
+        })
+    }
+}
+
+/// Estimates memory before anything is allocated and refuses scenarios over the limit.
+fn check_memory(s: &Scenario) -> Result<(), ScenarioError> {
+    let agents = s.agent_count();
+    let threshold_agents: u64 = s
+        .populations
+        .iter()
+        .filter(|p| matches!(p.mobilisation.cascade, Some(Cascade::Threshold { .. })))
+        .map(|p| p.size as u64)
+        .sum();
+    let agent_bytes = agents * BYTES_PER_AGENT + threshold_agents * BYTES_PER_THRESHOLD_AGENT;
+    let edge_bytes = match &s.network {
+        Some(Network {
+            source: NetworkSource::Generated(g),
+            populations,
+        }) => {
+            let groups: Vec<_> = populations
+                .iter()
+                .map(|&i| s.populations[i].agents())
+                .collect();
+            crate::network::expected_edges(g, &groups) * crate::network::BYTES_PER_EDGE
+                + agents * crate::network::BYTES_PER_NODE
+        }
+        _ => 0,
+    };
+    let window_bytes: u64 = s.feeds.iter().map(|f| f.latest_window as u64 * 16).sum();
+    let needed = agent_bytes + edge_bytes + window_bytes;
+    let needed_mb = needed.div_ceil(1 << 20);
+    if needed_mb > s.memory_limit_mb {
+        return Err(ScenarioError::TooLarge {
+            needed_mb,
+            limit_mb: s.memory_limit_mb,
+            detail: format!(
+                "agents {} MB for {agents} agents, network {} MB",
+                agent_bytes.div_ceil(1 << 20),
+                edge_bytes.div_ceil(1 << 20)
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

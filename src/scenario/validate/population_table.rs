@@ -1,0 +1,279 @@
+//! Validation of one `[populations.NAME]` table.
+
+use super::checks::{duration, normalised, probability, quoted};
+use super::{Names, Units};
+use crate::scenario::error::{ScenarioError, invalid};
+use crate::scenario::raw::*;
+use crate::scenario::*;
+
+/// Relative activity by local hour for `diurnal = "social"`: quiet before dawn, peaking in
+/// the evening, the usual shape of social-media activity curves.
+const SOCIAL_PROFILE: [f64; 24] = [
+    0.90, 0.60, 0.40, 0.30, 0.25, 0.30, 0.45, 0.65, 0.80, 0.90, 0.95, 1.00, 1.05, 1.05, 1.05, 1.10,
+    1.15, 1.20, 1.30, 1.40, 1.50, 1.55, 1.45, 1.20,
+];
+
+/// Validates one population; its agents start at global id `first_agent`.
+pub(super) fn population(
+    name: &str,
+    p: &RawPopulation,
+    first_agent: u64,
+    units: &Units,
+    names: &Names,
+) -> Result<Population, ScenarioError> {
+    let dt = units.dt;
+    let feed_index = |path: &str, feed: &str| names.feed_index(path, feed);
+    let to_steps = |path: &str, text: &str| units.steps(path, text);
+    let kinds = &names.kinds;
+    let n_feeds = names.feeds.len();
+    let path = format!("populations.{name}");
+    if p.size < 1 || p.size >= u32::MAX as i64 {
+        return Err(invalid(
+            format!("{path}.size"),
+            p.size,
+            "a whole number > 0",
+        ));
+    }
+    p.rate.check(&format!("{path}.rate"), true)?;
+    let rate_per_step = p.rate.scaled(dt / 3600.0);
+
+    let diurnal = diurnal_profile(&format!("{path}.diurnal"), &p.diurnal)?;
+    if p.timezones.is_empty() {
+        return Err(invalid(
+            format!("{path}.timezones"),
+            "[]",
+            "at least one { utc_offset, share }",
+        ));
+    }
+    let mut timezones = Vec::new();
+    for (i, tz) in p.timezones.iter().enumerate() {
+        if !(tz.utc_offset.is_finite() && (-12.0..=14.0).contains(&tz.utc_offset)) {
+            return Err(invalid(
+                format!("{path}.timezones[{i}].utc_offset"),
+                tz.utc_offset,
+                "hours from -12 to 14",
+            ));
+        }
+        timezones.push((tz.utc_offset, tz.share));
+    }
+    let shares = normalised(
+        &format!("{path}.timezones"),
+        timezones.iter().map(|t| t.1).collect(),
+        "share",
+    )?;
+    for (tz, s) in timezones.iter_mut().zip(shares) {
+        tz.1 = s;
+    }
+
+    let targeting = match &p.targeting {
+        RawTargeting::Weights { weights } => {
+            let tpath = format!("{path}.targeting.weights");
+            if weights.is_empty() {
+                return Err(invalid(tpath, "{}", "at least one feed with a weight"));
+            }
+            let mut w = vec![0.0; n_feeds];
+            for (feed, &weight) in weights {
+                let f = feed_index(&format!("{tpath}.{feed}"), feed)?;
+                if !(weight.is_finite() && weight >= 0.0) {
+                    return Err(invalid(format!("{tpath}.{feed}"), weight, "a weight >= 0"));
+                }
+                w[f] = weight;
+            }
+            Targeting::Weights(normalised(&tpath, w, "weight")?)
+        }
+        RawTargeting::LeastDominated { feeds } => {
+            let tpath = format!("{path}.targeting.feeds");
+            if feeds.is_empty() {
+                return Err(invalid(tpath, "[]", "at least one feed name"));
+            }
+            let mut idx = Vec::new();
+            for (i, f) in feeds.iter().enumerate() {
+                let fi = feed_index(&format!("{tpath}[{i}]"), f)?;
+                if idx.contains(&fi) {
+                    return Err(invalid(
+                        format!("{tpath}[{i}]"),
+                        quoted(f),
+                        "each feed listed once",
+                    ));
+                }
+                idx.push(fi);
+            }
+            Targeting::LeastDominated(idx)
+        }
+    };
+
+    let cpath = format!("{path}.content");
+    let mut content = vec![0.0; kinds.len()];
+    for (kind, &w) in &p.content {
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(invalid(format!("{cpath}.{kind}"), w, "a weight >= 0"));
+        }
+        content[kinds
+            .iter()
+            .position(|k| k == kind)
+            .expect("kinds collected from all populations")] = w;
+    }
+    let content = normalised(&cpath, content, "weight")?;
+
+    let mobilisation = match &p.mobilisation {
+        None => Mobilisation {
+            initial_active: 1.0,
+            call_to_action: None,
+            cascade: None,
+            cascade_delay_steps: 0.0,
+            broadcast: None,
+        },
+        Some(m) => {
+            let mpath = format!("{path}.mobilisation");
+            probability(&format!("{mpath}.initial_active"), m.initial_active)?;
+            let call_to_action = match &m.call_to_action {
+                None => None,
+                Some(c) => {
+                    probability(&format!("{mpath}.call_to_action.fraction"), c.fraction)?;
+                    Some(CallToAction {
+                        step: to_steps(&format!("{mpath}.call_to_action.at"), &c.at)?,
+                        fraction: c.fraction,
+                    })
+                }
+            };
+            let delay = |text: &str| -> Result<f64, ScenarioError> {
+                Ok(duration(&format!("{mpath}.cascade.delay"), text)?.as_secs_f64() / dt)
+            };
+            let (cascade, cascade_delay_steps) = match &m.cascade {
+                None => (None, 0.0),
+                Some(RawCascade::Independent { p, delay: d }) => {
+                    probability(&format!("{mpath}.cascade.p"), *p)?;
+                    (Some(Cascade::Independent { p: *p }), delay(d)?)
+                }
+                Some(RawCascade::Threshold {
+                    threshold,
+                    delay: d,
+                }) => {
+                    threshold.check(&format!("{mpath}.cascade.threshold"), false)?;
+                    (
+                        Some(Cascade::Threshold {
+                            threshold: threshold.clone(),
+                        }),
+                        delay(d)?,
+                    )
+                }
+            };
+            let broadcast = match &m.broadcast {
+                None => None,
+                Some(b) => {
+                    let feed = feed_index(&format!("{mpath}.broadcast.feed"), &b.feed)?;
+                    probability(&format!("{mpath}.broadcast.p"), b.p)?;
+                    Some(Broadcast { feed, p: b.p })
+                }
+            };
+            Mobilisation {
+                initial_active: m.initial_active,
+                call_to_action,
+                cascade,
+                cascade_delay_steps,
+                broadcast,
+            }
+        }
+    };
+
+    let fatigue = match &p.fatigue {
+        None => Fatigue::default(),
+        Some(f) => {
+            let fpath = format!("{path}.fatigue");
+            let half_life_steps = match &f.half_life {
+                None => None,
+                Some(h) => {
+                    let secs = duration(&format!("{fpath}.half_life"), h)?.as_secs_f64();
+                    if secs <= 0.0 {
+                        return Err(invalid(
+                            format!("{fpath}.half_life"),
+                            quoted(h),
+                            "a duration > 0",
+                        ));
+                    }
+                    Some(secs / dt)
+                }
+            };
+            let active_steps = match &f.active_hours {
+                None => None,
+                Some(d) => {
+                    d.check(&format!("{fpath}.active_hours"), true)?;
+                    Some(d.scaled(3600.0 / dt))
+                }
+            };
+            Fatigue {
+                half_life_steps,
+                active_steps,
+            }
+        }
+    };
+
+    let discouragement = match &p.discouragement {
+        None => None,
+        Some(d) => {
+            let dpath = format!("{path}.discouragement");
+            probability(&format!("{dpath}.below_share"), d.below_share)?;
+            probability(&format!("{dpath}.p"), d.p)?;
+            if d.action == DiscouragementAction::Move
+                && matches!(targeting, Targeting::LeastDominated(_))
+            {
+                return Err(invalid(
+                    format!("{dpath}.action"),
+                    "\"move\"",
+                    "\"quit\" for a population with targeting.mode = \"least_dominated\" (it already posts where its share is lowest)",
+                ));
+            }
+            Some(Discouragement {
+                below_share: d.below_share,
+                p: d.p,
+                action: d.action,
+            })
+        }
+    };
+
+    Ok(Population {
+        name: name.to_string(),
+        size: p.size as u32,
+        first_agent: first_agent as u32,
+        rate_per_step,
+        diurnal,
+        timezones,
+        targeting,
+        content,
+        mobilisation,
+        fatigue,
+        discouragement,
+    })
+}
+
+fn diurnal_profile(path: &str, d: &RawDiurnal) -> Result<[f64; 24], ScenarioError> {
+    let values: Vec<f64> = match d {
+        RawDiurnal::Named(n) if n == "flat" => vec![1.0; 24],
+        RawDiurnal::Named(n) if n == "social" => SOCIAL_PROFILE.to_vec(),
+        RawDiurnal::Named(n) => {
+            return Err(invalid(
+                path,
+                quoted(n),
+                "\"flat\", \"social\" or a list of 24 hourly weights",
+            ));
+        }
+        RawDiurnal::Hourly(v) => {
+            if v.len() != 24 {
+                return Err(invalid(
+                    path,
+                    format!("a list of {}", v.len()),
+                    "24 hourly weights (local hours 0 to 23)",
+                ));
+            }
+            v.clone()
+        }
+    };
+    // Shares summing to 1, times 24: mean 1, so the profile moves activity within the day
+    // without changing the daily total.
+    let shares = normalised(path, values, "weight")?;
+    let mut out = [0.0; 24];
+    for (o, s) in out.iter_mut().zip(&shares) {
+        *o = s * 24.0;
+    }
+    Ok(out)
+}
