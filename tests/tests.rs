@@ -4,5 +4,6 @@ mod cli;
 mod common;
 mod determinism;
 mod golden;
+mod mechanics;
 mod theory;
 mod validation;

@@ -1,0 +1,239 @@
+//! Mechanics against their expectations: posting volume (flat, diurnal, decaying),
+//! fatigue, discouragement (quit and move), agent accounting, edge-list networks.
+//!
+//! Counts of independent events are Poisson or binomial; each tolerance is 5 standard
+//! deviations of that distribution (false alarm below 1e-6 per check).
+
+use std::path::Path;
+
+use hashflood::metrics::RunOutput;
+use hashflood::scenario::Scenario;
+
+use super::common::{root, run, scenario};
+
+fn within(got: f64, expected: f64, sd: f64, what: &str) {
+    assert!(
+        (got - expected).abs() < 5.0 * sd,
+        "{what}: got {got}, expected {expected:.1} +- {:.1} (5 sd)",
+        5.0 * sd
+    );
+}
+
+/// Posts of population `pop` in feed 0 per sample interval.
+fn posts_per_sample(out: &RunOutput, pop: usize) -> Vec<f64> {
+    out.series
+        .iter()
+        .filter(|r| r.population == pop && r.feed == 0)
+        .map(|r| r.posts as f64)
+        .collect()
+}
+
+fn one_population(extra: &str, size: u32, rate: f64, duration: &str, sample: &str) -> Scenario {
+    scenario(&format!(
+        r#"
+[time]
+start = 2020-06-01T00:00:00Z
+duration = "{duration}"
+[metrics]
+sample_every = "{sample}"
+[feeds.tag]
+[populations.a]
+size = {size}
+rate = {{ dist = "constant", value = {rate} }}
+targeting = {{ mode = "weights", weights = {{ tag = 1.0 }} }}
+{extra}
+"#
+    ))
+}
+
+#[test]
+fn total_posts_are_poisson_with_the_total_rate() {
+    // 1000 agents x 2 posts/h x 10 h: Poisson(20000).
+    let out = run(&one_population("", 1000, 2.0, "10h", "1h"), 3);
+    let total = out.summary.totals.posts as f64;
+    within(total, 20_000.0, 20_000f64.sqrt(), "posts");
+}
+
+#[test]
+fn diurnal_profile_shapes_every_hour() {
+    // Social profile, everyone at UTC+9: posts in each hour are Poisson(N r d(local hour)).
+    let s = one_population(
+        "diurnal = \"social\"\ntimezones = [{ utc_offset = 9, share = 1.0 }]",
+        2000,
+        1.0,
+        "48h",
+        "1h",
+    );
+    let profile = s.populations[0].diurnal;
+    let out = run(&s, 4);
+    let hourly = posts_per_sample(&out, 0);
+    assert_eq!(hourly.len(), 48);
+    for (h, &n) in hourly.iter().enumerate() {
+        let expected = 2000.0 * profile[(h + 9) % 24];
+        within(
+            n,
+            expected,
+            expected.sqrt(),
+            &format!("hour {h} (local {})", (h + 9) % 24),
+        );
+    }
+}
+
+#[test]
+fn activity_decays_with_its_half_life() {
+    // Rate 6/h halving every hour: expected posts over T = N r h / ln 2 (1 - 2^(-T/h)).
+    let s = one_population(
+        "[populations.a.fatigue]\nhalf_life = \"1h\"",
+        2000,
+        6.0,
+        "4h",
+        "1h",
+    );
+    let out = run(&s, 5);
+    let expected = 2000.0 * 6.0 / std::f64::consts::LN_2 * (1.0 - 2f64.powi(-4));
+    within(
+        out.summary.totals.posts as f64,
+        expected,
+        expected.sqrt(),
+        "posts",
+    );
+    let hourly = posts_per_sample(&out, 0);
+    for (h, &n) in hourly.iter().enumerate() {
+        let e = 2000.0 * 6.0 / std::f64::consts::LN_2
+            * (2f64.powi(-(h as i32)) - 2f64.powi(-(h as i32 + 1)));
+        within(n, e, e.sqrt(), &format!("hour {h}"));
+    }
+}
+
+#[test]
+fn active_periods_end_as_drawn() {
+    // Exponential active period with mean 1 h: at t hours, Binomial(N, exp(-t)) are active.
+    let n = 5000.0;
+    let s = one_population(
+        "[populations.a.fatigue]\nactive_hours = { dist = \"exponential\", mean = 1.0 }",
+        5000,
+        1.0,
+        "3h",
+        "1h",
+    );
+    let out = run(&s, 6);
+    for r in &out.series {
+        let q = (-(r.step as f64) / 60.0).exp();
+        within(
+            r.active as f64,
+            n * q,
+            (n * q * (1.0 - q)).sqrt(),
+            &format!("active at step {}", r.step),
+        );
+    }
+    let c = out.summary.populations["a"].counts;
+    assert_eq!(c.active + c.fatigued + c.quit, c.ever_active);
+}
+
+/// A small population `a` swamped by `b` in feed `x`: `a`'s share is always below 0.3.
+fn swamped(action: &str, weights_a: &str) -> Scenario {
+    scenario(&format!(
+        r#"
+[time]
+duration = "10h"
+[metrics]
+sample_every = "100m"
+[feeds.x]
+latest_window = 20
+[feeds.y]
+latest_window = 20
+[populations.a]
+size = 2000
+rate = {{ dist = "constant", value = 0.1 }}
+targeting = {{ mode = "weights", weights = {weights_a} }}
+[populations.a.discouragement]
+below_share = 0.3
+p = 0.01
+action = "{action}"
+[populations.b]
+size = 2000
+rate = {{ dist = "constant", value = 60.0 }}
+targeting = {{ mode = "weights", weights = {{ x = 1.0 }} }}
+"#
+    ))
+}
+
+#[test]
+fn discouraged_agents_quit_at_the_given_rate() {
+    let out = run(&swamped("quit", "{ x = 1.0 }"), 7);
+    // Quitting needs a non-empty feed in the previous step, so step 0 is exempt: after
+    // the sample at step s, each agent survived s - 1 independent trials.
+    for r in out
+        .series
+        .iter()
+        .filter(|r| r.population == 0 && r.feed == 0)
+    {
+        let q = 0.99f64.powi(r.step as i32 - 1);
+        within(
+            r.active as f64,
+            2000.0 * q,
+            (2000.0 * q * (1.0 - q)).sqrt(),
+            &format!("active at step {}", r.step),
+        );
+        assert_eq!(r.active + r.quit, 2000);
+    }
+}
+
+#[test]
+fn discouraged_agents_move_to_their_other_feed() {
+    let out = run(&swamped("move", "{ x = 1.0, y = 1.0 }"), 8);
+    let c = out.summary.populations["a"].counts;
+    assert_eq!(c.quit, 0);
+    // Each agent starts in x with probability 1/2 and, if so, has moved by the end with
+    // probability 1 - 0.99^599: Binomial(2000, pi).
+    let pi = 0.5 * (1.0 - 0.99f64.powi(599));
+    within(
+        c.moved as f64,
+        2000.0 * pi,
+        (2000.0 * pi * (1.0 - pi)).sqrt(),
+        "moved",
+    );
+    assert!(out.summary.feeds["y"].populations["a"].final_latest_share > 0.99);
+}
+
+#[test]
+fn edge_list_networks_carry_the_cascade() {
+    let path = root().join("tests/fixtures/chain/scenario.toml");
+    let s = Scenario::from_toml(
+        &std::fs::read_to_string(&path).unwrap(),
+        "chain",
+        path.parent().unwrap(),
+    )
+    .unwrap();
+    let out = run(&s, 1);
+    let fans = out.summary.populations["fans"].counts;
+    assert_eq!(
+        (fans.ever_active, fans.by_network),
+        (3, 3),
+        "A, B and C; not D nor the unmapped fan"
+    );
+    assert_eq!(out.summary.totals.follower_edges, 3);
+}
+
+#[test]
+fn edge_list_errors_name_the_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let fixture = root().join("tests/fixtures/chain");
+    std::fs::copy(fixture.join("scenario.toml"), dir.join("scenario.toml")).unwrap();
+    std::fs::copy(fixture.join("nodes.csv"), dir.join("nodes.csv")).unwrap();
+    std::fs::write(dir.join("edges.csv"), "src,dst\nL,A\nA,Z\n").unwrap();
+    let s = Scenario::from_toml(
+        &std::fs::read_to_string(dir.join("scenario.toml")).unwrap(),
+        "c",
+        Path::new(dir),
+    )
+    .unwrap();
+    let err = hashflood::graph_source::follower_graph(&s, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("edge list") && err.contains("line 3") && err.contains("Z"),
+        "{err}"
+    );
+}
