@@ -12,12 +12,12 @@ use crate::scenario::{NetworkSource, Scenario};
 /// Why the follower network could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     EdgeList(#[from] EdgeListError),
 }
 

@@ -101,7 +101,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         "# Resolved scenario: every default filled in. hashflood {}, sha256 {}\n{}",
         env!("CARGO_PKG_VERSION"),
         scenario.hash,
-        scenario.resolved_toml
+        scenario.resolved_toml(seed)
     );
     run_dir.write("scenario.resolved.toml", resolved.as_bytes())?;
     let dir = run_dir.commit()?;

@@ -294,7 +294,7 @@ impl Recorder {
                     .levels
                     .iter()
                     .enumerate()
-                    .map(|(l, level)| (level.to_string(), self.hours(self.reached[i * nl + l])))
+                    .map(|(l, level)| (format!("{level:?}"), self.hours(self.reached[i * nl + l])))
                     .collect();
                 pops.insert(
                     pop.name.clone(),

@@ -16,7 +16,7 @@ pub enum OutputError {
         "{0} already exists and is not empty; choose another --out or pass --force to replace it"
     )]
     Exists(PathBuf),
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -101,29 +101,57 @@ fn same_seed_gives_the_same_bytes_with_one_and_two_threads() {
 }
 
 #[test]
-fn the_resolved_scenario_runs_to_the_same_result() {
+fn the_resolved_scenario_reruns_to_the_same_result() {
+    // With a seed from the command line, and with edge-list files found from the run
+    // folder (their paths are written absolute).
+    let chain = root()
+        .join("tests/fixtures/chain/scenario.toml")
+        .display()
+        .to_string();
+    for (scenario, seed) in [(classroom(), "5"), (chain, "3")] {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = tmp.path().join("a");
+        let args = [
+            "run",
+            &scenario,
+            "--seed",
+            seed,
+            "--out",
+            &a.display().to_string(),
+            "-q",
+        ];
+        let o = hashflood(tmp.path(), &args, "2");
+        assert!(o.status.success(), "{}", stderr(&o));
+        let resolved = a.join("scenario.resolved.toml").display().to_string();
+        let b = tmp.path().join("b");
+        let o = hashflood(
+            tmp.path(),
+            &["run", &resolved, "--out", &b.display().to_string(), "-q"],
+            "2",
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let read = |d: &Path| std::fs::read(d.join("summary.json")).unwrap();
+        assert_eq!(
+            read(&a),
+            read(&b),
+            "re-running the resolved {scenario} reproduces the run"
+        );
+    }
+}
+
+#[test]
+fn errors_are_reported_once_with_their_cause() {
     let tmp = tempfile::tempdir().unwrap();
-    let a = tmp.path().join("a");
+    let broken = tmp.path().join("broken.toml");
+    std::fs::write(&broken, "[feeds.x\n").unwrap();
     let o = hashflood(
         tmp.path(),
-        &["run", &classroom(), "--out", &a.display().to_string(), "-q"],
-        "2",
+        &["validate", &broken.display().to_string()],
+        "1",
     );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let resolved = a.join("scenario.resolved.toml").display().to_string();
-    let b = tmp.path().join("b");
-    let o = hashflood(
-        tmp.path(),
-        &["run", &resolved, "--out", &b.display().to_string(), "-q"],
-        "2",
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let read = |d: &Path| std::fs::read(d.join("summary.json")).unwrap();
-    assert_eq!(
-        read(&a),
-        read(&b),
-        "re-running the resolved scenario reproduces the run"
-    );
+    let err = stderr(&o);
+    assert_eq!(err.matches("TOML parse error").count(), 1, "{err}");
+    assert!(err.contains("line 1"), "{err}");
 }
 
 #[test]

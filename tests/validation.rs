@@ -102,7 +102,6 @@ rejects! {
     diurnal_wrong_length: "diurnal = \"social\"" => "diurnal = [1.0, 2.0]", ["populations.fans.diurnal", "24"];
     timezones_empty: "timezones = [{ utc_offset = 9, share = 0.5 }, { utc_offset = -5, share = 0.5 }]" => "timezones = []", ["populations.fans.timezones"];
     timezone_offset: "utc_offset = 9," => "utc_offset = 19,", ["populations.fans.timezones[0].utc_offset", "19"];
-    timezone_share_negative: "utc_offset = 9, share = 0.5" => "utc_offset = 9, share = -0.5", ["populations.fans.timezones[0]", "-0.5"];
     weights_unknown_feed: "weights = { alpha = 1.0, beta = 1.0 }" => "weights = { alpha = 1.0, gamma = 1.0 }", ["populations.others.targeting.weights.gamma", "\"gamma\"", "alpha, beta"];
     weights_negative: "weights = { alpha = 1.0, beta = 1.0 }" => "weights = { alpha = 1.0, beta = -1.0 }", ["populations.others.targeting.weights.beta", "-1"];
     weights_all_zero: "weights = { alpha = 1.0, beta = 1.0 }" => "weights = { alpha = 0.0 }", ["populations.others.targeting.weights", "at least one weight > 0"];
@@ -150,4 +149,11 @@ fn memory_estimate_is_checked_before_allocating() {
     assert!(msg.contains("MB"), "{msg}");
     let allowed = format!("[limits]\nmemory_mb = 10000000\n{big}");
     assert!(parse(&allowed).is_ok(), "raising the limit accepts it");
+}
+
+rejects! {
+    timezone_share_names_its_key: "utc_offset = 9, share = 0.5" => "utc_offset = 9, share = -0.5", ["populations.fans.timezones[0].share", "-0.5"];
+    call_to_action_after_the_end: "at = \"30m\"" => "at = \"3h\"", ["populations.fans.mobilisation.call_to_action.at", "\"3h\"", "before the end"];
+    broadcast_needs_a_trending_feed: "feed = \"alpha\", p = 0.001" => "feed = \"beta\", p = 0.001", ["populations.fans.mobilisation.broadcast.feed", "\"beta\"", "feeds.beta.trending"];
+    repeated_domination_level: "[0.5, 0.9]" => "[0.5, 0.5]", ["metrics.domination_levels[1]", "once"];
 }

@@ -6,7 +6,7 @@ use std::fmt::Display;
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The TOML is malformed or has the wrong shape (keeps line and column).
-    #[error("{0}")]
+    #[error(transparent)]
     Parse(#[from] toml::de::Error),
     /// A value is out of range, or refers to something that does not exist.
     #[error("{path} = {value}: expected {expected}")]

@@ -33,9 +33,10 @@ pub struct Scenario {
     pub populations: Vec<Population>,
     pub network: Option<Network>,
     pub memory_limit_mb: u64,
-    /// The scenario with every default filled in, as TOML; written beside results.
-    pub resolved_toml: String,
-    /// SHA-256 of `resolved_toml`, hex: identifies the scenario in every output.
+    /// The scenario as read, with every default filled in.
+    pub resolved: raw::RawScenario,
+    /// SHA-256 (hex) of the resolved scenario with its seed set to 0: identifies the
+    /// scenario in every output; the seed is recorded beside it.
     pub hash: String,
 }
 
@@ -126,8 +127,8 @@ pub struct Mobilisation {
     pub initial_active: f64,
     pub call_to_action: Option<CallToAction>,
     pub cascade: Option<Cascade>,
-    /// Mean delay, in steps, between being reached through the network and activating
-    /// (exponentially distributed; at least one step).
+    /// Mean of the exponential draw, in steps, whose ceiling (at least one step) is the
+    /// delay between being reached through the network and activating.
     pub cascade_delay_steps: f64,
     pub broadcast: Option<Broadcast>,
 }
@@ -206,6 +207,30 @@ impl Scenario {
             raw.name = default_name.to_string();
         }
         validate::validate(raw, base_dir)
+    }
+
+    /// The resolved scenario as TOML for a run with `seed`: every default filled in and
+    /// edge-list paths made absolute, so running it reproduces the run.
+    pub fn resolved_toml(&self, seed: u64) -> String {
+        let mut raw = self.resolved.clone();
+        raw.seed = seed;
+        if let (
+            Some(raw::RawNetwork::EdgeList { edges, nodes, .. }),
+            Some(Network {
+                source:
+                    NetworkSource::EdgeList {
+                        edges: abs_edges,
+                        nodes: abs_nodes,
+                        ..
+                    },
+                ..
+            }),
+        ) = (&mut raw.network, &self.network)
+        {
+            *edges = abs_edges.display().to_string();
+            *nodes = abs_nodes.display().to_string();
+        }
+        toml::to_string(&raw).expect("scenario serialises")
     }
 
     /// Total number of agents.

@@ -272,7 +272,8 @@ pub struct RawDiscouragement {
 pub enum DiscouragementAction {
     #[default]
     Quit,
-    /// Move to the target feed where the own population's share is highest.
+    /// Move to the population's other target feed where its own share is highest (even
+    /// if that is below the level too); with no other target feed, quit.
     Move,
 }
 

@@ -25,19 +25,18 @@ pub const BYTES_PER_THRESHOLD_AGENT: u64 = 8;
 pub(super) const MAX_STEPS: f64 = 50_000_000.0;
 
 pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioError> {
-    let resolved_toml = toml::to_string(&raw).expect("scenario serialises");
-    let hash = hex(&Sha256::digest(resolved_toml.as_bytes()));
-
     let dt = duration("time.dt", &raw.time.dt)?.as_secs_f64();
     if dt <= 0.0 {
         return Err(invalid("time.dt", quoted(&raw.time.dt), "a duration > 0"));
     }
-    let units = Units {
+    let mut units = Units {
         dt,
         dt_text: raw.time.dt.clone(),
+        run_steps: 0,
     };
+    let steps = units.steps("time.duration", &raw.time.duration)?;
+    units.run_steps = steps;
     let to_steps = |path: &str, text: &str| units.steps(path, text);
-    let steps = to_steps("time.duration", &raw.time.duration)?;
     if steps == 0 {
         return Err(invalid(
             "time.duration",
@@ -65,6 +64,13 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
                 format!("metrics.domination_levels[{i}]"),
                 level,
                 "a share in (0, 1]",
+            ));
+        }
+        if raw.metrics.domination_levels[..i].contains(&level) {
+            return Err(invalid(
+                format!("metrics.domination_levels[{i}]"),
+                level,
+                "each level listed once",
             ));
         }
     }
@@ -141,6 +147,7 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
     }
     let names = Names {
         feeds: raw.feeds.keys().cloned().collect(),
+        trending: raw.feeds.values().map(|f| f.trending.is_some()).collect(),
         kinds: raw
             .populations
             .values()
@@ -175,6 +182,7 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
         )?),
     };
 
+    let hash = scenario_hash(&raw, &network)?;
     let scenario = Scenario {
         name: raw.name.clone(),
         seed: raw.seed,
@@ -185,7 +193,7 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
         populations,
         network,
         memory_limit_mb: raw.limits.memory_mb,
-        resolved_toml,
+        resolved: raw,
         hash,
     };
     check_memory(&scenario)?;
@@ -198,6 +206,8 @@ pub(super) struct Units {
     pub dt: f64,
     /// `time.dt` as written, for messages.
     pub dt_text: String,
+    /// Steps in the run.
+    pub run_steps: u32,
 }
 
 impl Units {
@@ -222,6 +232,8 @@ impl Units {
 /// Names that keys refer to.
 pub(super) struct Names {
     pub feeds: Vec<String>,
+    /// Whether each feed has a trending rule.
+    pub trending: Vec<bool>,
     pub kinds: Vec<String>,
 }
 
@@ -260,7 +272,25 @@ fn check_memory(s: &Scenario) -> Result<(), ScenarioError> {
             crate::network::expected_edges(g, &groups) * crate::network::BYTES_PER_EDGE
                 + agents * crate::network::BYTES_PER_NODE
         }
-        _ => 0,
+        Some(Network {
+            source:
+                NetworkSource::EdgeList {
+                    edges,
+                    nodes,
+                    undirected,
+                },
+            ..
+        }) => {
+            // From the files' sizes: at least 4 bytes ("1,2\n") per edge line, each edge
+            // held as a pair (8 bytes) while loading plus its CSR entries; node ids are
+            // kept as strings while mapping (about 4x the map file).
+            let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+            let entries = size(edges) / 4 * if *undirected { 2 } else { 1 };
+            entries * (8 + crate::network::BYTES_PER_EDGE)
+                + size(nodes) * 4
+                + agents * crate::network::BYTES_PER_NODE
+        }
+        None => 0,
     };
     let window_bytes: u64 = s.feeds.iter().map(|f| f.latest_window as u64 * 16).sum();
     let needed = agent_bytes + edge_bytes + window_bytes;
@@ -277,6 +307,45 @@ fn check_memory(s: &Scenario) -> Result<(), ScenarioError> {
         });
     }
     Ok(())
+}
+
+/// SHA-256 of the resolved scenario with seed 0 and edge-list paths replaced by the hash
+/// of the files' contents: the same scenario has the same hash under any seed and from
+/// any folder, and a changed edge list changes it.
+fn scenario_hash(raw: &RawScenario, network: &Option<Network>) -> Result<String, ScenarioError> {
+    let mut identity = RawScenario {
+        seed: 0,
+        ..raw.clone()
+    };
+    if let (
+        Some(RawNetwork::EdgeList { edges, nodes, .. }),
+        Some(Network {
+            source:
+                NetworkSource::EdgeList {
+                    edges: edges_path,
+                    nodes: nodes_path,
+                    ..
+                },
+            ..
+        }),
+    ) = (&mut identity.network, network)
+    {
+        for (key, text, path) in [
+            ("network.edges", edges, edges_path),
+            ("network.nodes", nodes, nodes_path),
+        ] {
+            let bytes = std::fs::read(path).map_err(|e| {
+                invalid(
+                    key,
+                    quoted(&path.display().to_string()),
+                    &format!("a readable file ({e})"),
+                )
+            })?;
+            *text = format!("sha256:{}", hex(&Sha256::digest(&bytes)));
+        }
+    }
+    let text = toml::to_string(&identity).expect("scenario serialises");
+    Ok(hex(&Sha256::digest(text.as_bytes())))
 }
 
 fn hex(bytes: &[u8]) -> String {

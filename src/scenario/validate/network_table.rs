@@ -1,7 +1,7 @@
 //! Validation of the `[network]` table.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::checks::{probability, quoted};
 use crate::network::Generator;
@@ -122,10 +122,12 @@ pub(super) fn network_config(
                     ));
                 }
             }
+            // Absolute, so the resolved scenario written beside a run still finds them.
+            let absolute = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
             (
                 NetworkSource::EdgeList {
-                    edges: edges_path,
-                    nodes: nodes_path,
+                    edges: absolute(edges_path),
+                    nodes: absolute(nodes_path),
                     undirected: *undirected,
                 },
                 (0..names.len()).collect(),

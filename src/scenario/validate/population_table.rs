@@ -31,7 +31,7 @@ pub(super) fn population(
         return Err(invalid(
             format!("{path}.size"),
             p.size,
-            "a whole number > 0",
+            "a whole number from 1 to 4294967294",
         ));
     }
     p.rate.check(&format!("{path}.rate"), true)?;
@@ -45,8 +45,22 @@ pub(super) fn population(
             "at least one { utc_offset, share }",
         ));
     }
+    if p.timezones.len() > 255 {
+        return Err(invalid(
+            format!("{path}.timezones"),
+            format!("{} entries", p.timezones.len()),
+            "at most 255 time zones",
+        ));
+    }
     let mut timezones = Vec::new();
     for (i, tz) in p.timezones.iter().enumerate() {
+        if !(tz.share.is_finite() && tz.share >= 0.0) {
+            return Err(invalid(
+                format!("{path}.timezones[{i}].share"),
+                tz.share,
+                "a share >= 0",
+            ));
+        }
         if !(tz.utc_offset.is_finite() && (-12.0..=14.0).contains(&tz.utc_offset)) {
             return Err(invalid(
                 format!("{path}.timezones[{i}].utc_offset"),
@@ -130,8 +144,17 @@ pub(super) fn population(
                 None => None,
                 Some(c) => {
                     probability(&format!("{mpath}.call_to_action.fraction"), c.fraction)?;
+                    let at = format!("{mpath}.call_to_action.at");
+                    let step = to_steps(&at, &c.at)?;
+                    if step >= units.run_steps {
+                        return Err(invalid(
+                            at,
+                            quoted(&c.at),
+                            "a time before the end of the run (time.duration)",
+                        ));
+                    }
                     Some(CallToAction {
-                        step: to_steps(&format!("{mpath}.call_to_action.at"), &c.at)?,
+                        step,
                         fraction: c.fraction,
                     })
                 }
@@ -161,7 +184,18 @@ pub(super) fn population(
             let broadcast = match &m.broadcast {
                 None => None,
                 Some(b) => {
-                    let feed = feed_index(&format!("{mpath}.broadcast.feed"), &b.feed)?;
+                    let fpath = format!("{mpath}.broadcast.feed");
+                    let feed = feed_index(&fpath, &b.feed)?;
+                    if !names.trending[feed] {
+                        return Err(invalid(
+                            fpath,
+                            quoted(&b.feed),
+                            &format!(
+                                "a feed that can trend: add feeds.{}.trending = {{ window, threshold }}",
+                                b.feed
+                            ),
+                        ));
+                    }
                     probability(&format!("{mpath}.broadcast.p"), b.p)?;
                     Some(Broadcast { feed, p: b.p })
                 }
