@@ -4,14 +4,15 @@
 //! length; an entry more than one lap ahead waits in its bucket until its own lap comes.
 //! Cost is proportional to candidates, not to agents x steps.
 
-/// A candidate post of the agent with this shard-local index at time `t` (in steps).
+/// A candidate post of the agent with this shard-local index (shards hold 2^16 agents)
+/// at time `t` (in steps). 24 bytes.
 ///
 /// It carries the agent's posting parameters, copied at activation, so that the posting
 /// loop reads one sequential stream instead of chasing each agent's record in memory
 /// (that chase was a third of the run time on a million agents).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate {
-    pub agent: u32,
+    pub agent: u16,
     pub t: f32,
     /// Posts per step at diurnal factor 1.
     pub rate: f32,
@@ -65,7 +66,7 @@ impl Calendar {
 mod tests {
     use super::*;
 
-    fn at(agent: u32, t: f32) -> Candidate {
+    fn at(agent: u16, t: f32) -> Candidate {
         Candidate {
             agent,
             t,

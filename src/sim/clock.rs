@@ -15,6 +15,7 @@ pub struct DiurnalClock {
     /// `Λ(start[i])`.
     cum: Vec<f64>,
     factor: Vec<f64>,
+    steps_per_hour: f64,
 }
 
 impl DiurnalClock {
@@ -43,29 +44,51 @@ impl DiurnalClock {
         }
         // Past the last boundary activity continues at the last factor (never reached
         // before the horizon, but keeps the inverse total).
-        Some(DiurnalClock { start, cum, factor })
+        Some(DiurnalClock {
+            start,
+            cum,
+            factor,
+            steps_per_hour,
+        })
+    }
+
+    /// The segment containing real time `t`: segments after the first are whole hours,
+    /// so this is arithmetic, not a search.
+    #[inline]
+    fn segment(&self, t: f64) -> usize {
+        let last = self.factor.len() - 1;
+        if t < self.start[1] {
+            return 0;
+        }
+        let hours = (t - self.start[1]) / self.steps_per_hour;
+        (1 + hours as usize).min(last)
     }
 
     /// `Λ(t)`.
     pub fn forward(&self, t: f64) -> f64 {
-        let i = self
-            .start
-            .partition_point(|&s| s <= t)
-            .saturating_sub(1)
-            .min(self.factor.len() - 1);
+        let i = self.segment(t);
         self.cum[i] + self.factor[i] * (t - self.start[i])
     }
 
-    /// `Λ⁻¹(a)`: the first real time at which activity time reaches `a`.
-    pub fn inverse(&self, a: f64) -> f64 {
+    /// `Λ⁻¹(a)` for `a >= Λ(t)`: the first real time at which activity time reaches `a`,
+    /// searching forward from the segment of `t` (gaps are mostly a few hours).
+    fn inverse_from(&self, t: f64, a: f64) -> f64 {
         let last = self.factor.len() - 1;
-        let i = self
-            .cum
-            .partition_point(|&c| c <= a)
-            .saturating_sub(1)
-            .min(last);
-        // Skip zero-activity hours: their segment cannot contain the target.
-        let mut i = i;
+        let mut i = self.segment(t);
+        let mut walked = 0;
+        // Advance while the segment ends at or before the target; zero-activity hours
+        // end where they start and are skipped the same way.
+        while i < last && self.cum[i + 1] <= a {
+            i += 1;
+            walked += 1;
+            if walked == 8 {
+                // A long gap (a rare poster): finish with a binary search.
+                i += self.cum[i..=last]
+                    .partition_point(|&c| c <= a)
+                    .saturating_sub(1);
+                break;
+            }
+        }
         while self.factor[i] == 0.0 && i < last {
             i += 1;
         }
@@ -80,7 +103,7 @@ impl DiurnalClock {
     pub fn advance(clock: Option<&Self>, t: f64, amount: f64) -> f64 {
         match clock {
             None => t + amount,
-            Some(c) => c.inverse(c.forward(t) + amount),
+            Some(c) => c.inverse_from(t, c.forward(t) + amount),
         }
     }
 }
@@ -112,7 +135,7 @@ mod tests {
         assert!((c.forward(3.0) - 3.0).abs() < 1e-12);
         assert!((c.forward(9.0) - (3.0 + 2.0 * 6.0)).abs() < 1e-12);
         for t in [0.0, 1.5, 3.0, 7.25, 11.0, 17.9] {
-            assert!((c.inverse(c.forward(t)) - t).abs() < 1e-9, "t = {t}");
+            assert!((c.inverse_from(0.0, c.forward(t)) - t).abs() < 1e-9, "t = {t}");
         }
     }
 
@@ -123,7 +146,7 @@ mod tests {
         profile[1] = 0.0;
         let c = DiurnalClock::new(&s, &profile, 0.0).unwrap();
         // Hour 0 covers steps 0-6 (activity 6); hour 1 adds nothing; hour 2 resumes at 12.
-        assert!((c.inverse(6.5) - 12.5).abs() < 1e-12);
+        assert!((c.inverse_from(0.0, 6.5) - 12.5).abs() < 1e-12);
         assert!(
             DiurnalClock::new(&s, &[1.0; 24], 0.0).is_none(),
             "flat is the identity"

@@ -91,7 +91,7 @@ impl World<'_> {
             let t = DiurnalClock::advance(clock, step as f64, gap);
             if t < me.end_at as f64 && t < self.scenario.time.steps as f64 {
                 shard.calendar.push(Candidate {
-                    agent: a as u32,
+                    agent: a as u16,
                     t: t as f32,
                     rate: me.rate,
                     bound: me.rate,

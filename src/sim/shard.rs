@@ -13,6 +13,7 @@ use super::feed::latest_k;
 use crate::rng::SimRng;
 
 /// Agents per shard; part of the determinism contract (changing it changes results).
+/// At most 16: calendar entries store the shard-local index in a `u16`.
 pub const SHARD_BITS: u32 = 16;
 pub const SHARD_SIZE: u32 = 1 << SHARD_BITS;
 
@@ -186,7 +187,7 @@ impl Shard {
         self.out.counts[(feed as usize * ctx.n_pops + pop) * ctx.n_kinds + kind] += 1;
         self.out.latest[feed as usize].push(Post {
             t: c.t,
-            author: self.first + c.agent,
+            author: self.first + c.agent as u32,
             feed,
             pop: c.pop,
             kind: kind as u8,
