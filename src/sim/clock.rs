@@ -135,7 +135,10 @@ mod tests {
         assert!((c.forward(3.0) - 3.0).abs() < 1e-12);
         assert!((c.forward(9.0) - (3.0 + 2.0 * 6.0)).abs() < 1e-12);
         for t in [0.0, 1.5, 3.0, 7.25, 11.0, 17.9] {
-            assert!((c.inverse_from(0.0, c.forward(t)) - t).abs() < 1e-9, "t = {t}");
+            assert!(
+                (c.inverse_from(0.0, c.forward(t)) - t).abs() < 1e-9,
+                "t = {t}"
+            );
         }
     }
 
@@ -151,5 +154,28 @@ mod tests {
             DiurnalClock::new(&s, &[1.0; 24], 0.0).is_none(),
             "flat is the identity"
         );
+    }
+
+    #[test]
+    fn forward_walk_agrees_with_a_full_search() {
+        let s = scenario("2020-01-01T05:17:00Z");
+        let mut profile = [0.0; 24];
+        for (h, p) in profile.iter_mut().enumerate() {
+            *p = 0.25 + (h % 7) as f64 * 0.3;
+        }
+        let c = DiurnalClock::new(&s, &profile, -5.0).unwrap();
+        let mut t = 0.3;
+        for k in 0..200 {
+            // Targets within the covered segments (the last one extends past the horizon).
+            let top = c.cum[c.factor.len() - 1];
+            let a = (c.forward(t) + (k % 37) as f64 * 0.9).min(top - 1e-6);
+            let i = c.cum.partition_point(|&x| x <= a).saturating_sub(1);
+            let expected = c.start[i] + (a - c.cum[i]) / c.factor[i];
+            assert!(
+                (c.inverse_from(t, a) - expected).abs() < 1e-9,
+                "t {t}, a {a}"
+            );
+            t = (t + 0.7) % 15.0;
+        }
     }
 }
