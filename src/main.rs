@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use cli::{Cli, Command, RunArgs};
-use hashflood::scenario::Scenario;
+use hashflood::scenario::{Network, NetworkSource, Scenario};
 use hashflood::{export, graph_source, output, sim};
 
 #[global_allocator]
@@ -43,10 +43,26 @@ fn load(path: &Path) -> Result<(Scenario, String)> {
     Ok((scenario, text))
 }
 
+/// Loads a scenario and, for edge-list networks, reads the files too: their errors
+/// (a bad line, an unknown node) are the scenario's errors. Generated networks are not
+/// built here; their parameters are already checked.
+fn check(path: &Path) -> Result<(Scenario, String)> {
+    let (scenario, text) = load(path)?;
+    if let Some(Network {
+        source: NetworkSource::EdgeList { .. },
+        ..
+    }) = &scenario.network
+    {
+        graph_source::follower_graph(&scenario, scenario.seed)
+            .with_context(|| format!("invalid network of {}", path.display()))?;
+    }
+    Ok((scenario, text))
+}
+
 fn validate(paths: &[PathBuf]) -> Result<()> {
     let mut failed = 0;
     for path in paths {
-        match load(path) {
+        match check(path) {
             Ok((s, _)) => println!(
                 "ok   {}: {} agents in {} populations, {} feeds, {} steps",
                 path.display(),

@@ -194,3 +194,20 @@ fn help_shows_examples() {
     let o = hashflood(tmp.path(), &["run", "--help"], "1");
     assert!(String::from_utf8_lossy(&o.stdout).contains("Examples:"));
 }
+
+#[test]
+fn validate_reads_edge_list_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = root().join("tests/fixtures/chain");
+    for f in ["scenario.toml", "nodes.csv"] {
+        std::fs::copy(fixture.join(f), tmp.path().join(f)).unwrap();
+    }
+    std::fs::write(tmp.path().join("edges.csv"), "src,dst\nL,A\nA,Q\n").unwrap();
+    let o = hashflood(tmp.path(), &["validate", "scenario.toml"], "1");
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("edge list") && err.contains("line 3") && err.contains("Q"),
+        "{err}"
+    );
+}
