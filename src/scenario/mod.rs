@@ -32,6 +32,7 @@ pub struct Scenario {
     /// Populations in name order; agents are numbered population by population.
     pub populations: Vec<Population>,
     pub network: Option<Network>,
+    pub moderation: Option<Moderation>,
     pub memory_limit_mb: u64,
     /// The scenario as read, with every default filled in.
     pub resolved: raw::RawScenario,
@@ -64,6 +65,14 @@ pub struct Feed {
     /// `K`: how many of the most recent posts the Latest tab shows.
     pub latest_window: usize,
     pub trending: Option<Trending>,
+    pub top: TopRule,
+}
+
+/// The Top tab: the `window` posts with the best `engagement / (age_hours + 2)^gravity`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopRule {
+    pub window: usize,
+    pub gravity: f64,
 }
 
 /// A hashtag trends while its post count over the last `window_steps` is at least `threshold`.
@@ -92,6 +101,21 @@ pub struct Population {
     pub mobilisation: Mobilisation,
     pub fatigue: Fatigue,
     pub discouragement: Option<Discouragement>,
+    pub reading: Option<Reading>,
+}
+
+/// How a population browses feeds. Every agent of the population reads, whatever its
+/// mobilisation state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// Browses per step per agent at diurnal factor 1.
+    pub rate_per_step: Distribution,
+    /// Probability per feed (indexed like [`Scenario::feeds`]) that a browse opens it.
+    pub feeds: Vec<f64>,
+    pub top_share: f64,
+    /// Engagement probability per item shown, by kind (indexed like [`Scenario::kinds`]).
+    pub appeal: Vec<f64>,
+    pub repost_share: f64,
 }
 
 impl Population {
@@ -172,6 +196,25 @@ pub struct Discouragement {
     /// Per agent per step, while the own share of its feed's Latest is below `below_share`.
     pub p: f64,
     pub action: DiscouragementAction,
+}
+
+/// Platform moderation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moderation {
+    pub rate_limit: Option<RateLimit>,
+    /// Probability that a post is flagged, by kind (indexed like [`Scenario::kinds`]).
+    pub flag: Vec<f64>,
+    pub removal_delay_steps: u32,
+    /// Removals before suspension; `None`: never suspended.
+    pub suspend_after: Option<u32>,
+    pub detrend_above: f64,
+}
+
+/// At most `posts` posts per account per window of `per_steps` steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimit {
+    pub posts: u32,
+    pub per_steps: u32,
 }
 
 /// The follower network and which populations it covers.

@@ -30,6 +30,8 @@ pub struct RawScenario {
     pub populations: BTreeMap<String, RawPopulation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<RawNetwork>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderation: Option<RawModeration>,
 }
 
 fn default_seed() -> u64 {
@@ -125,6 +127,31 @@ pub struct RawFeed {
     pub latest_window: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trending: Option<RawTrending>,
+    #[serde(default)]
+    pub top: RawTop,
+}
+
+/// The Top tab: the `window` posts with the best `engagement / (age_hours + 2)^gravity`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTop {
+    #[serde(default = "default_latest_window")]
+    pub window: i64,
+    #[serde(default = "default_gravity")]
+    pub gravity: f64,
+}
+
+impl Default for RawTop {
+    fn default() -> Self {
+        RawTop {
+            window: default_latest_window(),
+            gravity: default_gravity(),
+        }
+    }
+}
+
+fn default_gravity() -> f64 {
+    1.8
 }
 
 fn default_latest_window() -> i64 {
@@ -143,7 +170,8 @@ pub struct RawTrending {
 #[serde(deny_unknown_fields)]
 pub struct RawPopulation {
     pub size: i64,
-    /// Posts per hour of an active agent, drawn once per agent.
+    /// Posts per hour of an active agent, drawn once per agent (default: never posts).
+    #[serde(default = "default_rate")]
     pub rate: Distribution,
     #[serde(default)]
     pub diurnal: RawDiurnal,
@@ -158,6 +186,72 @@ pub struct RawPopulation {
     pub fatigue: Option<RawFatigue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discouragement: Option<RawDiscouragement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<RawReading>,
+}
+
+/// How a population browses feeds (readers).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReading {
+    /// Browses per hour, drawn once per agent.
+    pub rate: Distribution,
+    /// Which feed a browse opens, by weight.
+    pub feeds: BTreeMap<String, f64>,
+    /// Probability that a browse opens the Top tab rather than Latest.
+    #[serde(default = "default_top_share")]
+    pub top_share: f64,
+    /// Probability of engaging with an item shown, by content kind (others: 0).
+    #[serde(default)]
+    pub appeal: BTreeMap<String, f64>,
+    /// Share of engagements that are reposts (shown to the reader's followers).
+    #[serde(default)]
+    pub repost_share: f64,
+}
+
+fn default_top_share() -> f64 {
+    0.5
+}
+
+/// Platform moderation (optional).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModeration {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RawRateLimit>,
+    /// Probability that a post of each kind is flagged (others: 0).
+    #[serde(default)]
+    pub flag: BTreeMap<String, f64>,
+    /// Flagged posts are removed this long after they were posted.
+    #[serde(default = "default_removal_delay")]
+    pub removal_delay: String,
+    /// Removals after which an account is suspended (0: never).
+    #[serde(default)]
+    pub suspend_after: i64,
+    /// A hashtag cannot trend while flagged posts are more than this share of its
+    /// trending window (1: never de-trended).
+    #[serde(default = "default_detrend")]
+    pub detrend_above: f64,
+}
+
+fn default_removal_delay() -> String {
+    "30m".into()
+}
+
+fn default_detrend() -> f64 {
+    1.0
+}
+
+/// At most `posts` posts per account in each `per` window (aligned to the start).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRateLimit {
+    pub posts: i64,
+    pub per: String,
+}
+
+fn default_rate() -> Distribution {
+    Distribution::Constant { value: 0.0 }
 }
 
 fn default_timezones() -> Vec<RawTimezone> {

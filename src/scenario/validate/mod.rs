@@ -124,10 +124,28 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
                 })
             }
         };
+        if !(1..=1_000_000).contains(&f.top.window) {
+            return Err(invalid(
+                format!("{path}.top.window"),
+                f.top.window,
+                "a whole number from 1 to 1000000",
+            ));
+        }
+        if !(f.top.gravity.is_finite() && (0.0..=10.0).contains(&f.top.gravity)) {
+            return Err(invalid(
+                format!("{path}.top.gravity"),
+                f.top.gravity,
+                "a number from 0 to 10",
+            ));
+        }
         feeds.push(Feed {
             name: name.clone(),
             latest_window: f.latest_window as usize,
             trending,
+            top: TopRule {
+                window: f.top.window as usize,
+                gravity: f.top.gravity,
+            },
         });
     }
 
@@ -182,6 +200,10 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
         )?),
     };
 
+    let moderation = match &raw.moderation {
+        None => None,
+        Some(m) => Some(moderation(m, &units, &names)?),
+    };
     let hash = scenario_hash(&raw, &network)?;
     let scenario = Scenario {
         name: raw.name.clone(),
@@ -192,6 +214,7 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
         kinds: names.kinds,
         populations,
         network,
+        moderation,
         memory_limit_mb: raw.limits.memory_mb,
         resolved: raw,
         hash,
@@ -238,6 +261,51 @@ pub(super) struct Names {
 }
 
 impl Names {
+    /// Feed weights by name -> probabilities by feed index.
+    pub fn feed_weights(
+        &self,
+        path: &str,
+        weights: &std::collections::BTreeMap<String, f64>,
+    ) -> Result<Vec<f64>, ScenarioError> {
+        if weights.is_empty() {
+            return Err(invalid(path, "{}", "at least one feed with a weight"));
+        }
+        let mut w = vec![0.0; self.feeds.len()];
+        for (feed, &weight) in weights {
+            let f = self.feed_index(&format!("{path}.{feed}"), feed)?;
+            if !(weight.is_finite() && weight >= 0.0) {
+                return Err(invalid(format!("{path}.{feed}"), weight, "a weight >= 0"));
+            }
+            w[f] = weight;
+        }
+        checks::normalised(path, w, "weight")
+    }
+
+    /// Probabilities by content kind name -> by kind index (unlisted kinds: 0).
+    pub fn kind_probabilities(
+        &self,
+        path: &str,
+        by_kind: &std::collections::BTreeMap<String, f64>,
+    ) -> Result<Vec<f64>, ScenarioError> {
+        let mut out = vec![0.0; self.kinds.len()];
+        for (kind, &p) in by_kind {
+            let key = format!("{path}.{kind}");
+            let k = self.kinds.iter().position(|k| k == kind).ok_or_else(|| {
+                invalid(
+                    &key,
+                    quoted(kind),
+                    &format!(
+                        "a content kind some population posts: {}",
+                        self.kinds.join(", ")
+                    ),
+                )
+            })?;
+            checks::probability(&key, p)?;
+            out[k] = p;
+        }
+        Ok(out)
+    }
+
     /// Index of the feed `name`, referred to at `path`.
     pub fn feed_index(&self, path: &str, name: &str) -> Result<usize, ScenarioError> {
         self.feeds.iter().position(|f| f == name).ok_or_else(|| {
@@ -248,6 +316,40 @@ impl Names {
             )
         })
     }
+}
+
+fn moderation(m: &RawModeration, units: &Units, names: &Names) -> Result<Moderation, ScenarioError> {
+    let rate_limit = match &m.rate_limit {
+        None => None,
+        Some(r) => {
+            if !(1..=u32::MAX as i64).contains(&r.posts) {
+                return Err(invalid("moderation.rate_limit.posts", r.posts, "a post count >= 1"));
+            }
+            let per_steps = units.steps("moderation.rate_limit.per", &r.per)?;
+            if per_steps == 0 {
+                return Err(invalid("moderation.rate_limit.per", quoted(&r.per), "a duration >= time.dt"));
+            }
+            Some(RateLimit {
+                posts: r.posts as u32,
+                per_steps,
+            })
+        }
+    };
+    if !(0..=65_535).contains(&m.suspend_after) {
+        return Err(invalid(
+            "moderation.suspend_after",
+            m.suspend_after,
+            "a number of removals from 0 (never suspend) to 65535",
+        ));
+    }
+    checks::probability("moderation.detrend_above", m.detrend_above)?;
+    Ok(Moderation {
+        rate_limit,
+        flag: names.kind_probabilities("moderation.flag", &m.flag)?,
+        removal_delay_steps: units.steps("moderation.removal_delay", &m.removal_delay)?,
+        suspend_after: (m.suspend_after > 0).then_some(m.suspend_after as u32),
+        detrend_above: m.detrend_above,
+    })
 }
 
 /// Estimates memory before anything is allocated and refuses scenarios over the limit.

@@ -25,7 +25,6 @@ pub(super) fn population(
     let feed_index = |path: &str, feed: &str| names.feed_index(path, feed);
     let to_steps = |path: &str, text: &str| units.steps(path, text);
     let kinds = &names.kinds;
-    let n_feeds = names.feeds.len();
     let path = format!("populations.{name}");
     if p.size < 1 || p.size >= u32::MAX as i64 {
         return Err(invalid(
@@ -80,21 +79,10 @@ pub(super) fn population(
     }
 
     let targeting = match &p.targeting {
-        RawTargeting::Weights { weights } => {
-            let tpath = format!("{path}.targeting.weights");
-            if weights.is_empty() {
-                return Err(invalid(tpath, "{}", "at least one feed with a weight"));
-            }
-            let mut w = vec![0.0; n_feeds];
-            for (feed, &weight) in weights {
-                let f = feed_index(&format!("{tpath}.{feed}"), feed)?;
-                if !(weight.is_finite() && weight >= 0.0) {
-                    return Err(invalid(format!("{tpath}.{feed}"), weight, "a weight >= 0"));
-                }
-                w[f] = weight;
-            }
-            Targeting::Weights(normalised(&tpath, w, "weight")?)
-        }
+        RawTargeting::Weights { weights } => Targeting::Weights(names.feed_weights(
+            &format!("{path}.targeting.weights"),
+            weights,
+        )?),
         RawTargeting::LeastDominated { feeds } => {
             let tpath = format!("{path}.targeting.feeds");
             if feeds.is_empty() {
@@ -265,6 +253,23 @@ pub(super) fn population(
         }
     };
 
+    let reading = match &p.reading {
+        None => None,
+        Some(r) => {
+            let rpath = format!("{path}.reading");
+            r.rate.check(&format!("{rpath}.rate"), true)?;
+            probability(&format!("{rpath}.top_share"), r.top_share)?;
+            probability(&format!("{rpath}.repost_share"), r.repost_share)?;
+            Some(Reading {
+                rate_per_step: r.rate.scaled(dt / 3600.0),
+                feeds: names.feed_weights(&format!("{rpath}.feeds"), &r.feeds)?,
+                top_share: r.top_share,
+                appeal: names.kind_probabilities(&format!("{rpath}.appeal"), &r.appeal)?,
+                repost_share: r.repost_share,
+            })
+        }
+    };
+
     Ok(Population {
         name: name.to_string(),
         size: p.size as u32,
@@ -277,6 +282,7 @@ pub(super) fn population(
         mobilisation,
         fatigue,
         discouragement,
+        reading,
     })
 }
 
