@@ -4,12 +4,20 @@ use std::fmt::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use hashflood::metrics::{Summary, When};
+use hashflood::metrics::{ShareSummary, Summary, When};
 
 fn when(w: &When) -> String {
     match w {
         When::Hours(h) => format!("{h:.2} h"),
         When::Never => "never".into(),
+    }
+}
+
+/// A tab's final share and the time each level was reached.
+fn tab(o: &mut String, s: &ShareSummary, levels: &[String]) {
+    let _ = write!(o, " {:>7.3}", s.last);
+    for l in levels {
+        let _ = write!(o, " {:>9}", when(&s.domination_hours[l]));
     }
 }
 
@@ -32,26 +40,32 @@ pub fn summary(s: &Summary, elapsed: Duration, dir: &Path) -> String {
         .values()
         .next()
         .and_then(|f| f.populations.values().next())
-        .map(|p| p.latest_domination_hours.keys().cloned().collect())
+        .map(|p| p.latest.domination_hours.keys().cloned().collect())
         .unwrap_or_default();
+    let readers = s.totals.browses > 0;
     let _ = write!(
         o,
-        "\n{:<22} {:<14} {:>10} {:>11}",
-        "feed", "population", "posts", "final share"
+        "\n{:<20} {:<12} {:>9} {:>7}",
+        "feed", "population", "posts", "latest"
     );
     for l in &levels {
-        let _ = write!(o, " {:>11}", format!("{l} reached"));
+        let _ = write!(o, " {:>9}", format!("{l} at"));
+    }
+    if readers {
+        let _ = write!(o, " {:>7}", "top");
+        for l in &levels {
+            let _ = write!(o, " {:>9}", format!("{l} at"));
+        }
+        let _ = write!(o, " {:>7}", "seen");
     }
     let _ = writeln!(o);
     for (feed, f) in &s.feeds {
         for (pop, p) in &f.populations {
-            let _ = write!(
-                o,
-                "{:<22} {:<14} {:>10} {:>11.3}",
-                feed, pop, p.posts, p.final_latest_share
-            );
-            for l in &levels {
-                let _ = write!(o, " {:>11}", when(&p.latest_domination_hours[l]));
+            let _ = write!(o, "{:<20} {:<12} {:>9}", feed, pop, p.posts);
+            tab(&mut o, &p.latest, &levels);
+            if readers {
+                tab(&mut o, &p.top, &levels);
+                let _ = write!(o, " {:>7.3}", p.impressions.share);
             }
             let _ = writeln!(o);
         }
@@ -64,24 +78,43 @@ pub fn summary(s: &Summary, elapsed: Duration, dir: &Path) -> String {
                 .collect();
             let _ = writeln!(
                 o,
-                "{:<22} trending {:.1} h in all, first at {}; category {}",
+                "{:<20} trending {:.1} h in all, first at {}; category {}",
                 "",
                 f.trending_hours,
                 when(&f.first_trending_hours),
                 categories.join(", ")
             );
         }
+        let (limited, flagged, removed) = f.populations.values().fold((0, 0, 0), |acc, p| {
+            let m = &p.moderation;
+            (acc.0 + m.rate_limited, acc.1 + m.flagged, acc.2 + m.removed)
+        });
+        if limited + flagged + removed > 0 || f.detrended_hours > 0.0 {
+            let _ = writeln!(
+                o,
+                "{:<20} moderation: {limited} posts rate-limited, {flagged} flagged, {removed} removed; de-trended {:.1} h",
+                "", f.detrended_hours
+            );
+        }
+    }
+    if readers {
+        let _ = writeln!(
+            o,
+            "(latest/top: final share of the tab; seen: share of the feed's impressions; {} browses)",
+            s.totals.browses
+        );
     }
     let _ = writeln!(
         o,
-        "\n{:<14} {:>10} {:>12} {:>12} {:>10} {:>10}",
-        "population", "size", "ever active", "by network", "quit", "moved"
+        "\n{:<14} {:>10} {:>12} {:>12} {:>10} {:>10} {:>10}",
+        "population", "size", "ever active", "by network", "quit", "moved", "suspended"
     );
     for (name, p) in &s.populations {
+        let c = &p.counts;
         let _ = writeln!(
             o,
-            "{:<14} {:>10} {:>12} {:>12} {:>10} {:>10}",
-            name, p.size, p.counts.ever_active, p.counts.by_network, p.counts.quit, p.counts.moved
+            "{:<14} {:>10} {:>12} {:>12} {:>10} {:>10} {:>10}",
+            name, p.size, c.ever_active, c.by_network, c.quit, c.moved, c.suspended
         );
     }
     let _ = writeln!(o, "\nwrote {}", dir.display());

@@ -26,6 +26,10 @@ pub enum Stream {
     Cascade = 4,
     /// Follower-network generation.
     Network = 5,
+    /// Readers' browses and engagement, per step.
+    Reading = 6,
+    /// Readers' browse rates, drawn once per reading population.
+    ReaderInit = 7,
 }
 
 /// SplitMix64 finaliser: a bijective, well-mixing 64-bit hash.

@@ -50,6 +50,20 @@ impl LatestWindow {
     pub fn is_empty(&self) -> bool {
         self.posts.is_empty()
     }
+
+    /// The posts shown, oldest first.
+    pub fn posts(&self) -> &VecDeque<Post> {
+        &self.posts
+    }
+
+    /// Takes a removed post out of the window (the window is one post shorter until the
+    /// next post arrives).
+    pub fn remove(&mut self, id: u64) {
+        if let Some(i) = self.posts.iter().position(|p| p.id == id) {
+            let p = self.posts.remove(i).expect("index found");
+            self.by_pop[p.pop as usize] -= 1;
+        }
+    }
 }
 
 /// Keeps the `k` latest posts of `posts` (by time, then author), sorted oldest first.
@@ -70,29 +84,46 @@ pub struct TrendingMeter {
     ring: Vec<Vec<u64>>,
     by_pop: Vec<u64>,
     total: u64,
+    /// Flagged posts per step (ring) and in the window.
+    flagged_ring: Vec<u64>,
+    flagged: u64,
+    /// Above this share of flagged posts in the window, the hashtag cannot trend.
+    detrend_above: f64,
     pub trending: bool,
+    /// Over the threshold but held off by moderation.
+    pub detrended: bool,
 }
 
 impl TrendingMeter {
-    pub fn new(rule: Trending, n_pops: usize) -> Self {
+    pub fn new(rule: Trending, n_pops: usize, detrend_above: f64) -> Self {
         TrendingMeter {
             ring: vec![vec![0; n_pops]; rule.window_steps as usize],
+            flagged_ring: vec![0; rule.window_steps as usize],
             rule,
             by_pop: vec![0; n_pops],
             total: 0,
+            flagged: 0,
+            detrend_above,
             trending: false,
+            detrended: false,
         }
     }
 
-    /// Records one step's posts per population and updates the trending flag.
-    pub fn record(&mut self, step: u32, posts_by_pop: &[u64]) {
-        let slot = &mut self.ring[step as usize % self.rule.window_steps as usize];
+    /// Records one step's posts per population (and how many were flagged) and updates
+    /// the trending flag.
+    pub fn record(&mut self, step: u32, posts_by_pop: &[u64], flagged: u64) {
+        let i = step as usize % self.rule.window_steps as usize;
+        let slot = &mut self.ring[i];
         for (pop, (&new, old)) in posts_by_pop.iter().zip(slot.iter_mut()).enumerate() {
             self.by_pop[pop] = self.by_pop[pop] + new - *old;
             self.total = self.total + new - *old;
             *old = new;
         }
-        self.trending = self.total >= self.rule.threshold;
+        self.flagged = self.flagged + flagged - self.flagged_ring[i];
+        self.flagged_ring[i] = flagged;
+        let over = self.total >= self.rule.threshold;
+        self.detrended = over && self.flagged as f64 > self.detrend_above * self.total as f64;
+        self.trending = over && !self.detrended;
     }
 
     /// The trending category: the population with most posts in the window (lowest
@@ -119,9 +150,11 @@ mod tests {
         Post {
             t,
             author,
+            id: author as u64,
             feed: 0,
             pop,
             kind: 0,
+            flagged: false,
         }
     }
 
@@ -157,13 +190,18 @@ mod tests {
                 threshold: 10,
             },
             2,
+            0.5,
         );
-        m.record(0, &[4, 5]);
+        m.record(0, &[4, 5], 0);
         assert!(!m.trending);
-        m.record(1, &[0, 1]);
+        m.record(1, &[0, 1], 0);
         assert!(m.trending);
         assert_eq!(m.category(), Some(1));
-        m.record(2, &[0, 0]);
+        m.record(2, &[0, 0], 0);
         assert!(!m.trending, "the first step left the window");
+        m.record(3, &[12, 0], 12);
+        assert!(!m.trending && m.detrended, "12 of 12 flagged is above half");
+        m.record(4, &[12, 0], 0);
+        assert!(m.trending, "12 of 24 flagged is not above half");
     }
 }

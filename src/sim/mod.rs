@@ -14,17 +14,23 @@
 mod calendar;
 mod clock;
 mod feed;
+mod merge;
 mod mobilise;
+mod moderate;
+mod read;
 mod setup;
 mod shard;
+mod top;
 
 use rayon::prelude::*;
 
-use crate::metrics::{PopulationCounts, Recorder, RunOutput, StepView};
+use crate::metrics::{FeedCounts, PopulationCounts, Recorder, RunOutput};
 use crate::network::FollowerGraph;
 use crate::scenario::{Scenario, Targeting};
-use feed::{LatestWindow, TrendingMeter, latest_k};
+use feed::{LatestWindow, TrendingMeter};
+use read::ReaderPop;
 use shard::{Post, SHARD_BITS, Shard, StepContext};
+use top::TopTab;
 
 pub use feed::latest_k as select_latest;
 
@@ -45,7 +51,11 @@ pub struct World<'a> {
     shards: Vec<Shard>,
     ctx: StepContext,
     latest: Vec<LatestWindow>,
+    top: Vec<TopTab>,
     trending: Vec<Option<TrendingMeter>>,
+    readers: Vec<ReaderPop>,
+    /// This step's per feed x population counts (and the current Top shares).
+    fc: FeedCounts,
     /// Agents reached by the network, by the step at which they activate.
     pending: std::collections::BTreeMap<u32, Vec<u32>>,
     counts: Vec<PopulationCounts>,
@@ -92,22 +102,39 @@ impl<'a> World<'a> {
             .steps
             .div_ceil(scenario.metrics.sample_every_steps) as usize
             + 1;
+        let shards = setup::shards(scenario, seed);
+        let readers = setup::readers(scenario, seed, graph, &shards);
         World {
             scenario,
             graph,
             seed,
-            shards: setup::shards(scenario, seed),
+            shards,
             ctx: setup::context(scenario),
             latest: scenario
                 .feeds
                 .iter()
                 .map(|f| LatestWindow::new(f.latest_window, n_pops))
                 .collect(),
+            top: scenario
+                .feeds
+                .iter()
+                .map(|f| TopTab::new(f.top.clone(), scenario.time.dt_seconds / 3600.0))
+                .collect(),
             trending: scenario
                 .feeds
                 .iter()
-                .map(|f| f.trending.clone().map(|t| TrendingMeter::new(t, n_pops)))
+                .map(|f| {
+                    let detrend = scenario
+                        .moderation
+                        .as_ref()
+                        .map_or(1.0, |m| m.detrend_above);
+                    f.trending
+                        .clone()
+                        .map(|t| TrendingMeter::new(t, n_pops, detrend))
+                })
                 .collect(),
+            readers,
+            fc: FeedCounts::new(n_feeds, n_pops),
             pending: Default::default(),
             counts: vec![PopulationCounts::default(); n_pops],
             fatigue_ends: vec![vec![0; n_samples]; n_pops],
@@ -148,87 +175,6 @@ impl<'a> World<'a> {
     /// Steps not yet run.
     pub fn steps_left(&self) -> u32 {
         self.scenario.time.steps - self.next_step
-    }
-
-    /// Collects the shards' posts into the feeds and reports the step to the recorder.
-    fn merge(&mut self, step: u32) {
-        let n_pops = self.scenario.populations.len();
-        let n_kinds = self.scenario.kinds.len();
-        self.step_counts.iter_mut().for_each(|c| *c = 0);
-        self.feed_posts.iter_mut().for_each(Vec::clear);
-        for shard in &self.shards {
-            for (total, &c) in self.step_counts.iter_mut().zip(&shard.out.counts) {
-                *total += c as u64;
-            }
-            for (f, posts) in shard.out.latest.iter().enumerate() {
-                self.feed_posts[f].extend_from_slice(posts);
-            }
-        }
-        let mut trending = Vec::with_capacity(self.latest.len());
-        let mut category = Vec::with_capacity(self.latest.len());
-        for (f, window) in self.latest.iter_mut().enumerate() {
-            latest_k(
-                &mut self.feed_posts[f],
-                self.scenario.feeds[f].latest_window,
-            );
-            window.extend(&self.feed_posts[f]);
-            for p in 0..n_pops {
-                self.shares[f * n_pops + p] = window.share(p);
-            }
-            match &mut self.trending[f] {
-                Some(meter) => {
-                    let by_pop: Vec<u64> = (0..n_pops)
-                        .map(|p| {
-                            let i = (f * n_pops + p) * n_kinds;
-                            self.step_counts[i..i + n_kinds].iter().sum()
-                        })
-                        .collect();
-                    meter.record(step, &by_pop);
-                    trending.push(meter.trending);
-                    category.push(meter.category());
-                }
-                None => {
-                    trending.push(false);
-                    category.push(None);
-                }
-            }
-        }
-        let populations = self
-            .recorder
-            .is_sample_step(step)
-            .then(|| self.population_counts(step));
-        self.recorder.observe(&StepView {
-            step,
-            posts_by_kind: &self.step_counts,
-            latest_share: &self.shares,
-            trending: &trending,
-            category: &category,
-            populations: populations.as_deref(),
-        });
-    }
-
-    /// Population counts at the end of `step`, a sample step or the last one.
-    fn population_counts(&self, step: u32) -> Vec<PopulationCounts> {
-        let every = self.scenario.metrics.sample_every_steps;
-        // Ends at step e are in interval e / every; at the end of sample step s all
-        // intervals before (s + 1) / every are over; at the last step, all of them.
-        let done = if step + 1 == self.scenario.time.steps {
-            usize::MAX
-        } else {
-            ((step + 1) / every) as usize
-        };
-        self.counts
-            .iter()
-            .zip(&self.fatigue_ends)
-            .map(|(c, ends)| {
-                let fatigued: u64 = ends.iter().take(done).sum();
-                PopulationCounts {
-                    fatigued,
-                    active: c.ever_active - c.quit - fatigued,
-                    ..*c
-                }
-            })
-            .collect()
     }
 
     /// Whether the given population targets feeds adaptively.

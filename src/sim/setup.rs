@@ -5,7 +5,10 @@ use rayon::prelude::*;
 
 use super::calendar::Calendar;
 use super::clock::DiurnalClock;
-use super::shard::{Agent, AgentState, SHARD_SIZE, Shard, ShardOutput, StepContext};
+use super::moderate::ShardModeration;
+use super::read::ReaderPop;
+use super::shard::{Agent, AgentState, SHARD_BITS, SHARD_SIZE, Shard, ShardOutput, StepContext};
+use crate::network::FollowerGraph;
 use crate::rng::{self, Stream};
 use crate::scenario::{Cascade, Scenario, Targeting};
 
@@ -77,6 +80,8 @@ pub fn shards(s: &Scenario, seed: u64) -> Vec<Shard> {
                 },
                 threshold,
                 calendar: Calendar::new(s.time.steps),
+                posted: 0,
+                moderation: s.moderation.as_ref().map(|m| ShardModeration::new(len, m)),
                 rng: rng::stream(seed, Stream::Posting, i),
                 out: ShardOutput::default(),
             }
@@ -138,6 +143,7 @@ pub fn context(s: &Scenario) -> StepContext {
             .collect(),
         n_pops: s.populations.len(),
         n_kinds: s.kinds.len(),
+        moderation: s.moderation.clone(),
     }
 }
 
@@ -156,4 +162,42 @@ pub fn update_context(ctx: &mut StepContext, s: &Scenario, shares: &[f64]) {
             ctx.forced_feed[p] = Some(best as u8);
         }
     }
+}
+
+/// Draws the reading populations' browse rates (one stream per population) and sums them
+/// by time zone; keeps cumulative rates for picking reposters when reposts can reach
+/// anyone (a network exists and `repost_share > 0`).
+pub fn readers(s: &Scenario, seed: u64, graph: &FollowerGraph, shards: &[Shard]) -> Vec<ReaderPop> {
+    s.populations
+        .iter()
+        .enumerate()
+        .filter_map(|(p, pop)| pop.reading.as_ref().map(|r| (p, pop, r)))
+        .map(|(p, pop, r)| {
+            let mut rng = rng::stream(seed, Stream::ReaderInit, p as u64);
+            let sampler = r.rate_per_step.sampler();
+            let keep_cumulative = r.repost_share > 0.0 && graph.num_edges() > 0;
+            let mut rate_by_tz = vec![0.0; pop.timezones.len()];
+            let mut cumulative = Vec::with_capacity(if keep_cumulative {
+                pop.size as usize
+            } else {
+                0
+            });
+            let mut total = 0.0;
+            for agent in pop.agents() {
+                let rate = sampler.sample(&mut rng);
+                let shard = &shards[(agent >> SHARD_BITS) as usize];
+                let tz = shard.agents[(agent - shard.first) as usize].tz as usize;
+                rate_by_tz[tz] += rate;
+                if keep_cumulative {
+                    total += rate;
+                    cumulative.push(total);
+                }
+            }
+            ReaderPop {
+                pop: p,
+                rate_by_tz,
+                cumulative,
+            }
+        })
+        .collect()
 }

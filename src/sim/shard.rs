@@ -10,7 +10,9 @@ use rand_distr::Exp1;
 use super::calendar::{Calendar, Candidate};
 use super::clock::DiurnalClock;
 use super::feed::latest_k;
+use super::moderate::{Flagged, ShardModeration};
 use crate::rng::SimRng;
+use crate::scenario::Moderation;
 
 /// Agents per shard; part of the determinism contract (changing it changes results).
 /// At most 16: calendar entries store the shard-local index in a `u16`.
@@ -28,6 +30,8 @@ pub enum AgentState {
     Active,
     /// Left after discouragement.
     Quit,
+    /// Suspended by moderation after repeated removals.
+    Suspended,
 }
 
 /// One post, as the shard reports it to the feeds.
@@ -36,9 +40,13 @@ pub struct Post {
     /// Time in steps since the start.
     pub t: f32,
     pub author: u32,
+    /// Unique per run: the shard number and the shard's post count.
+    pub id: u64,
     pub feed: u8,
     pub pop: u8,
     pub kind: u8,
+    /// Flagged by moderation (to be removed).
+    pub flagged: bool,
 }
 
 impl Post {
@@ -64,6 +72,7 @@ pub struct StepContext {
     pub kind_cdf: Vec<Vec<f64>>,
     pub n_pops: usize,
     pub n_kinds: usize,
+    pub moderation: Option<Moderation>,
 }
 
 impl StepContext {
@@ -82,6 +91,14 @@ impl StepContext {
 pub struct ShardOutput {
     /// Posts by `(feed * n_pops + pop) * n_kinds + kind`.
     pub counts: Vec<u32>,
+    /// Posts dropped by the rate limit, by `feed * n_pops + pop`.
+    pub rate_limited: Vec<u32>,
+    /// Posts flagged, by `feed * n_pops + pop` (flagged posts are in `counts` too).
+    pub flagged: Vec<u32>,
+    /// Flagged posts removed this step.
+    pub removed: Vec<Flagged>,
+    /// Agents suspended this step (global ids).
+    pub suspended: Vec<u32>,
     /// Per feed, the shard's latest posts of the step (at most the feed's window size,
     /// oldest first): all the feed's Latest window can take from this shard.
     pub latest: Vec<Vec<Post>>,
@@ -116,6 +133,9 @@ pub struct Shard {
     pub calendar: Calendar,
     pub rng: SimRng,
     pub out: ShardOutput,
+    /// Posts emitted so far (the low bits of post ids).
+    pub posted: u64,
+    pub moderation: Option<ShardModeration>,
 }
 
 impl Shard {
@@ -127,6 +147,26 @@ impl Shard {
         let n_counts = windows.len() * ctx.n_pops * ctx.n_kinds;
         self.out.counts.clear();
         self.out.counts.resize(n_counts, 0);
+        let n_fp = windows.len() * ctx.n_pops;
+        for v in [&mut self.out.rate_limited, &mut self.out.flagged] {
+            v.clear();
+            v.resize(n_fp, 0);
+        }
+        self.out.suspended.clear();
+        self.out.removed.clear();
+        if let (Some(m), Some(rule)) = (&mut self.moderation, &ctx.moderation) {
+            let (removed, suspended) = m.remove_due(step, rule.suspend_after);
+            self.out.removed = removed;
+            for agent in suspended {
+                // Only agents still posting: a fatigued agent is already counted as such.
+                if self.state[agent as usize] == AgentState::Active
+                    && self.agents[agent as usize].end_at > step as f32
+                {
+                    self.state[agent as usize] = AgentState::Suspended;
+                    self.out.suspended.push(self.first + agent as u32);
+                }
+            }
+        }
         self.out.latest.resize_with(windows.len(), Vec::new);
         self.out.latest.iter_mut().for_each(Vec::clear);
         let mut due = self.calendar.take(step);
@@ -184,13 +224,43 @@ impl Shard {
                 .sum::<usize>()
                 .min(cdf.len() - 1)
         };
-        self.out.counts[(feed as usize * ctx.n_pops + pop) * ctx.n_kinds + kind] += 1;
+        let fp = feed as usize * ctx.n_pops + pop;
+        let mut flagged = false;
+        let id = (((self.first >> SHARD_BITS) as u64) << 40) | self.posted;
+        if let (Some(m), Some(rule)) = (&mut self.moderation, &ctx.moderation) {
+            if let Some(limit) = &rule.rate_limit
+                && !m.admit(c.agent as usize, c.t, limit)
+            {
+                self.out.rate_limited[fp] += 1;
+                return;
+            }
+            let p = rule.flag[kind];
+            if p > 0.0 && self.rng.random::<f64>() < p {
+                flagged = true;
+                self.out.flagged[fp] += 1;
+                // Removed at the start of a later step, never within the step it was posted.
+                let at = ((c.t as f64 + rule.removal_delay_steps as f64) as u32).max(ctx.step + 1);
+                m.schedule(
+                    at,
+                    Flagged {
+                        id,
+                        agent: c.agent,
+                        feed,
+                        pop: c.pop,
+                    },
+                );
+            }
+        }
+        self.posted += 1;
+        self.out.counts[fp * ctx.n_kinds + kind] += 1;
         self.out.latest[feed as usize].push(Post {
             t: c.t,
             author: self.first + c.agent as u32,
+            id,
             feed,
             pop: c.pop,
             kind: kind as u8,
+            flagged,
         });
     }
 }

@@ -318,16 +318,28 @@ impl Names {
     }
 }
 
-fn moderation(m: &RawModeration, units: &Units, names: &Names) -> Result<Moderation, ScenarioError> {
+fn moderation(
+    m: &RawModeration,
+    units: &Units,
+    names: &Names,
+) -> Result<Moderation, ScenarioError> {
     let rate_limit = match &m.rate_limit {
         None => None,
         Some(r) => {
             if !(1..=u32::MAX as i64).contains(&r.posts) {
-                return Err(invalid("moderation.rate_limit.posts", r.posts, "a post count >= 1"));
+                return Err(invalid(
+                    "moderation.rate_limit.posts",
+                    r.posts,
+                    "a post count >= 1",
+                ));
             }
             let per_steps = units.steps("moderation.rate_limit.per", &r.per)?;
             if per_steps == 0 {
-                return Err(invalid("moderation.rate_limit.per", quoted(&r.per), "a duration >= time.dt"));
+                return Err(invalid(
+                    "moderation.rate_limit.per",
+                    quoted(&r.per),
+                    "a duration >= time.dt",
+                ));
             }
             Some(RateLimit {
                 posts: r.posts as u32,

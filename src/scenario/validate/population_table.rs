@@ -79,10 +79,9 @@ pub(super) fn population(
     }
 
     let targeting = match &p.targeting {
-        RawTargeting::Weights { weights } => Targeting::Weights(names.feed_weights(
-            &format!("{path}.targeting.weights"),
-            weights,
-        )?),
+        RawTargeting::Weights { weights } => {
+            Targeting::Weights(names.feed_weights(&format!("{path}.targeting.weights"), weights)?)
+        }
         RawTargeting::LeastDominated { feeds } => {
             let tpath = format!("{path}.targeting.feeds");
             if feeds.is_empty() {

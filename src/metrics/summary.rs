@@ -1,0 +1,130 @@
+//! The end-of-run summary (`summary.json`), as serialisable records.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{PopulationCounts, When};
+
+/// Per run: what, by whom, and the key numbers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub program: Program,
+    pub scenario: ScenarioId,
+    pub seed: u64,
+    pub time: TimeSummary,
+    pub totals: Totals,
+    pub feeds: BTreeMap<String, FeedSummary>,
+    pub populations: BTreeMap<String, PopulationSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Program {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+impl Program {
+    pub fn this() -> Self {
+        Program {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioId {
+    pub name: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimeSummary {
+    pub steps: u32,
+    pub dt_seconds: f64,
+    pub hours: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub agents: u64,
+    pub follower_edges: u64,
+    pub posts: u64,
+    pub browses: u64,
+    pub impressions: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedSummary {
+    pub posts: u64,
+    pub browses_latest: u64,
+    pub browses_top: u64,
+    pub trending_hours: f64,
+    pub first_trending_hours: When,
+    /// Time over the trending threshold but held off by moderation (de-trended).
+    pub detrended_hours: f64,
+    pub populations: BTreeMap<String, FeedPopulationSummary>,
+}
+
+/// A population's share of one tab over the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShareSummary {
+    pub peak: f64,
+    pub peak_at_hours: When,
+    /// At the end of the run.
+    #[serde(rename = "final")]
+    pub last: f64,
+    /// First time the share reached each level (keys) and held it for the hold time.
+    pub domination_hours: BTreeMap<String, When>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedPopulationSummary {
+    pub posts: u64,
+    pub posts_by_kind: BTreeMap<String, u64>,
+    pub latest: ShareSummary,
+    pub top: ShareSummary,
+    /// First time the trending category was this population.
+    pub first_trending_category_hours: When,
+    pub impressions: Impressions,
+    /// Probability that a browse showed at least one of the population's posts.
+    pub browse_reach: Reach,
+    /// Likes and reposts of the population's posts.
+    pub engagement: u64,
+    pub moderation: ModerationCounts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Impressions {
+    pub latest: u64,
+    pub top: u64,
+    pub reposts: u64,
+    pub total: u64,
+    /// Share of all impressions in the feed.
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reach {
+    pub latest: f64,
+    pub top: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModerationCounts {
+    /// Posts dropped by the rate limit (not in `posts`).
+    pub rate_limited: u64,
+    pub flagged: u64,
+    pub removed: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PopulationSummary {
+    pub size: u32,
+    #[serde(flatten)]
+    pub counts: PopulationCounts,
+    /// `by_network / size`: the share of the population reached by the cascade.
+    pub cascade_fraction: f64,
+    pub ever_active_fraction: f64,
+}

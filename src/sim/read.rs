@@ -1,0 +1,156 @@
+//! Readers: populations that browse feeds. Each browse opens one feed's Latest or Top tab
+//! and shows its items: every item shown is an impression for its author's population,
+//! and a reader engages with it with the appeal of its content kind, which raises the
+//! post's Top score. Some engagements are reposts, shown to the reposter's followers.
+//!
+//! Browses are counted, not simulated one by one: within a step every browse of a tab
+//! shows the same list, so the step's browses are Poisson with the readers' total rate,
+//! split over feeds and tabs, and each item's engagements are Binomial(browses, appeal).
+//! This is exact for independent readers and costs O(feeds x items) per step, whatever
+//! the number of readers.
+
+use rand::RngExt;
+use rand_distr::{Binomial, Distribution as _, Poisson};
+
+use super::World;
+use super::shard::Post;
+use crate::rng::{self, SimRng, Stream};
+
+/// A reading population's browse rates, summed where the engine needs them.
+#[derive(Debug, Clone, Default)]
+pub struct ReaderPop {
+    pub pop: usize,
+    /// Sum of the agents' browse rates (per step, diurnal factor 1) by time zone.
+    pub rate_by_tz: Vec<f64>,
+    /// Cumulative browse rates over the population's agents, to pick who reposts
+    /// (empty when nobody reposts or there is no network).
+    pub cumulative: Vec<f64>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Latest,
+    Top,
+}
+
+fn binomial(rng: &mut SimRng, n: u64, p: f64) -> u64 {
+    if n == 0 || p <= 0.0 {
+        0
+    } else if p >= 1.0 {
+        n
+    } else {
+        Binomial::new(n, p).expect("p in (0, 1)").sample(rng)
+    }
+}
+
+impl World<'_> {
+    /// The readers' browses of this step, on the feeds as they are after its posts.
+    pub(super) fn read(&mut self, step: u32) {
+        if self.readers.is_empty() {
+            return;
+        }
+        let readers = std::mem::take(&mut self.readers);
+        let mut rng = rng::stream(self.seed, Stream::Reading, step as u64);
+        let s = self.scenario;
+        let seconds = s.time.start_utc_second_of_day + step as f64 * s.time.dt_seconds;
+        for r in &readers {
+            let pop = &s.populations[r.pop];
+            let reading = pop.reading.as_ref().expect("reader populations read");
+            let expected: f64 = r
+                .rate_by_tz
+                .iter()
+                .zip(&pop.timezones)
+                .map(|(&rate, &(offset, _))| {
+                    let local = (seconds + offset * 3600.0).rem_euclid(86_400.0);
+                    rate * pop.diurnal[((local / 3600.0) as usize).min(23)]
+                })
+                .sum();
+            if expected <= 0.0 {
+                continue;
+            }
+            let mut left = Poisson::new(expected).expect("rate > 0").sample(&mut rng) as u64;
+            let mut mass = 1.0;
+            for (f, &w) in reading.feeds.iter().enumerate() {
+                if left == 0 {
+                    break;
+                }
+                // Multinomial split over feeds, one binomial at a time.
+                let n = if w >= mass {
+                    left
+                } else {
+                    binomial(&mut rng, left, w / mass)
+                };
+                left -= n;
+                mass -= w;
+                let top = binomial(&mut rng, n, reading.top_share);
+                self.browse(f, Tab::Top, top, r, &mut rng);
+                self.browse(f, Tab::Latest, n - top, r, &mut rng);
+            }
+        }
+        self.readers = readers;
+    }
+
+    /// `n` browses of one tab of feed `f` by readers of `r`.
+    fn browse(&mut self, f: usize, tab: Tab, n: u64, r: &ReaderPop, rng: &mut SimRng) {
+        if n == 0 {
+            return;
+        }
+        let n_pops = self.scenario.populations.len();
+        let reading = self.scenario.populations[r.pop]
+            .reading
+            .as_ref()
+            .expect("reader");
+        let items: Vec<Post> = match tab {
+            Tab::Latest => self.latest[f].posts().iter().copied().collect(),
+            Tab::Top => self.top[f].shown().iter().map(|t| t.post).collect(),
+        };
+        let (browses, impressions, reach) = match tab {
+            Tab::Latest => (
+                &mut self.fc.browses_latest,
+                &mut self.fc.impressions_latest,
+                &mut self.fc.reach_latest,
+            ),
+            Tab::Top => (
+                &mut self.fc.browses_top,
+                &mut self.fc.impressions_top,
+                &mut self.fc.reach_top,
+            ),
+        };
+        browses[f] += n;
+        let mut present = vec![false; n_pops];
+        for item in &items {
+            let i = f * n_pops + item.pop as usize;
+            impressions[i] += n;
+            present[item.pop as usize] = true;
+        }
+        for (p, &shown) in present.iter().enumerate() {
+            if shown {
+                reach[f * n_pops + p] += n;
+            }
+        }
+        for item in &items {
+            let engaged = binomial(rng, n, reading.appeal[item.kind as usize]);
+            if engaged == 0 {
+                continue;
+            }
+            let i = f * n_pops + item.pop as usize;
+            self.top[f].engage(item.id, engaged);
+            self.fc.engagement[i] += engaged;
+            if r.cumulative.is_empty() {
+                continue;
+            }
+            let reposts = binomial(rng, engaged, reading.repost_share);
+            let total = *r.cumulative.last().expect("non-empty");
+            let first = self.scenario.populations[r.pop].first_agent;
+            for _ in 0..reposts {
+                let u = rng.random::<f64>() * total;
+                let who = r
+                    .cumulative
+                    .partition_point(|&c| c <= u)
+                    .min(r.cumulative.len() - 1);
+                self.fc.impressions_repost[i] +=
+                    self.graph.followers(first + who as u32).len() as u64;
+            }
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! The Top tab: the `K` posts with the best `engagement / (age_hours + 2)^gravity`.
+//!
+//! Only posts that readers can see (in Latest or in Top) gain engagement, so a post that
+//! `K` others beat forever can be forgotten: if `K` posts are both younger and at least as
+//! engaged as it, its score stays below each of theirs at every later time (the score
+//! falls with age, and a younger post with as much engagement is always ahead). Each step
+//! the tab keeps only posts beaten by fewer than `K` such posts (plus the Latest window),
+//! which is a small set, and ranks that set; no step sorts every post ever made. Flagged
+//! posts (to be removed by moderation) never count as the ones ahead.
+
+use std::collections::HashMap;
+
+use super::shard::Post;
+use crate::scenario::TopRule;
+
+/// A post the tab tracks, with its engagement so far.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tracked {
+    pub post: Post,
+    pub engagement: u64,
+}
+
+/// One feed's Top tab.
+#[derive(Debug, Clone)]
+pub struct TopTab {
+    rule: TopRule,
+    hours_per_step: f64,
+    tracked: Vec<Tracked>,
+    index: HashMap<u64, usize>,
+    shown: Vec<Tracked>,
+}
+
+impl TopTab {
+    pub fn new(rule: TopRule, hours_per_step: f64) -> Self {
+        TopTab {
+            rule,
+            hours_per_step,
+            tracked: Vec::new(),
+            index: HashMap::new(),
+            shown: Vec::new(),
+        }
+    }
+
+    /// The ranking score of a post at time `now` (in steps).
+    pub fn score(&self, t: &Tracked, now: f64) -> f64 {
+        let age_hours = ((now - t.post.t as f64) * self.hours_per_step).max(0.0);
+        t.engagement as f64 / (age_hours + 2.0).powf(self.rule.gravity)
+    }
+
+    /// Starts tracking a post that became visible (entered the Latest window).
+    pub fn add(&mut self, post: Post) {
+        if !self.index.contains_key(&post.id) {
+            self.index.insert(post.id, self.tracked.len());
+            self.tracked.push(Tracked {
+                post,
+                engagement: 0,
+            });
+        }
+    }
+
+    /// Adds `n` engagements to a visible post.
+    pub fn engage(&mut self, id: u64, n: u64) {
+        if let Some(&i) = self.index.get(&id) {
+            self.tracked[i].engagement += n;
+        }
+    }
+
+    /// Forgets a removed post (moderation); it disappears from the tab at once.
+    pub fn remove(&mut self, id: u64) {
+        if let Some(i) = self.index.remove(&id) {
+            self.tracked.swap_remove(i);
+            if let Some(moved) = self.tracked.get(i) {
+                self.index.insert(moved.post.id, i);
+            }
+            self.shown.retain(|t| t.post.id != id);
+        }
+    }
+
+    /// The posts shown, best first.
+    pub fn shown(&self) -> &[Tracked] {
+        &self.shown
+    }
+
+    /// Drops posts that can never rank again and ranks the rest at time `now`.
+    /// `visible` are the ids still in the Latest window (they can still gain engagement,
+    /// so they are always kept).
+    pub fn refresh(&mut self, now: f64, visible: &[u64]) {
+        let k = self.rule.window;
+        // Youngest first; count, for each post, the younger posts with at least its
+        // engagement (a sorted list of the engagements seen so far).
+        self.tracked
+            .sort_unstable_by(|a, b| Post::order(&b.post, &a.post));
+        let mut seen: Vec<u64> = Vec::with_capacity(self.tracked.len());
+        self.tracked.retain(|t| {
+            let pos = seen.partition_point(|&e| e < t.engagement);
+            let at_least = seen.len() - pos;
+            // A flagged post will be removed, so it cannot be relied on to stay ahead.
+            if !t.post.flagged {
+                seen.insert(pos, t.engagement);
+            }
+            at_least < k || visible.contains(&t.post.id)
+        });
+        self.index.clear();
+        for (i, t) in self.tracked.iter().enumerate() {
+            self.index.insert(t.post.id, i);
+        }
+        let mut ranked: Vec<(f64, Tracked)> = self
+            .tracked
+            .iter()
+            .map(|t| (self.score(t, now), *t))
+            .collect();
+        let by_rank = |a: &(f64, Tracked), b: &(f64, Tracked)| {
+            b.0.total_cmp(&a.0).then(Post::order(&b.1.post, &a.1.post))
+        };
+        if ranked.len() > k {
+            ranked.select_nth_unstable_by(k - 1, by_rank);
+            ranked.truncate(k);
+        }
+        ranked.sort_unstable_by(by_rank);
+        self.shown = ranked.into_iter().map(|(_, t)| t).collect();
+    }
+
+    /// Posts currently tracked.
+    #[cfg(test)]
+    pub fn tracked_len(&self) -> usize {
+        self.tracked.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Stream, stream};
+    use rand::RngExt;
+
+    fn post(id: u64, t: f32) -> Post {
+        Post {
+            t,
+            author: id as u32,
+            id,
+            feed: 0,
+            pop: 0,
+            kind: 0,
+            flagged: false,
+        }
+    }
+
+    /// Property: after random posting and engagement of visible posts only, the pruned
+    /// tab shows exactly what a brute-force ranking of every post ever made shows.
+    #[test]
+    fn pruned_ranking_equals_brute_force() {
+        for case in 0..40u64 {
+            let mut rng = stream(case, Stream::Mobilisation, 0);
+            let k = rng.random_range(1..8usize);
+            let latest_k = rng.random_range(1..8usize);
+            let gravity = rng.random_range(0.0..3.0);
+            let rule = TopRule { window: k, gravity };
+            let mut tab = TopTab::new(rule.clone(), 1.0 / 60.0);
+            let mut all: Vec<Tracked> = Vec::new();
+            let mut latest: Vec<u64> = Vec::new();
+            let mut next_id = 0u64;
+            for step in 0..300u32 {
+                for _ in 0..rng.random_range(0..3) {
+                    let p = post(next_id, step as f32 + rng.random::<f32>() * 0.99);
+                    next_id += 1;
+                    tab.add(p);
+                    all.push(Tracked {
+                        post: p,
+                        engagement: 0,
+                    });
+                    latest.push(p.id);
+                    if latest.len() > latest_k {
+                        latest.remove(0);
+                    }
+                }
+                // Readers engage with what they can see: Latest and the current Top.
+                let mut visible: Vec<u64> = latest.clone();
+                visible.extend(tab.shown().iter().map(|t| t.post.id));
+                for id in visible {
+                    if rng.random_bool(0.3) {
+                        let n = rng.random_range(1..20u64);
+                        tab.engage(id, n);
+                        all.iter_mut().find(|t| t.post.id == id).unwrap().engagement += n;
+                    }
+                }
+                let now = step as f64 + 1.0;
+                tab.refresh(now, &latest);
+                let brute = {
+                    let reference = TopTab::new(rule.clone(), 1.0 / 60.0);
+                    let mut r: Vec<(f64, Tracked)> =
+                        all.iter().map(|t| (reference.score(t, now), *t)).collect();
+                    r.sort_by(|a, b| b.0.total_cmp(&a.0).then(Post::order(&b.1.post, &a.1.post)));
+                    r.truncate(k);
+                    r.into_iter().map(|(_, t)| t).collect::<Vec<_>>()
+                };
+                assert_eq!(tab.shown(), brute.as_slice(), "case {case}, step {step}");
+            }
+            assert!(
+                tab.tracked_len() < all.len() || all.len() < 60,
+                "pruning keeps the set small"
+            );
+        }
+    }
+
+    #[test]
+    fn removed_posts_leave_at_once() {
+        let mut tab = TopTab::new(
+            TopRule {
+                window: 2,
+                gravity: 1.0,
+            },
+            1.0,
+        );
+        for id in 0..3 {
+            tab.add(post(id, id as f32));
+            tab.engage(id, 10 - id);
+        }
+        tab.refresh(3.0, &[]);
+        assert_eq!(tab.shown().len(), 2);
+        let first = tab.shown()[0].post.id;
+        tab.remove(first);
+        assert!(tab.shown().iter().all(|t| t.post.id != first));
+        tab.refresh(3.0, &[]);
+        assert_eq!(tab.shown().len(), 2, "the next best fills the tab");
+    }
+}
