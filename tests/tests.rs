@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod determinism;
+mod feeds;
 mod golden;
 mod mechanics;
 mod theory;

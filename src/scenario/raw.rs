@@ -177,7 +177,9 @@ pub struct RawPopulation {
     pub diurnal: RawDiurnal,
     #[serde(default = "default_timezones")]
     pub timezones: Vec<RawTimezone>,
-    pub targeting: RawTargeting,
+    /// Default: every feed with weight 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeting: Option<RawTargeting>,
     #[serde(default = "default_content")]
     pub content: BTreeMap<String, f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -53,8 +53,16 @@ impl World<'_> {
                 self.top[f].add(*p);
             }
         }
-        self.read(step);
+        // Readers see both tabs as they are after this step's posts; their engagement
+        // then re-ranks Top for the end of the step.
         let now = (step + 1) as f64;
+        if !self.readers.is_empty() {
+            for f in 0..n_feeds {
+                let visible: Vec<u64> = self.latest[f].posts().iter().map(|p| p.id).collect();
+                self.top[f].refresh(now, &visible);
+            }
+            self.read(step);
+        }
         let mut trending = vec![false; n_feeds];
         let mut detrended = vec![false; n_feeds];
         let mut category = vec![None; n_feeds];

@@ -79,10 +79,11 @@ pub(super) fn population(
     }
 
     let targeting = match &p.targeting {
-        RawTargeting::Weights { weights } => {
+        None => Targeting::Weights(vec![1.0 / names.feeds.len() as f64; names.feeds.len()]),
+        Some(RawTargeting::Weights { weights }) => {
             Targeting::Weights(names.feed_weights(&format!("{path}.targeting.weights"), weights)?)
         }
-        RawTargeting::LeastDominated { feeds } => {
+        Some(RawTargeting::LeastDominated { feeds }) => {
             let tpath = format!("{path}.targeting.feeds");
             if feeds.is_empty() {
                 return Err(invalid(tpath, "[]", "at least one feed name"));

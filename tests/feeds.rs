@@ -1,0 +1,251 @@
+//! Feeds as people see them: Top ranking (a property test lives beside the code in
+//! `src/sim/top.rs`), readers' impressions, rate limits, trending, moderation.
+//!
+//! Counting checks are exact; random counts are checked within 5 standard deviations of
+//! their binomial or Poisson distribution.
+
+use hashflood::metrics::RunOutput;
+
+use super::common::{run, scenario};
+
+fn within(got: f64, expected: f64, sd: f64, what: &str) {
+    assert!(
+        (got - expected).abs() < 5.0 * sd,
+        "{what}: got {got}, expected {expected:.1} +- {:.1} (5 sd)",
+        5.0 * sd
+    );
+}
+
+/// Heavy posters keep both tabs full from the first step; readers browse at a constant
+/// rate.
+fn busy_feed(extra: &str) -> String {
+    format!(
+        r#"
+[time]
+duration = "6h"
+[metrics]
+sample_every = "1h"
+[feeds.tag]
+latest_window = 20
+top = {{ window = 10, gravity = 1.5 }}
+[populations.fans]
+size = 2000
+rate = {{ dist = "constant", value = 60.0 }}
+content = {{ fancam = 0.5, meme = 0.5 }}
+[populations.locals]
+size = 500
+rate = {{ dist = "constant", value = 30.0 }}
+content = {{ text = 1.0 }}
+[populations.readers]
+size = 10000
+[populations.readers.reading]
+rate = {{ dist = "constant", value = 6.0 }}
+feeds = {{ tag = 1.0 }}
+top_share = 0.25
+appeal = {{ meme = 0.002, text = 0.004 }}
+{extra}
+"#
+    )
+}
+
+#[test]
+fn impressions_are_browses_times_items_shown() {
+    let out = run(&scenario(&busy_feed("")), 21);
+    let f = &out.summary.feeds["tag"];
+    let pops = &f.populations;
+    let latest: u64 = pops.values().map(|p| p.impressions.latest).sum();
+    let top: u64 = pops.values().map(|p| p.impressions.top).sum();
+    assert_eq!(
+        latest,
+        f.browses_latest * 20,
+        "every Latest browse shows 20 items"
+    );
+    assert_eq!(top, f.browses_top * 10, "every Top browse shows 10 items");
+    // Browses: Poisson(10000 readers x 6/h x 6 h); Top: Binomial(browses, 1/4).
+    let browses = (f.browses_latest + f.browses_top) as f64;
+    within(browses, 360_000.0, 600.0, "browses");
+    within(
+        f.browses_top as f64,
+        browses / 4.0,
+        (browses * 0.25 * 0.75).sqrt(),
+        "Top browses",
+    );
+    let share_sum: f64 = pops.values().map(|p| p.impressions.share).sum();
+    assert!((share_sum - 1.0).abs() < 1e-9);
+    for p in pops.values() {
+        assert!(p.browse_reach.latest <= 1.0 && p.browse_reach.top <= 1.0);
+    }
+    assert_eq!(pops["readers"].impressions.total, 0, "readers post nothing");
+    assert!(pops["fans"].engagement > 0 && pops["locals"].engagement > 0);
+}
+
+#[test]
+fn engagement_lifts_appealing_posts_into_top() {
+    // Locals post a fifth of the posts, but text appeals twice as much as memes (and
+    // fancams not at all): locals hold far more of Top than of Latest.
+    let out = run(&scenario(&busy_feed("")), 22);
+    let locals = &out.summary.feeds["tag"].populations["locals"];
+    assert!(locals.latest.last < 0.4, "Latest {}", locals.latest.last);
+    assert!(
+        locals.top.last > locals.latest.last,
+        "Top {} vs Latest {}",
+        locals.top.last,
+        locals.latest.last
+    );
+}
+
+#[test]
+fn a_rate_limit_caps_posts_exactly() {
+    // 60 posts/h against a limit of 5 per hour: P(fewer than 5 in an hour) ~ 1e-20, so
+    // every account posts exactly 5 in each of the 6 windows.
+    let out = run(
+        &scenario(&busy_feed(
+            "[moderation]\nrate_limit = { posts = 5, per = \"1h\" }",
+        )),
+        23,
+    );
+    let tag = &out.summary.feeds["tag"];
+    assert_eq!(tag.populations["fans"].posts, 2000 * 5 * 6);
+    assert_eq!(tag.populations["locals"].posts, 500 * 5 * 6);
+    for r in out.series.iter().filter(|r| r.population == 0) {
+        assert_eq!(r.posts, 2000 * 5, "hour ending at step {}", r.step);
+    }
+    // What was generated and dropped: Poisson(2000 x 60 x 6) in all.
+    let fans = &tag.populations["fans"];
+    let generated = (fans.posts + fans.moderation.rate_limited) as f64;
+    within(generated, 720_000.0, 720_000f64.sqrt(), "generated posts");
+}
+
+fn per_step(extra: &str, threshold: u32) -> (RunOutput, hashflood::scenario::Scenario) {
+    let s = scenario(&format!(
+        r#"
+[time]
+duration = "3h"
+[metrics]
+sample_every = "1m"
+[feeds.tag]
+trending = {{ window = "5m", threshold = {threshold} }}
+[populations.a]
+size = 300
+rate = {{ dist = "constant", value = 1.0 }}
+diurnal = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]
+[populations.b]
+size = 500
+rate = {{ dist = "constant", value = 1.0 }}
+{extra}
+"#
+    ));
+    let out = run(&s, 24);
+    (out, s)
+}
+
+#[test]
+fn trending_follows_the_window_and_the_category_its_largest_share() {
+    // Population a posts 5x as much from 12:00 UTC (diurnal), overtaking b: the posts per
+    // step decide trending and category exactly.
+    let (out, _) = per_step("", 40);
+    let posts = |pop: usize| -> Vec<u64> {
+        out.series
+            .iter()
+            .filter(|r| r.population == pop)
+            .map(|r| r.posts)
+            .collect()
+    };
+    let (a, b) = (posts(0), posts(1));
+    let rows: Vec<_> = out.series.iter().filter(|r| r.population == 0).collect();
+    let (mut on, mut off) = (0, 0);
+    for (i, r) in rows.iter().enumerate() {
+        let from = i.saturating_sub(4);
+        let wa: u64 = a[from..=i].iter().sum();
+        let wb: u64 = b[from..=i].iter().sum();
+        assert_eq!(
+            r.trending,
+            wa + wb >= 40,
+            "step {}: {wa} + {wb} posts",
+            r.step
+        );
+        if r.trending {
+            on += 1;
+            let largest = if wa >= wb { 0 } else { 1 };
+            assert_eq!(r.category, Some(largest), "step {}: a {wa}, b {wb}", r.step);
+        } else {
+            off += 1;
+            assert_eq!(r.category, None);
+        }
+    }
+    assert!(
+        on > 10 && off > 10,
+        "the threshold is crossed: {on} on, {off} off"
+    );
+}
+
+#[test]
+fn flagged_and_removed_posts_match_their_probability() {
+    let extra = "[moderation]\nflag = { fancam = 0.1 }\nremoval_delay = \"10m\"";
+    let out = run(&scenario(&busy_feed(extra)), 25);
+    let fans = &out.summary.feeds["tag"].populations["fans"];
+    let fancams = fans.posts_by_kind["fancam"] as f64;
+    let flagged = fans.moderation.flagged as f64;
+    within(
+        flagged,
+        fancams * 0.1,
+        (fancams * 0.1 * 0.9).sqrt(),
+        "flagged fancams",
+    );
+    // Removed 10 minutes after posting: all flagged except those of the last 10 minutes
+    // (rate 1000 fancams/min x 0.1 -> about 1000, at most a few hundred off).
+    let removed = fans.moderation.removed as f64;
+    assert!(
+        removed <= flagged && flagged - removed < 1500.0,
+        "flagged {flagged}, removed {removed}"
+    );
+    assert_eq!(
+        out.summary.feeds["tag"].populations["locals"]
+            .moderation
+            .flagged,
+        0,
+        "text is never flagged"
+    );
+}
+
+#[test]
+fn accounts_are_suspended_after_their_first_removal_as_often_as_expected() {
+    // Each fan's flagged posts form a Poisson process of rate 1/h (60/h x 0.5 fancam x
+    // 1/30); with suspension after one removal and removal 30 minutes after posting, a fan
+    // is suspended iff its first flagged post comes before 5.5 h (give or take one step of
+    // scheduling): Binomial(2000, 1 - exp(-5.5)).
+    let extra = "[moderation]\nflag = { fancam = 0.0333333333 }\nremoval_delay = \"30m\"\nsuspend_after = 1";
+    let out = run(&scenario(&busy_feed(extra)), 26);
+    let suspended = out.summary.populations["fans"].counts.suspended as f64;
+    let rate: f64 = 60.0 * 0.5 * 0.0333333333;
+    let (lo, hi) = (
+        1.0 - (-rate * (5.5 - 1.0 / 60.0)).exp(),
+        1.0 - (-rate * (5.5 + 1.0 / 60.0)).exp(),
+    );
+    let sd = (2000.0 * hi * (1.0 - lo)).sqrt();
+    assert!(
+        suspended > 2000.0 * lo - 5.0 * sd && suspended < 2000.0 * hi + 5.0 * sd,
+        "suspended {suspended}, expected {:.1}..{:.1} +- {:.1}",
+        2000.0 * lo,
+        2000.0 * hi,
+        5.0 * sd
+    );
+    let c = out.summary.populations["fans"].counts;
+    assert_eq!(c.active + c.fatigued + c.quit + c.suspended, c.ever_active);
+}
+
+#[test]
+fn moderation_can_keep_a_hashtag_from_trending() {
+    let (open, _) = per_step("", 40);
+    let flag_all =
+        "content = { spam = 1.0 }\n[moderation]\nflag = { spam = 1.0 }\ndetrend_above = 0.3";
+    let (moderated, _) = per_step(flag_all, 40);
+    let hours = |o: &RunOutput| o.summary.feeds["tag"].trending_hours;
+    assert!(hours(&open) > 0.5, "trends without moderation");
+    assert_eq!(
+        hours(&moderated),
+        0.0,
+        "b's posts are all flagged and more than 30% of the window"
+    );
+    assert!(moderated.summary.feeds["tag"].detrended_hours > 0.5);
+}
