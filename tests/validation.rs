@@ -19,6 +19,7 @@ latest_window = 20
 trending = { window = "10m", threshold = 50 }
 [feeds.beta]
 latest_window = 20
+top = { window = 15, gravity = 1.5 }
 [populations.fans]
 size = 100
 rate = { dist = "lognormal", mu = 0.0, sigma = 1.0 }
@@ -42,6 +43,20 @@ targeting = { mode = "weights", weights = { alpha = 1.0, beta = 1.0 } }
 below_share = 0.3
 p = 0.01
 action = "move"
+[populations.readers]
+size = 10
+[populations.readers.reading]
+rate = { dist = "exponential", mean = 3.0 }
+feeds = { alpha = 1.0 }
+top_share = 0.5
+appeal = { meme = 0.1 }
+repost_share = 0.1
+[moderation]
+rate_limit = { posts = 10, per = "1h" }
+flag = { fancam = 0.1 }
+removal_delay = "10m"
+suspend_after = 3
+detrend_above = 0.5
 [network]
 generator = "erdos_renyi"
 mean_degree = 4.0
@@ -156,4 +171,22 @@ rejects! {
     call_to_action_after_the_end: "at = \"30m\"" => "at = \"3h\"", ["populations.fans.mobilisation.call_to_action.at", "\"3h\"", "before the end"];
     broadcast_needs_a_trending_feed: "feed = \"alpha\", p = 0.001" => "feed = \"beta\", p = 0.001", ["populations.fans.mobilisation.broadcast.feed", "\"beta\"", "feeds.beta.trending"];
     repeated_domination_level: "[0.5, 0.9]" => "[0.5, 0.5]", ["metrics.domination_levels[1]", "once"];
+}
+
+rejects! {
+    top_window_zero: "top = { window = 15, gravity = 1.5 }" => "top = { window = 0, gravity = 1.5 }", ["feeds.beta.top.window", "0"];
+    top_gravity_negative: "top = { window = 15, gravity = 1.5 }" => "top = { window = 15, gravity = -1.0 }", ["feeds.beta.top.gravity", "-1"];
+    reading_rate: "rate = { dist = \"exponential\", mean = 3.0 }" => "rate = { dist = \"exponential\", mean = -3.0 }", ["populations.readers.reading.rate.mean", "-3"];
+    reading_unknown_feed: "feeds = { alpha = 1.0 }\ntop_share" => "feeds = { gamma = 1.0 }\ntop_share", ["populations.readers.reading.feeds.gamma", "\"gamma\""];
+    reading_top_share: "top_share = 0.5" => "top_share = 1.5", ["populations.readers.reading.top_share", "1.5"];
+    reading_appeal_unknown_kind: "appeal = { meme = 0.1 }" => "appeal = { selfie = 0.1 }", ["populations.readers.reading.appeal.selfie", "\"selfie\"", "fancam, meme, text"];
+    reading_appeal_probability: "appeal = { meme = 0.1 }" => "appeal = { meme = 2.0 }", ["populations.readers.reading.appeal.meme", "2"];
+    reading_repost_share: "repost_share = 0.1" => "repost_share = -0.1", ["populations.readers.reading.repost_share", "-0.1"];
+    rate_limit_posts: "rate_limit = { posts = 10, per = \"1h\" }" => "rate_limit = { posts = 0, per = \"1h\" }", ["moderation.rate_limit.posts", "0"];
+    rate_limit_per: "rate_limit = { posts = 10, per = \"1h\" }" => "rate_limit = { posts = 10, per = \"0s\" }", ["moderation.rate_limit.per", "\"0s\""];
+    flag_unknown_kind: "flag = { fancam = 0.1 }" => "flag = { gif = 0.1 }", ["moderation.flag.gif", "\"gif\""];
+    flag_probability: "flag = { fancam = 0.1 }" => "flag = { fancam = 1.1 }", ["moderation.flag.fancam", "1.1"];
+    removal_delay_steps: "removal_delay = \"10m\"" => "removal_delay = \"10.5m\"", ["moderation.removal_delay", "whole number"];
+    suspend_after_negative: "suspend_after = 3" => "suspend_after = -3", ["moderation.suspend_after", "-3"];
+    detrend_above_range: "detrend_above = 0.5" => "detrend_above = 5.0", ["moderation.detrend_above", "5"];
 }
