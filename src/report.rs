@@ -61,6 +61,10 @@ pub fn summary(s: &Summary, elapsed: Duration, dir: &Path) -> String {
     let _ = writeln!(o);
     for (feed, f) in &s.feeds {
         for (pop, p) in &f.populations {
+            if p.posts == 0 && p.impressions.total == 0 && p.latest.peak == 0.0 && p.top.peak == 0.0
+            {
+                continue; // never in the feed (e.g. pure readers)
+            }
             let _ = write!(o, "{:<20} {:<12} {:>9}", feed, pop, p.posts);
             tab(&mut o, &p.latest, &levels);
             if readers {

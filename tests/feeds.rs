@@ -249,3 +249,16 @@ fn moderation_can_keep_a_hashtag_from_trending() {
     );
     assert!(moderated.summary.feeds["tag"].detrended_hours > 0.5);
 }
+
+#[test]
+fn only_active_agents_read() {
+    // A quarter of the readers are mobilised at the start, nobody else ever is: browses
+    // are Poisson(active readers x 6/h x 6 h).
+    let s = busy_feed("[populations.readers.mobilisation]\ninitial_active = 0.25");
+    let out = run(&scenario(&s), 27);
+    let active = out.summary.populations["readers"].counts.ever_active as f64;
+    assert!((2000.0..3000.0).contains(&active));
+    let f = &out.summary.feeds["tag"];
+    let browses = (f.browses_latest + f.browses_top) as f64;
+    within(browses, active * 36.0, (active * 36.0).sqrt(), "browses by the active quarter");
+}

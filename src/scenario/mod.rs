@@ -104,8 +104,8 @@ pub struct Population {
     pub reading: Option<Reading>,
 }
 
-/// How a population browses feeds. Every agent of the population reads, whatever its
-/// mobilisation state.
+/// How a population browses feeds. Its active agents read (mobilised, not quit, not
+/// suspended); without a mobilisation table that is every agent from the start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reading {
     /// Browses per step per agent at diurnal factor 1.

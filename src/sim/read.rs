@@ -3,13 +3,15 @@
 //! and a reader engages with it with the appeal of its content kind, which raises the
 //! post's Top score. Some engagements are reposts, shown to the reposter's followers.
 //!
-//! Browses are counted, not simulated one by one: within a step every browse of a tab
+//! Readers are the population's agents that are active (mobilised, not quit, not
+//! suspended): a population without a mobilisation table reads from the start, a fandom
+//! only as it mobilises. Browses are counted, not simulated one by one: within a step every browse of a tab
 //! shows the same list, so the step's browses are Poisson with the readers' total rate,
 //! split over feeds and tabs, and each item's engagements are Binomial(browses, appeal).
 //! This is exact for independent readers and costs O(feeds x items) per step, whatever
 //! the number of readers.
 
-use rand::RngExt;
+use rand_distr::weighted::WeightedAliasIndex;
 use rand_distr::{Binomial, Distribution as _, Poisson};
 
 use super::World;
@@ -17,14 +19,21 @@ use super::shard::Post;
 use crate::rng::{self, SimRng, Stream};
 
 /// A reading population's browse rates, summed where the engine needs them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ReaderPop {
     pub pop: usize,
     /// Sum of the agents' browse rates (per step, diurnal factor 1) by time zone.
     pub rate_by_tz: Vec<f64>,
-    /// Cumulative browse rates over the population's agents, to pick who reposts
-    /// (empty when nobody reposts or there is no network).
-    pub cumulative: Vec<f64>,
+    /// Who reposts: a reader picked in proportion to browse rate, and that reader's
+    /// follower count (absent when nobody reposts or the readers have no followers).
+    pub reposters: Option<Reposters>,
+}
+
+/// Reposters picked in O(1) by an alias table, with their follower counts at hand.
+#[derive(Debug, Clone)]
+pub struct Reposters {
+    pub pick: WeightedAliasIndex<f64>,
+    pub followers: Vec<u32>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -56,15 +65,20 @@ impl World<'_> {
         for r in &readers {
             let pop = &s.populations[r.pop];
             let reading = pop.reading.as_ref().expect("reader populations read");
-            let expected: f64 = r
-                .rate_by_tz
-                .iter()
-                .zip(&pop.timezones)
-                .map(|(&rate, &(offset, _))| {
-                    let local = (seconds + offset * 3600.0).rem_euclid(86_400.0);
-                    rate * pop.diurnal[((local / 3600.0) as usize).min(23)]
-                })
-                .sum();
+            // Only mobilised agents that have not quit or been suspended read. Browse rates
+            // were drawn independently of everything else, so the active ones browse at
+            // the population's rate times their fraction.
+            let c = &self.counts[r.pop];
+            let reading_now = (c.ever_active - c.quit - c.suspended) as f64 / pop.size as f64;
+            let expected: f64 = reading_now
+                * r.rate_by_tz
+                    .iter()
+                    .zip(&pop.timezones)
+                    .map(|(&rate, &(offset, _))| {
+                        let local = (seconds + offset * 3600.0).rem_euclid(86_400.0);
+                        rate * pop.diurnal[((local / 3600.0) as usize).min(23)]
+                    })
+                    .sum::<f64>();
             if expected <= 0.0 {
                 continue;
             }
@@ -136,20 +150,12 @@ impl World<'_> {
             let i = f * n_pops + item.pop as usize;
             self.top[f].engage(item.id, engaged);
             self.fc.engagement[i] += engaged;
-            if r.cumulative.is_empty() {
+            let Some(reposters) = &r.reposters else {
                 continue;
-            }
-            let reposts = binomial(rng, engaged, reading.repost_share);
-            let total = *r.cumulative.last().expect("non-empty");
-            let first = self.scenario.populations[r.pop].first_agent;
-            for _ in 0..reposts {
-                let u = rng.random::<f64>() * total;
-                let who = r
-                    .cumulative
-                    .partition_point(|&c| c <= u)
-                    .min(r.cumulative.len() - 1);
-                self.fc.impressions_repost[i] +=
-                    self.graph.followers(first + who as u32).len() as u64;
+            };
+            for _ in 0..binomial(rng, engaged, reading.repost_share) {
+                let who = reposters.pick.sample(rng);
+                self.fc.impressions_repost[i] += reposters.followers[who] as u64;
             }
         }
     }

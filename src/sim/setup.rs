@@ -6,11 +6,12 @@ use rayon::prelude::*;
 use super::calendar::Calendar;
 use super::clock::DiurnalClock;
 use super::moderate::ShardModeration;
-use super::read::ReaderPop;
+use super::read::{ReaderPop, Reposters};
 use super::shard::{Agent, AgentState, SHARD_BITS, SHARD_SIZE, Shard, ShardOutput, StepContext};
 use crate::network::FollowerGraph;
 use crate::rng::{self, Stream};
 use crate::scenario::{Cascade, Scenario, Targeting};
+use rand_distr::weighted::WeightedAliasIndex;
 
 /// Draws every agent's attributes, shard by shard in parallel; each shard uses its own
 /// stream, so the result does not depend on the thread count.
@@ -165,8 +166,8 @@ pub fn update_context(ctx: &mut StepContext, s: &Scenario, shares: &[f64]) {
 }
 
 /// Draws the reading populations' browse rates (one stream per population) and sums them
-/// by time zone; keeps cumulative rates for picking reposters when reposts can reach
-/// anyone (a network exists and `repost_share > 0`).
+/// by time zone; when the readers repost and are in the network, also builds the table
+/// that picks reposters in proportion to their browse rates.
 pub fn readers(s: &Scenario, seed: u64, graph: &FollowerGraph, shards: &[Shard]) -> Vec<ReaderPop> {
     s.populations
         .iter()
@@ -175,28 +176,38 @@ pub fn readers(s: &Scenario, seed: u64, graph: &FollowerGraph, shards: &[Shard])
         .map(|(p, pop, r)| {
             let mut rng = rng::stream(seed, Stream::ReaderInit, p as u64);
             let sampler = r.rate_per_step.sampler();
-            let keep_cumulative = r.repost_share > 0.0 && graph.num_edges() > 0;
+            // Reposts reach followers: only readers in the network can have any.
+            let in_network = s
+                .network
+                .as_ref()
+                .is_some_and(|n| n.populations.contains(&p));
+            let reposting = r.repost_share > 0.0 && in_network && graph.num_edges() > 0;
             let mut rate_by_tz = vec![0.0; pop.timezones.len()];
-            let mut cumulative = Vec::with_capacity(if keep_cumulative {
-                pop.size as usize
-            } else {
-                0
-            });
-            let mut total = 0.0;
+            let mut rates = Vec::with_capacity(if reposting { pop.size as usize } else { 0 });
             for agent in pop.agents() {
                 let rate = sampler.sample(&mut rng);
                 let shard = &shards[(agent >> SHARD_BITS) as usize];
                 let tz = shard.agents[(agent - shard.first) as usize].tz as usize;
                 rate_by_tz[tz] += rate;
-                if keep_cumulative {
-                    total += rate;
-                    cumulative.push(total);
+                if reposting {
+                    rates.push(rate);
                 }
             }
+            let reposters = if reposting {
+                WeightedAliasIndex::new(rates).ok().map(|pick| Reposters {
+                    pick,
+                    followers: pop
+                        .agents()
+                        .map(|a| graph.followers(a).len() as u32)
+                        .collect(),
+                })
+            } else {
+                None
+            };
             ReaderPop {
                 pop: p,
                 rate_by_tz,
-                cumulative,
+                reposters,
             }
         })
         .collect()

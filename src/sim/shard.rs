@@ -238,7 +238,8 @@ impl Shard {
             if p > 0.0 && self.rng.random::<f64>() < p {
                 flagged = true;
                 self.out.flagged[fp] += 1;
-                // Removed at the start of a later step, never within the step it was posted.
+                // Removed at the start of a later step and counted against its author
+                // then; with no delay it is blocked at upload and never shown.
                 let at = ((c.t as f64 + rule.removal_delay_steps as f64) as u32).max(ctx.step + 1);
                 m.schedule(
                     at,
@@ -249,6 +250,11 @@ impl Shard {
                         pop: c.pop,
                     },
                 );
+            }
+            if flagged && rule.removal_delay_steps == 0 {
+                self.posted += 1;
+                self.out.counts[fp * ctx.n_kinds + kind] += 1;
+                return;
             }
         }
         self.posted += 1;
