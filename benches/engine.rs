@@ -58,13 +58,14 @@ fn mark(ok: bool) -> &'static str {
     if ok { "ok" } else { "MISSED" }
 }
 
-fn main() {
-    let path = std::env::args()
-        .skip(1)
-        .find(|a| a.ends_with(".toml"))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/flood-1m.toml"));
-    let text = std::fs::read_to_string(&path).expect("benchmark scenario");
+/// Figures of one benchmarked scenario.
+struct Figures {
+    wall: f64,
+    impressions: u64,
+}
+
+fn bench(path: &std::path::Path) -> Figures {
+    let text = std::fs::read_to_string(path).expect("benchmark scenario");
     let scenario = Scenario::from_toml(&text, "bench", path.parent().unwrap())
         .unwrap_or_else(|e| panic!("{e}"));
     let seed = scenario.seed;
@@ -72,7 +73,7 @@ fn main() {
     let steps = scenario.time.steps;
     let threads = rayon::current_num_threads();
     println!(
-        "hashflood benchmark: {} ({agents} agents, {steps} steps, seed {seed})",
+        "\n== {} ({agents} agents, {steps} steps, seed {seed})",
         path.display()
     );
 
@@ -86,9 +87,10 @@ fn main() {
     let wall = started.elapsed().as_secs_f64();
     let peak = peak_mb();
     let posts = out.summary.totals.posts as f64;
+    let impressions = out.summary.totals.impressions;
     let sim_s = timing.total.as_secs_f64();
     let agent_steps = agents as f64 * steps as f64;
-    println!("\nwith {threads} threads");
+    println!("with {threads} threads");
     println!(
         "  network      {links} links ({} follower entries) in {net_s:.2} s = {per_10m:.2} s per 10M links",
         graph.num_edges()
@@ -98,15 +100,22 @@ fn main() {
         posts / sim_s / 1e6,
         agent_steps / sim_s
     );
+    if impressions > 0 {
+        println!(
+            "  readers      {} browses, {impressions} impressions = {:.2e} impressions/s",
+            out.summary.totals.browses,
+            impressions as f64 / sim_s
+        );
+    }
     println!(
-        "  phases       setup {:.2} s, mobilise {:.2} s, post {:.2} s, merge {:.2} s",
+        "  phases       setup {:.2} s, mobilise {:.2} s, post {:.2} s, merge and read {:.2} s",
         timing.setup.as_secs_f64(),
         timing.phases[0].as_secs_f64(),
         timing.phases[1].as_secs_f64(),
         timing.phases[2].as_secs_f64()
     );
     println!("  total        {wall:.2} s wall (network + agents + run)");
-    println!("  peak memory  {peak:.0} MB (VmHWM)");
+    println!("  peak memory  {peak:.0} MB (VmHWM, this process so far)");
 
     let (one, single) = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -119,24 +128,49 @@ fn main() {
     );
     let post_cpu = single.phases[1].as_secs_f64();
     let per_cpu_loop = posts / post_cpu;
-    let per_cpu_all = posts / single.total.as_secs_f64();
-    println!("\nwith 1 thread (wall = CPU time)");
+    println!("with 1 thread (wall = CPU time)");
     println!(
         "  posting loop {:.1} M posts per CPU-second ({post_cpu:.2} s); whole run {:.1} M posts per CPU-second ({:.2} s)",
         per_cpu_loop / 1e6,
-        per_cpu_all / 1e6,
+        posts / single.total.as_secs_f64() / 1e6,
         single.total.as_secs_f64()
     );
     println!(
         "  speed-up     {:.2}x from 1 to {threads} threads",
         single.total.as_secs_f64() / sim_s
     );
-
     println!(
-        "\ntargets: wall < 5 s {}; peak < 300 MB {}; >= 10M posts per CPU-second in the posting loop {}; <= 1 s per 10M links {}",
+        "targets: wall < 5 s {}; peak < 300 MB {}; >= 10M posts per CPU-second in the posting loop {}; <= 1 s per 10M links {}",
         mark(wall < 5.0),
         mark(peak < 300.0),
         mark(per_cpu_loop >= 1e7),
         mark(per_10m <= 1.0)
+    );
+    Figures { wall, impressions }
+}
+
+fn main() {
+    let given: Vec<PathBuf> = std::env::args()
+        .skip(1)
+        .filter(|a| a.ends_with(".toml"))
+        .map(PathBuf::from)
+        .collect();
+    if !given.is_empty() {
+        for path in &given {
+            bench(path);
+        }
+        return;
+    }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches");
+    println!("hashflood benchmark (issue targets for the foundation and for 1M readers)");
+    let base = bench(&dir.join("flood-1m.toml"));
+    let readers = bench(&dir.join("flood-1m-readers.toml"));
+    println!(
+        "\nwith 1M readers: {:.2} s vs {:.2} s wall = {:.2}x (target: within 2x) {}; {:.2e} impressions",
+        readers.wall,
+        base.wall,
+        readers.wall / base.wall,
+        mark(readers.wall <= 2.0 * base.wall),
+        readers.impressions as f64
     );
 }

@@ -260,5 +260,10 @@ fn only_active_agents_read() {
     assert!((2000.0..3000.0).contains(&active));
     let f = &out.summary.feeds["tag"];
     let browses = (f.browses_latest + f.browses_top) as f64;
-    within(browses, active * 36.0, (active * 36.0).sqrt(), "browses by the active quarter");
+    within(
+        browses,
+        active * 36.0,
+        (active * 36.0).sqrt(),
+        "browses by the active quarter",
+    );
 }
