@@ -115,7 +115,7 @@ fn bench(path: &std::path::Path) -> Figures {
         timing.phases[2].as_secs_f64()
     );
     println!("  total        {wall:.2} s wall (network + agents + run)");
-    println!("  peak memory  {peak:.0} MB (VmHWM, this process so far)");
+    println!("  peak memory  {peak:.0} MB (VmHWM)");
 
     let (one, single) = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -149,6 +149,40 @@ fn bench(path: &std::path::Path) -> Figures {
     Figures { wall, impressions }
 }
 
+/// Runs one scenario in a child process (so its peak memory is its own) and returns
+/// the figures the child reports on its last line.
+fn bench_in_child(path: &std::path::Path) -> Figures {
+    let out = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .arg(path)
+        .output()
+        .expect("benchmark child");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut figures = Figures {
+        wall: f64::NAN,
+        impressions: 0,
+    };
+    for line in text.lines() {
+        match line.strip_prefix("FIGURES ") {
+            Some(rest) => {
+                let mut parts = rest.split_whitespace();
+                figures.wall = parts
+                    .next()
+                    .and_then(|w| w.parse().ok())
+                    .unwrap_or(f64::NAN);
+                figures.impressions = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            }
+            None => println!("{line}"),
+        }
+    }
+    assert!(
+        out.status.success(),
+        "benchmark of {} failed: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    figures
+}
+
 fn main() {
     let given: Vec<PathBuf> = std::env::args()
         .skip(1)
@@ -157,14 +191,15 @@ fn main() {
         .collect();
     if !given.is_empty() {
         for path in &given {
-            bench(path);
+            let f = bench(path);
+            println!("FIGURES {} {}", f.wall, f.impressions);
         }
         return;
     }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches");
     println!("hashflood benchmark (issue targets for the foundation and for 1M readers)");
-    let base = bench(&dir.join("flood-1m.toml"));
-    let readers = bench(&dir.join("flood-1m-readers.toml"));
+    let base = bench_in_child(&dir.join("flood-1m.toml"));
+    let readers = bench_in_child(&dir.join("flood-1m-readers.toml"));
     println!(
         "\nwith 1M readers: {:.2} s vs {:.2} s wall = {:.2}x (target: within 2x) {}; {:.2e} impressions",
         readers.wall,

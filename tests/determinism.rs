@@ -1,4 +1,6 @@
 //! Same scenario + seed = byte-identical outputs, whatever the number of threads.
+//! The scenario below uses every random mechanism: posting, mobilisation, the network,
+//! readers and reposts, moderation.
 
 use hashflood::export;
 
@@ -46,6 +48,24 @@ targeting = { mode = "weights", weights = { one = 2.0, two = 1.0 } }
 below_share = 0.4
 p = 0.02
 action = "move"
+[populations.stans.reading]
+rate = { dist = "gamma", shape = 2.0, scale = 1.0 }
+feeds = { one = 1.0, two = 1.0 }
+top_share = 0.6
+appeal = { fancam = 0.2, meme = 0.1, text = 0.01 }
+repost_share = 0.3
+[populations.readers]
+size = 100000
+[populations.readers.reading]
+rate = { dist = "exponential", mean = 3.0 }
+feeds = { one = 2.0, two = 1.0 }
+appeal = { fancam = 0.001, text = 0.003 }
+[moderation]
+rate_limit = { posts = 3, per = "30m" }
+flag = { fancam = 0.05, meme = 0.02 }
+removal_delay = "10m"
+suspend_after = 2
+detrend_above = 0.5
 [network]
 generator = "barabasi_albert"
 m = 4
@@ -67,7 +87,20 @@ fn outputs(threads: usize, seed: u64) -> (Vec<u8>, Vec<u8>) {
 fn outputs_are_identical_for_one_two_and_four_threads() {
     let one = outputs(1, 5);
     let summary = String::from_utf8(one.1.clone()).unwrap();
-    assert!(summary.contains("\"by_network\""), "{summary}");
+    let parsed: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    let stans = &parsed["populations"]["stans"];
+    assert!(stans["by_network"].as_u64().unwrap() > 0, "the cascade ran");
+    assert!(
+        parsed["feeds"]["one"]["populations"]["fans"]["impressions"]["reposts"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "reposts ran"
+    );
+    assert!(
+        parsed["populations"]["fans"]["suspended"].as_u64().unwrap() > 0,
+        "moderation ran"
+    );
     assert_eq!(one, outputs(2, 5), "1 vs 2 threads");
     assert_eq!(one, outputs(4, 5), "1 vs 4 threads");
 }
