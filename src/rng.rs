@@ -30,6 +30,10 @@ pub enum Stream {
     Reading = 6,
     /// Readers' browse rates, drawn once per reading population.
     ReaderInit = 7,
+    /// App submissions, review times and ratings, per step.
+    App = 8,
+    /// Submission rates, drawn once per submitting population.
+    AppInit = 9,
 }
 
 /// SplitMix64 finaliser: a bijective, well-mixing 64-bit hash.

@@ -4,6 +4,7 @@
 //! samples, tracks domination and peaks, and finally builds serialisable records. It does
 //! no I/O: `export` turns the records into bytes.
 
+mod app;
 mod recorder;
 mod share;
 mod summary;
@@ -132,6 +133,43 @@ pub struct StepView<'a> {
     pub category: &'a [Option<usize>],
     /// Per population; present on sample steps and the last step.
     pub populations: Option<&'a [PopulationCounts]>,
+    pub app: Option<&'a AppStep>,
+}
+
+/// What happened in the app in one step. Pairs are `[junk, legitimate]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AppStep {
+    pub up: bool,
+    /// The app goes down at the end of this step.
+    pub outage_starts: bool,
+    pub arrivals: [u64; 2],
+    /// Arrivals while down.
+    pub lost: [u64; 2],
+    /// Reviews started.
+    pub reviewed: [u64; 2],
+    /// Waiting at the end of the step.
+    pub waiting: [u64; 2],
+    /// Waits (steps) of the legitimate submissions whose review started.
+    pub legit_waits: Vec<f64>,
+    pub rating: f64,
+    pub rating_count: u64,
+    pub new_ratings: u64,
+    pub new_rating_sum: f64,
+}
+
+/// One row of the app time series (`app.csv`), at a sample time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppRow {
+    pub step: u32,
+    pub up: bool,
+    /// Since the previous sample, `[junk, legitimate]`.
+    pub arrivals: [u64; 2],
+    pub lost: [u64; 2],
+    pub reviewed: [u64; 2],
+    /// At the sample time.
+    pub queue_length: u64,
+    pub rating: f64,
+    pub rating_count: u64,
 }
 
 /// One row of the tidy time series: a sample time x feed x population. Counts are since
@@ -177,6 +215,8 @@ impl Serialize for When {
 #[derive(Debug, Clone)]
 pub struct RunOutput {
     pub series: Vec<SeriesRow>,
+    /// Present when the scenario has an app.
+    pub app_series: Vec<AppRow>,
     pub summary: Summary,
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::app::AppRecorder;
 use super::share::ShareTracker;
 use super::*;
 use crate::scenario::Scenario;
@@ -29,6 +30,7 @@ pub struct Recorder {
     first_category: Vec<Option<u32>>,
     last_counts: Vec<PopulationCounts>,
     rows: Vec<SeriesRow>,
+    app: Option<AppRecorder>,
 }
 
 impl Recorder {
@@ -56,6 +58,10 @@ impl Recorder {
             first_category: vec![None; nf * np],
             last_counts: vec![PopulationCounts::default(); np],
             rows: Vec::new(),
+            app: s
+                .app
+                .as_ref()
+                .map(|a| AppRecorder::new(a, s.time.dt_seconds / 3600.0)),
         }
     }
 
@@ -65,6 +71,9 @@ impl Recorder {
     }
 
     pub fn observe(&mut self, v: &StepView) {
+        if let (Some(rec), Some(a)) = (&mut self.app, v.app) {
+            rec.observe(v.step, a, v.populations.is_some());
+        }
         for (i, &n) in v.posts_by_kind.iter().enumerate() {
             self.posts_by_kind[i] += n;
             self.posts_since_sample[i / self.n_kinds] += n;
@@ -210,8 +219,16 @@ impl Recorder {
                 )
             })
             .collect();
+        let (app_series, app) = match self.app {
+            Some(rec) => {
+                let (rows, summary) = rec.finish();
+                (rows, Some(summary))
+            }
+            None => (Vec::new(), None),
+        };
         RunOutput {
             series: self.rows,
+            app_series,
             summary: Summary {
                 program: Program::this(),
                 scenario: ScenarioId {
@@ -233,6 +250,7 @@ impl Recorder {
                 },
                 feeds,
                 populations,
+                app,
             },
         }
     }

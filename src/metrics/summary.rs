@@ -16,6 +16,8 @@ pub struct Summary {
     pub totals: Totals,
     pub feeds: BTreeMap<String, FeedSummary>,
     pub populations: BTreeMap<String, PopulationSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppSummary>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -127,4 +129,57 @@ pub struct PopulationSummary {
     /// `by_network / size`: the share of the population reached by the cascade.
     pub cascade_fraction: f64,
     pub ever_active_fraction: f64,
+}
+
+/// The app: outages, review, rating.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppSummary {
+    pub first_outage_hours: When,
+    pub outages: u64,
+    pub downtime_hours: f64,
+    pub legitimate: KindCounts,
+    pub junk: KindCounts,
+    /// Waits of legitimate submissions until their review started.
+    pub legitimate_wait_hours: WaitSummary,
+    /// Share of legitimate submissions whose review started within the SLA (those lost
+    /// or still waiting at the end count as not).
+    pub legitimate_within_sla: f64,
+    /// Share of legitimate submissions lost to outages.
+    pub legitimate_lost_share: f64,
+    pub rating: RatingSummary,
+}
+
+/// Submissions of one kind: submitted = reviewed + waiting + lost.
+#[derive(Debug, Clone, Serialize)]
+pub struct KindCounts {
+    pub submitted: u64,
+    /// Review started.
+    pub reviewed: u64,
+    /// Still waiting at the end.
+    pub waiting: u64,
+    /// Arrived while the app was down.
+    pub lost: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitSummary {
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RatingSummary {
+    pub initial: f64,
+    #[serde(rename = "final")]
+    pub last: f64,
+    /// As a store shows it: one decimal.
+    pub final_shown: f64,
+    pub count: u64,
+    pub new_ratings: u64,
+    pub alert_below: f64,
+    /// First time the displayed rating fell below `alert_below`.
+    pub below_alert_hours: When,
 }

@@ -33,6 +33,7 @@ pub struct Scenario {
     pub populations: Vec<Population>,
     pub network: Option<Network>,
     pub moderation: Option<Moderation>,
+    pub app: Option<App>,
     pub memory_limit_mb: u64,
     /// The scenario as read, with every default filled in.
     pub resolved: raw::RawScenario,
@@ -102,6 +103,50 @@ pub struct Population {
     pub fatigue: Fatigue,
     pub discouragement: Option<Discouragement>,
     pub reading: Option<Reading>,
+    pub app: Option<AppUse>,
+}
+
+/// How a population uses the app. Its active agents submit and rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppUse {
+    /// Submissions per step per agent.
+    pub submit_per_step: Distribution,
+    pub junk: f64,
+    pub size_mb: Distribution,
+    pub rating: Option<RatingUse>,
+}
+
+/// Each active agent that has not rated yet rates with probability `p` per step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingUse {
+    pub p: f64,
+    pub stars: Distribution,
+}
+
+/// The app: ingest, outages, review, store rating.
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub capacity: Capacity,
+    /// Per step (count or megabytes).
+    pub capacity_per_step: f64,
+    pub outage_window_steps: u32,
+    pub recovery_steps: u32,
+    pub reviewers: u32,
+    /// Steps per review.
+    pub service_steps: Distribution,
+    pub triage_accuracy: Option<f64>,
+    pub sla_steps: u32,
+    pub initial_count: u64,
+    pub initial_mean: f64,
+    pub alert_below: f64,
+    pub visibility: Option<(f64, f64)>,
+}
+
+/// What ingest capacity counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capacity {
+    Count,
+    Megabytes,
 }
 
 /// How a population browses feeds. Its active agents read (mobilised, not quit, not

@@ -32,6 +32,112 @@ pub struct RawScenario {
     pub network: Option<RawNetwork>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderation: Option<RawModeration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<RawApp>,
+}
+
+/// An app's report queue and store rating (optional).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApp {
+    /// Ingest capacity: submissions (count) or megabytes per minute.
+    pub capacity: RawCapacity,
+    pub outage: RawOutage,
+    pub reviewers: i64,
+    /// Minutes to review one submission.
+    pub service_minutes: Distribution,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triage: Option<RawTriage>,
+    /// Target time from submission to the start of review.
+    #[serde(default = "default_sla")]
+    pub sla: String,
+    pub rating: RawRating,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<RawVisibility>,
+}
+
+fn default_sla() -> String {
+    "24h".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCapacity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count_per_minute: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mb_per_minute: Option<f64>,
+}
+
+/// When arrivals over the last `window` exceed capacity x `window`, the app is down for
+/// `recovery`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutage {
+    pub window: String,
+    pub recovery: String,
+}
+
+/// Flags junk with probability `accuracy` (and legitimate items with 1 - accuracy);
+/// flagged items are reviewed last.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTriage {
+    pub accuracy: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRating {
+    /// Ratings before the run, and their mean.
+    pub count: i64,
+    pub mean: f64,
+    /// The summary reports when the displayed rating first falls below this.
+    #[serde(default = "default_alert")]
+    pub alert_below: f64,
+}
+
+fn default_alert() -> f64 {
+    2.0
+}
+
+/// Below `below` stars the app loses search visibility: legitimate arrivals are
+/// multiplied by `factor`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVisibility {
+    pub below: f64,
+    pub factor: f64,
+}
+
+/// How a population uses the app.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAppUse {
+    /// Submissions per hour of an active agent, drawn once per agent.
+    #[serde(default = "default_rate")]
+    pub submit: Distribution,
+    /// Probability that a submission is junk.
+    #[serde(default)]
+    pub junk: f64,
+    /// Megabytes per submission.
+    #[serde(default = "default_size")]
+    pub size_mb: Distribution,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<RawRatingUse>,
+}
+
+fn default_size() -> Distribution {
+    Distribution::Constant { value: 1.0 }
+}
+
+/// Each active agent that has not rated yet rates with probability `p` per step.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRatingUse {
+    pub p: f64,
+    /// Stars given (rounded to a whole star from 1 to 5).
+    pub stars: Distribution,
 }
 
 fn default_seed() -> u64 {
@@ -190,6 +296,8 @@ pub struct RawPopulation {
     pub discouragement: Option<RawDiscouragement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reading: Option<RawReading>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<RawAppUse>,
 }
 
 /// How a population browses feeds (readers).

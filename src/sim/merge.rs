@@ -3,7 +3,8 @@
 
 use super::World;
 use super::feed::latest_k;
-use crate::metrics::{PopulationCounts, StepView};
+use super::shard::AgentState;
+use crate::metrics::{AppStep, PopulationCounts, StepView};
 
 impl World<'_> {
     /// Collects the shards' posts into the feeds and reports the step to the recorder.
@@ -94,6 +95,7 @@ impl World<'_> {
                 category[f] = meter.category();
             }
         }
+        let app = self.app_step(step);
         let populations = self
             .recorder
             .is_sample_step(step)
@@ -107,7 +109,26 @@ impl World<'_> {
             detrended: &detrended,
             category: &category,
             populations: populations.as_deref(),
+            app: app.as_ref(),
         });
+    }
+
+    /// The app's step (if the scenario has an app).
+    fn app_step(&mut self, step: u32) -> Option<AppStep> {
+        let mut app = self.app.take()?;
+        let this = &*self;
+        let result = app.step(
+            self.scenario,
+            self.seed,
+            step,
+            |pop| this.active_fraction(pop),
+            |agent| {
+                let (s, a) = Self::locate(agent);
+                this.shards[s].state[a] == AgentState::Active
+            },
+        );
+        self.app = Some(app);
+        Some(result)
     }
 
     /// Records a suspension decided in a shard.

@@ -11,12 +11,14 @@
 //! Architecture invariant: the engine does no I/O and never reads the clock; results
 //! depend only on (scenario, network, seed), never on the thread count.
 
+mod app;
 mod calendar;
 mod clock;
 mod feed;
 mod merge;
 mod mobilise;
 mod moderate;
+mod rates;
 mod read;
 mod setup;
 mod shard;
@@ -54,6 +56,7 @@ pub struct World<'a> {
     top: Vec<TopTab>,
     trending: Vec<Option<TrendingMeter>>,
     readers: Vec<ReaderPop>,
+    app: Option<app::AppState>,
     /// This step's per feed x population counts (and the current Top shares).
     fc: FeedCounts,
     /// Agents reached by the network, by the step at which they activate.
@@ -104,6 +107,7 @@ impl<'a> World<'a> {
             + 1;
         let shards = setup::shards(scenario, seed);
         let readers = setup::readers(scenario, seed, graph, &shards);
+        let app = app::AppState::new(scenario, seed, &shards);
         World {
             scenario,
             graph,
@@ -134,6 +138,7 @@ impl<'a> World<'a> {
                 })
                 .collect(),
             readers,
+            app,
             fc: FeedCounts::new(n_feeds, n_pops),
             pending: Default::default(),
             counts: vec![PopulationCounts::default(); n_pops],
@@ -189,6 +194,13 @@ impl<'a> World<'a> {
     pub fn finish(self) -> RunOutput {
         self.recorder
             .finish(self.scenario, self.seed, self.graph.num_edges())
+    }
+
+    /// The fraction of a population's agents currently taking part (activated, not quit,
+    /// not suspended); per-agent rates drawn independently scale with it.
+    fn active_fraction(&self, pop: usize) -> f64 {
+        let c = &self.counts[pop];
+        (c.ever_active - c.quit - c.suspended) as f64 / self.scenario.populations[pop].size as f64
     }
 
     /// The population of a global agent id (populations are contiguous ranges).

@@ -5,7 +5,9 @@
 //!
 //! Readers are the population's agents that are active (mobilised, not quit, not
 //! suspended): a population without a mobilisation table reads from the start, a fandom
-//! only as it mobilises. Browses are counted, not simulated one by one: within a step every browse of a tab
+//! only as it mobilises (browse rates are drawn independently of activity, so the active
+//! agents' total rate is the population's times the active fraction, in expectation).
+//! Browses are counted, not simulated one by one: within a step every browse of a tab
 //! shows the same list, so the step's browses are Poisson with the readers' total rate,
 //! split over feeds and tabs, and each item's engagements are Binomial(browses, appeal).
 //! This is exact for independent readers and costs O(feeds x items) per step, whatever
@@ -15,6 +17,7 @@ use rand_distr::weighted::WeightedAliasIndex;
 use rand_distr::{Binomial, Distribution as _, Poisson};
 
 use super::World;
+use super::rates::RateSums;
 use super::shard::Post;
 use crate::rng::{self, SimRng, Stream};
 
@@ -22,8 +25,8 @@ use crate::rng::{self, SimRng, Stream};
 #[derive(Debug, Clone)]
 pub struct ReaderPop {
     pub pop: usize,
-    /// Sum of the agents' browse rates (per step, diurnal factor 1) by time zone.
-    pub rate_by_tz: Vec<f64>,
+    /// The agents' browse rates summed by time zone.
+    pub rates: RateSums,
     /// Who reposts: a reader picked in proportion to browse rate, and that reader's
     /// follower count (absent when nobody reposts or the readers have no followers).
     pub reposters: Option<Reposters>,
@@ -68,17 +71,7 @@ impl World<'_> {
             // Only mobilised agents that have not quit or been suspended read. Browse rates
             // were drawn independently of everything else, so the active ones browse at
             // the population's rate times their fraction.
-            let c = &self.counts[r.pop];
-            let reading_now = (c.ever_active - c.quit - c.suspended) as f64 / pop.size as f64;
-            let expected: f64 = reading_now
-                * r.rate_by_tz
-                    .iter()
-                    .zip(&pop.timezones)
-                    .map(|(&rate, &(offset, _))| {
-                        let local = (seconds + offset * 3600.0).rem_euclid(86_400.0);
-                        rate * pop.diurnal[((local / 3600.0) as usize).min(23)]
-                    })
-                    .sum::<f64>();
+            let expected = r.rates.expected(pop, seconds, self.active_fraction(r.pop));
             if expected <= 0.0 {
                 continue;
             }

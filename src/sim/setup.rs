@@ -6,8 +6,9 @@ use rayon::prelude::*;
 use super::calendar::Calendar;
 use super::clock::DiurnalClock;
 use super::moderate::ShardModeration;
+use super::rates::RateSums;
 use super::read::{ReaderPop, Reposters};
-use super::shard::{Agent, AgentState, SHARD_BITS, SHARD_SIZE, Shard, ShardOutput, StepContext};
+use super::shard::{Agent, AgentState, SHARD_SIZE, Shard, ShardOutput, StepContext};
 use crate::network::FollowerGraph;
 use crate::rng::{self, Stream};
 use crate::scenario::{Cascade, Scenario, Targeting};
@@ -175,26 +176,20 @@ pub fn readers(s: &Scenario, seed: u64, graph: &FollowerGraph, shards: &[Shard])
         .filter_map(|(p, pop)| pop.reading.as_ref().map(|r| (p, pop, r)))
         .map(|(p, pop, r)| {
             let mut rng = rng::stream(seed, Stream::ReaderInit, p as u64);
-            let sampler = r.rate_per_step.sampler();
             // Reposts reach followers: only readers in the network can have any.
             let in_network = s
                 .network
                 .as_ref()
                 .is_some_and(|n| n.populations.contains(&p));
             let reposting = r.repost_share > 0.0 && in_network && graph.num_edges() > 0;
-            let mut rate_by_tz = vec![0.0; pop.timezones.len()];
-            let mut rates = Vec::with_capacity(if reposting { pop.size as usize } else { 0 });
-            for agent in pop.agents() {
-                let rate = sampler.sample(&mut rng);
-                let shard = &shards[(agent >> SHARD_BITS) as usize];
-                let tz = shard.agents[(agent - shard.first) as usize].tz as usize;
-                rate_by_tz[tz] += rate;
+            let mut each = Vec::with_capacity(if reposting { pop.size as usize } else { 0 });
+            let rates = RateSums::draw(pop, &r.rate_per_step, shards, &mut rng, |rate| {
                 if reposting {
-                    rates.push(rate);
+                    each.push(rate);
                 }
-            }
+            });
             let reposters = if reposting {
-                WeightedAliasIndex::new(rates).ok().map(|pick| Reposters {
+                WeightedAliasIndex::new(each).ok().map(|pick| Reposters {
                     pick,
                     followers: pop
                         .agents()
@@ -206,7 +201,7 @@ pub fn readers(s: &Scenario, seed: u64, graph: &FollowerGraph, shards: &[Shard])
             };
             ReaderPop {
                 pop: p,
-                rate_by_tz,
+                rates,
                 reposters,
             }
         })

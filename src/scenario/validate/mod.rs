@@ -3,6 +3,7 @@
 //! Every check names the key path, the value and what was expected. Errors raised here
 //! come after deserialisation, so they carry paths rather than line numbers.
 
+mod app_table;
 mod checks;
 mod network_table;
 mod population_table;
@@ -204,6 +205,19 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
         None => None,
         Some(m) => Some(moderation(m, &units, &names)?),
     };
+    let app = match &raw.app {
+        None => {
+            if let Some((name, _)) = raw.populations.iter().find(|(_, p)| p.app.is_some()) {
+                return Err(invalid(
+                    format!("populations.{name}.app"),
+                    "a table",
+                    "an [app] table describing the app it submits to",
+                ));
+            }
+            None
+        }
+        Some(a) => Some(app_table::app(a, &units)?),
+    };
     let hash = scenario_hash(&raw, &network)?;
     let scenario = Scenario {
         name: raw.name.clone(),
@@ -215,6 +229,7 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
         populations,
         network,
         moderation,
+        app,
         memory_limit_mb: raw.limits.memory_mb,
         resolved: raw,
         hash,
@@ -406,7 +421,11 @@ fn check_memory(s: &Scenario) -> Result<(), ScenarioError> {
         }
         None => 0,
     };
-    let window_bytes: u64 = s.feeds.iter().map(|f| f.latest_window as u64 * 16).sum();
+    let window_bytes: u64 = s
+        .feeds
+        .iter()
+        .map(|f| (f.latest_window + f.top.window) as u64 * 24)
+        .sum();
     let needed = agent_bytes + edge_bytes + window_bytes;
     let needed_mb = needed.div_ceil(1 << 20);
     if needed_mb > s.memory_limit_mb {

@@ -270,6 +270,33 @@ pub(super) fn population(
         }
     };
 
+    let app = match &p.app {
+        None => None,
+        Some(a) => {
+            let apath = format!("{path}.app");
+            a.submit.check(&format!("{apath}.submit"), true)?;
+            probability(&format!("{apath}.junk"), a.junk)?;
+            a.size_mb.check(&format!("{apath}.size_mb"), true)?;
+            let rating = match &a.rating {
+                None => None,
+                Some(r) => {
+                    probability(&format!("{apath}.rating.p"), r.p)?;
+                    r.stars.check(&format!("{apath}.rating.stars"), false)?;
+                    Some(RatingUse {
+                        p: r.p,
+                        stars: r.stars.clone(),
+                    })
+                }
+            };
+            Some(AppUse {
+                submit_per_step: a.submit.scaled(dt / 3600.0),
+                junk: a.junk,
+                size_mb: a.size_mb.clone(),
+                rating,
+            })
+        }
+    };
+
     Ok(Population {
         name: name.to_string(),
         size: p.size as u32,
@@ -283,6 +310,7 @@ pub(super) fn population(
         fatigue,
         discouragement,
         reading,
+        app,
     })
 }
 

@@ -1,0 +1,204 @@
+//! The app report queue and store rating (MODEL.md "App report queue").
+//!
+//! Each step: active agents of the submitting populations send submissions (counted per
+//! step like browses: Poisson with their summed rates; each junk or legitimate, with a
+//! size); while the app is down they are lost. Arrivals over the last `window` above
+//! capacity x `window` take the app down for the recovery time. Reviewers work through
+//! the queue. Active agents that have not rated yet rate with a probability per step; the
+//! displayed rating is the mean of all ratings, and below a level the app loses search
+//! visibility, which thins legitimate arrivals.
+
+mod outage;
+mod queue;
+
+use rand::RngExt;
+use rand_distr::{Distribution as _, Geometric, Poisson};
+
+pub use outage::OutageMeter;
+pub use queue::{Item, ReviewQueue};
+
+use super::rates::RateSums;
+use super::shard::Shard;
+use crate::metrics::AppStep;
+use crate::rng::{self, SimRng, Stream};
+use crate::scenario::{Capacity, Scenario};
+
+/// A population that uses the app.
+#[derive(Debug, Clone)]
+struct Submitters {
+    pop: usize,
+    rates: RateSums,
+    /// Which agents have rated (only when the population rates).
+    rated: Vec<bool>,
+}
+
+/// The app's state during a run.
+#[derive(Debug)]
+pub struct AppState {
+    submitters: Vec<Submitters>,
+    outage: OutageMeter,
+    queue: ReviewQueue,
+    rating_sum: f64,
+    rating_count: u64,
+}
+
+impl AppState {
+    /// Draws the submitters' rates (a stream per population) and builds the app.
+    pub fn new(s: &Scenario, seed: u64, shards: &[Shard]) -> Option<Self> {
+        let app = s.app.as_ref()?;
+        let submitters = s
+            .populations
+            .iter()
+            .enumerate()
+            .filter_map(|(p, pop)| pop.app.as_ref().map(|a| (p, pop, a)))
+            .map(|(p, pop, a)| {
+                let mut rng = rng::stream(seed, Stream::AppInit, p as u64);
+                Submitters {
+                    pop: p,
+                    rates: RateSums::draw(pop, &a.submit_per_step, shards, &mut rng, |_| {}),
+                    rated: if a.rating.is_some() {
+                        vec![false; pop.size as usize]
+                    } else {
+                        Vec::new()
+                    },
+                }
+            })
+            .collect();
+        Some(AppState {
+            submitters,
+            outage: OutageMeter::new(
+                app.capacity_per_step * app.outage_window_steps as f64,
+                app.outage_window_steps,
+            ),
+            queue: ReviewQueue::new(app.reviewers),
+            rating_sum: app.initial_mean * app.initial_count as f64,
+            rating_count: app.initial_count,
+        })
+    }
+
+    /// The displayed rating: the mean of all ratings (MODEL.md check 5).
+    pub fn displayed(&self) -> f64 {
+        if self.rating_count == 0 {
+            0.0
+        } else {
+            self.rating_sum / self.rating_count as f64
+        }
+    }
+
+    /// One step of the app. `active(pop)` is the fraction of a population taking part,
+    /// `is_active(agent)` whether one agent does.
+    pub fn step(
+        &mut self,
+        s: &Scenario,
+        seed: u64,
+        step: u32,
+        active: impl Fn(usize) -> f64,
+        is_active: impl Fn(u32) -> bool,
+    ) -> AppStep {
+        let app = s.app.as_ref().expect("the app exists");
+        let mut rng = rng::stream(seed, Stream::App, step as u64);
+        let mut out = AppStep {
+            up: !self.outage.is_down(step),
+            ..AppStep::default()
+        };
+        let hidden = app
+            .visibility
+            .is_some_and(|(below, _)| self.displayed() < below);
+        let seconds = s.time.start_utc_second_of_day + step as f64 * s.time.dt_seconds;
+        let mut arrivals = Vec::new();
+        let mut amount = 0.0;
+        for sub in &self.submitters {
+            let pop = &s.populations[sub.pop];
+            let uses = pop.app.as_ref().expect("a submitting population");
+            let expected = sub.rates.expected(pop, seconds, active(sub.pop));
+            let n = if expected > 0.0 {
+                Poisson::new(expected).expect("rate > 0").sample(&mut rng) as u64
+            } else {
+                0
+            };
+            let size = uses.size_mb.sampler();
+            for _ in 0..n {
+                let legit = !rng.random_bool(uses.junk);
+                if legit && hidden && !rng.random_bool(app.visibility.expect("hidden").1) {
+                    continue; // a legitimate user who never found the app
+                }
+                let mb = size.sample(&mut rng);
+                amount += match app.capacity {
+                    Capacity::Count => 1.0,
+                    Capacity::Megabytes => mb,
+                };
+                let flagged = app
+                    .triage_accuracy
+                    .is_some_and(|acc| rng.random_bool(if legit { 1.0 - acc } else { acc }));
+                arrivals.push(Item {
+                    arrival: step as f64 + rng.random::<f64>(),
+                    legit,
+                    flagged,
+                });
+            }
+        }
+        for item in &arrivals {
+            out.arrivals[item.legit as usize] += 1;
+        }
+        if out.up {
+            arrivals.sort_by(|a, b| a.arrival.total_cmp(&b.arrival));
+            if self.outage.record(step, amount) {
+                out.outage_starts = true;
+                self.outage.go_down(step + 1, app.recovery_steps);
+            }
+        } else {
+            for item in arrivals.drain(..) {
+                out.lost[item.legit as usize] += 1;
+            }
+        }
+        let service = app.service_steps.sampler();
+        for started in self
+            .queue
+            .advance(&arrivals, (step + 1) as f64, || service.sample(&mut rng))
+        {
+            out.reviewed[started.item.legit as usize] += 1;
+            if started.item.legit {
+                out.legit_waits.push(started.wait);
+            }
+        }
+        out.waiting = self.queue.waiting_by_kind();
+        self.rate(s, &mut rng, &is_active, &mut out);
+        out.rating = self.displayed();
+        out.rating_count = self.rating_count;
+        out
+    }
+
+    /// New ratings: each active agent that has not rated yet, with probability `p`.
+    fn rate(
+        &mut self,
+        s: &Scenario,
+        rng: &mut SimRng,
+        is_active: &impl Fn(u32) -> bool,
+        out: &mut AppStep,
+    ) {
+        for sub in &mut self.submitters {
+            let pop = &s.populations[sub.pop];
+            let Some(r) = pop.app.as_ref().and_then(|a| a.rating.as_ref()) else {
+                continue;
+            };
+            if r.p <= 0.0 {
+                continue;
+            }
+            let stars = r.stars.sampler();
+            let skip = Geometric::new(r.p.min(1.0)).expect("p in (0, 1]");
+            let mut i = skip.sample(rng);
+            while i < pop.size as u64 {
+                let agent = pop.first_agent + i as u32;
+                if !sub.rated[i as usize] && is_active(agent) {
+                    sub.rated[i as usize] = true;
+                    let value = stars.sample(rng).round().clamp(1.0, 5.0);
+                    self.rating_sum += value;
+                    self.rating_count += 1;
+                    out.new_ratings += 1;
+                    out.new_rating_sum += value;
+                }
+                i += 1 + skip.sample(rng);
+            }
+        }
+    }
+}
