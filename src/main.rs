@@ -112,6 +112,9 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     let run_dir = output::RunDir::create(&dest, args.force)?;
     run_dir.write("timeseries.csv", &export::timeseries_csv(&out, &scenario))?;
     run_dir.write("summary.json", &export::summary_json(&out.summary))?;
+    if let Some(app) = export::app_csv(&out, &scenario) {
+        run_dir.write("app.csv", &app)?;
+    }
     run_dir.write("scenario.toml", original.as_bytes())?;
     let resolved = format!(
         "# Resolved scenario: every default filled in. hashflood {}, sha256 {}\n{}",

@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use hashflood::metrics::{ShareSummary, Summary, When};
+use hashflood::metrics::{AppSummary, ShareSummary, Summary, When};
 
 fn when(w: &When) -> String {
     match w {
@@ -19,6 +19,46 @@ fn tab(o: &mut String, s: &ShareSummary, levels: &[String]) {
     for l in levels {
         let _ = write!(o, " {:>9}", when(&s.domination_hours[l]));
     }
+}
+
+/// The app's key numbers: outages, the queue, the rating trajectory.
+fn app(o: &mut String, a: &AppSummary) {
+    let _ = writeln!(
+        o,
+        "\napp: first outage at {}, {} outage(s), down {:.2} h in all",
+        when(&a.first_outage_hours),
+        a.outages,
+        a.downtime_hours
+    );
+    for (name, k) in [("legitimate", &a.legitimate), ("junk", &a.junk)] {
+        let _ = writeln!(
+            o,
+            "  {name:<11} {} submitted, {} reviewed, {} waiting, {} lost to outages",
+            k.submitted, k.reviewed, k.waiting, k.lost
+        );
+    }
+    let w = &a.legitimate_wait_hours;
+    let _ = writeln!(
+        o,
+        "  legitimate wait: mean {:.2} h, median {:.2} h, 90% {:.2} h; {:.1}% reviewed within the SLA; {:.1}% lost",
+        w.mean,
+        w.p50,
+        w.p90,
+        100.0 * a.legitimate_within_sla,
+        100.0 * a.legitimate_lost_share
+    );
+    let r = &a.rating;
+    let _ = writeln!(
+        o,
+        "  rating: {:.2} -> {:.2} (shown {:.1}) over {} ratings, {} new; below {} from {}",
+        r.initial,
+        r.last,
+        r.final_shown,
+        r.count,
+        r.new_ratings,
+        r.alert_below,
+        when(&r.below_alert_hours)
+    );
 }
 
 /// Renders the key numbers of a run as a few aligned lines.
@@ -120,6 +160,9 @@ pub fn summary(s: &Summary, elapsed: Duration, dir: &Path) -> String {
             "{:<14} {:>10} {:>12} {:>12} {:>10} {:>10} {:>10}",
             name, p.size, c.ever_active, c.by_network, c.quit, c.moved, c.suspended
         );
+    }
+    if let Some(a) = &s.app {
+        app(&mut o, a);
     }
     let _ = writeln!(o, "\nwrote {}", dir.display());
     o

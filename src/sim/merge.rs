@@ -136,6 +136,7 @@ impl World<'_> {
         let (s, a) = Self::locate(agent);
         let p = self.pop_of(agent);
         self.counts[p].suspended += 1;
+        self.leave_activity(p, 1);
         let end = self.shards[s].agents[a].end_at as f64;
         if end < self.scenario.time.steps as f64 {
             self.fatigue_ends[p]

@@ -55,6 +55,7 @@ impl World<'_> {
             }
             self.discourage(p, step, &mut rng);
         }
+        self.update_activity();
         self.spread(&newly, step, &mut rng);
     }
 
@@ -197,6 +198,7 @@ impl World<'_> {
         }
         let targets = pop.targeting.feeds();
         let least_dominated = self.least_dominated(p);
+        let mut quits = 0;
         for agent in sample(pop.agents(), d.p, rng) {
             let (s, a) = Self::locate(agent);
             let shard = &mut self.shards[s];
@@ -233,9 +235,11 @@ impl World<'_> {
                         self.fatigue_ends[p]
                             [end as usize / self.scenario.metrics.sample_every_steps as usize] -= 1;
                     }
+                    quits += 1;
                 }
             }
         }
+        self.leave_activity(p, quits);
     }
 }
 

@@ -56,6 +56,10 @@ pub struct World<'a> {
     top: Vec<TopTab>,
     trending: Vec<Option<TrendingMeter>>,
     readers: Vec<ReaderPop>,
+    /// Per population: active agents weighted by their activity decay (half-life), the
+    /// scale of processes counted per step (browses, app submissions).
+    activity: Vec<f64>,
+    activity_counted: Vec<u64>,
     app: Option<app::AppState>,
     /// This step's per feed x population counts (and the current Top shares).
     fc: FeedCounts,
@@ -138,6 +142,8 @@ impl<'a> World<'a> {
                 })
                 .collect(),
             readers,
+            activity: vec![0.0; n_pops],
+            activity_counted: vec![0; n_pops],
             app,
             fc: FeedCounts::new(n_feeds, n_pops),
             pending: Default::default(),
@@ -199,8 +205,30 @@ impl<'a> World<'a> {
     /// The fraction of a population's agents currently taking part (activated, not quit,
     /// not suspended); per-agent rates drawn independently scale with it.
     fn active_fraction(&self, pop: usize) -> f64 {
+        self.activity[pop] / self.scenario.populations[pop].size as f64
+    }
+
+    /// Keeps `activity` in step with the counts: decays it by the population's half-life
+    /// and adds the agents activated since the last call.
+    fn update_activity(&mut self) {
+        for (p, pop) in self.scenario.populations.iter().enumerate() {
+            if let Some(h) = pop.fatigue.half_life_steps {
+                self.activity[p] *= (-1.0 / h).exp2();
+            }
+            let c = &self.counts[p];
+            self.activity[p] += (c.ever_active - self.activity_counted[p]) as f64;
+            self.activity_counted[p] = c.ever_active;
+        }
+    }
+
+    /// Removes `n` agents of `pop` from `activity` after they quit or were suspended (and
+    /// were counted): average ones, as per-agent decay is not tracked here.
+    fn leave_activity(&mut self, pop: usize, n: u64) {
         let c = &self.counts[pop];
-        (c.ever_active - c.quit - c.suspended) as f64 / self.scenario.populations[pop].size as f64
+        let present = (c.ever_active - c.quit - c.suspended) as f64;
+        if present + n as f64 > 0.0 {
+            self.activity[pop] *= present / (present + n as f64);
+        }
     }
 
     /// The population of a global agent id (populations are contiguous ranges).
