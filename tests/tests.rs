@@ -1,5 +1,6 @@
 //! One integration-test binary (links once); modules by topic.
 
+mod app;
 mod cli;
 mod common;
 mod determinism;

@@ -1,0 +1,222 @@
+//! The app report queue and store rating: MODEL.md checks 2 (M/M/c waits against Erlang C)
+//! and 5 (the rating formula), conservation of submissions, the outage rule, triage.
+
+use hashflood::metrics::RunOutput;
+
+use super::common::{mean_var, run, scenario};
+
+/// An app with one submitting population of `size` agents at `per_hour` submissions each.
+fn app_scenario(duration: &str, app: &str, users: &str) -> String {
+    format!(
+        r#"
+[time]
+duration = "{duration}"
+[metrics]
+sample_every = "1m"
+[feeds.tag]
+[app]
+{app}
+[populations.users]
+size = 100
+[populations.users.app]
+{users}
+"#
+    )
+}
+
+/// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load
+/// `a` = lambda / mu.
+fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut term = 1.0;
+    let mut sum = 1.0;
+    for k in 1..c {
+        term *= a / k as f64;
+        sum += term;
+    }
+    let last = term * a / c as f64 * c as f64 / (c as f64 - a);
+    last / (sum + last)
+}
+
+/// Check 2: without outages the queue is M/M/c. 3 reviewers at 10 minutes each, 100 users
+/// at 0.144/h: lambda = 0.24/min, mu = 0.1/min, utilisation 0.8. Mean wait
+/// Wq = C(c, a) / (c mu - lambda).
+#[test]
+fn mean_wait_matches_erlang_c() {
+    let (c, lambda, mu) = (3u32, 0.24, 0.1);
+    let expected = erlang_c(c, lambda / mu) / (c as f64 * mu - lambda);
+    let s = scenario(&app_scenario(
+        "1000h",
+        "capacity = { count_per_minute = 1000.0 }\noutage = { window = \"10m\", recovery = \"1h\" }\n\
+         reviewers = 3\nservice_minutes = { dist = \"exponential\", mean = 10.0 }\n\
+         rating = { count = 1, mean = 3.0 }",
+        "submit = { dist = \"constant\", value = 0.144 }",
+    ));
+    // Replicates are independent; their spread gives the standard error of the mean for
+    // this run length (1000 h = 60,000 minutes, ~14,400 arrivals each, starting empty: a
+    // transient of a few relaxation times, ~1/(c mu (1 - rho)^2) = 170 min, biases the
+    // mean by well under 1% of the run).
+    let reps = 8;
+    let means: Vec<f64> = (0..reps)
+        .map(|seed| {
+            let out = run(&s, 40 + seed);
+            let app = out.summary.app.expect("app");
+            assert_eq!(app.outages, 0);
+            app.legitimate_wait_hours.mean * 60.0
+        })
+        .collect();
+    let (mean, var) = mean_var(&means);
+    let se = (var / reps as f64).sqrt();
+    eprintln!("check 2: mean wait {mean:.3} min, Erlang C {expected:.3} min, se {se:.3}");
+    assert!(
+        se < 0.05 * expected,
+        "runs long enough: standard error {se:.3} min"
+    );
+    // t with 7 degrees of freedom: 4.5 standard errors is a 0.3% false-alarm rate.
+    assert!(
+        (mean - expected).abs() < 4.5 * se + 0.01 * expected,
+        "mean wait {mean:.3} min, Erlang C {expected:.3} min (se {se:.3})"
+    );
+}
+
+fn app_run(app: &str, users: &str, duration: &str, seed: u64) -> RunOutput {
+    run(&scenario(&app_scenario(duration, app, users)), seed)
+}
+
+const BUSY_APP: &str = "capacity = { count_per_minute = 10.0 }\noutage = { window = \"30m\", recovery = \"2h\" }\n\
+    reviewers = 2\nservice_minutes = { dist = \"exponential\", mean = 1.0 }\n\
+    triage = { accuracy = 0.8 }\nrating = { count = 10, mean = 4.0 }";
+
+#[test]
+fn every_submission_is_reviewed_waiting_or_lost() {
+    // Arrivals around capacity: outages come and go; triage splits the queue.
+    let out = app_run(
+        BUSY_APP,
+        "submit = { dist = \"exponential\", mean = 6.6 }\njunk = 0.7",
+        "24h",
+        51,
+    );
+    let app = out.summary.app.as_ref().unwrap();
+    assert!(app.outages >= 2, "outages: {}", app.outages);
+    for k in [&app.legitimate, &app.junk] {
+        assert!(k.submitted > 0 && k.lost > 0 && k.reviewed > 0);
+        assert_eq!(k.submitted, k.reviewed + k.waiting + k.lost, "{k:?}");
+    }
+    // The sampled series adds up to the same totals.
+    let sum = |f: fn(&hashflood::metrics::AppRow) -> u64| out.app_series.iter().map(f).sum::<u64>();
+    assert_eq!(sum(|r| r.arrivals[1]), app.legitimate.submitted);
+    assert_eq!(sum(|r| r.lost[0]), app.junk.lost);
+    assert_eq!(
+        sum(|r| r.reviewed[0] + r.reviewed[1]),
+        app.junk.reviewed + app.legitimate.reviewed
+    );
+}
+
+#[test]
+fn the_app_goes_down_exactly_when_the_window_is_over_capacity() {
+    // Capacity 10 a minute over 30 minutes: down once more than 300 arrived in the window.
+    for (per_hour, expect_outage) in [(12.0, true), (3.0, false)] {
+        let users = format!("submit = {{ dist = \"constant\", value = {per_hour} }}");
+        let out = app_run(BUSY_APP, &users, "12h", 52);
+        let rows = &out.app_series;
+        let arrivals: Vec<u64> = rows.iter().map(|r| r.arrivals[0] + r.arrivals[1]).collect();
+        let mut first_over = None;
+        for i in 0..rows.len() {
+            let window: u64 = arrivals[i.saturating_sub(29)..=i].iter().sum();
+            if window > 300 {
+                first_over = Some(i);
+                break;
+            }
+        }
+        let first_down = rows.iter().position(|r| !r.up);
+        match first_over {
+            Some(i) => assert_eq!(
+                first_down,
+                Some(i + 1),
+                "down the step after the window passes 300"
+            ),
+            None => assert_eq!(first_down, None, "never over, never down"),
+        }
+        assert_eq!(first_down.is_some(), expect_outage, "{per_hour}/h per user");
+        if let Some(d) = first_down {
+            // Down for exactly the 2 h recovery.
+            assert!(rows[d..d + 120].iter().all(|r| !r.up));
+            assert!(rows.get(d + 120).is_none_or(|r| r.up));
+        }
+    }
+}
+
+#[test]
+fn triage_puts_legitimate_reports_first() {
+    // Junk swamps 2 reviewers (utilisation > 1); with accurate triage legitimate reports
+    // are served as if the junk were not there.
+    let app = |triage: &str| {
+        format!(
+            "capacity = {{ count_per_minute = 1000.0 }}\noutage = {{ window = \"10m\", recovery = \"1h\" }}\n\
+             reviewers = 2\nservice_minutes = {{ dist = \"exponential\", mean = 1.0 }}\n{triage}\n\
+             rating = {{ count = 1, mean = 3.0 }}"
+        )
+    };
+    let users = "submit = { dist = \"constant\", value = 1.8 }\njunk = 0.9";
+    let without = app_run(&app(""), users, "24h", 53).summary.app.unwrap();
+    let with = app_run(&app("triage = { accuracy = 1.0 }"), users, "24h", 53)
+        .summary
+        .app
+        .unwrap();
+    assert!(
+        with.legitimate_wait_hours.mean * 60.0 < 1.0,
+        "legit waits {:?}",
+        with.legitimate_wait_hours
+    );
+    assert!(without.legitimate_wait_hours.mean > 10.0 * with.legitimate_wait_hours.mean);
+    assert!(with.junk.waiting > 0, "the junk waits instead");
+}
+
+/// Check 5: the displayed rating is (n0 r0 + sum of new) / (n0 + m), and each agent
+/// rates at most once.
+#[test]
+fn displayed_rating_is_the_mean_of_all_ratings() {
+    let app = "capacity = { count_per_minute = 1000.0 }\noutage = { window = \"10m\", recovery = \"1h\" }\n\
+               reviewers = 1\nservice_minutes = { dist = \"constant\", value = 1.0 }\n\
+               rating = { count = 40, mean = 4.5, alert_below = 3.0 }";
+    let users = "rating = { p = 0.01, stars = { dist = \"constant\", value = 2.0 } }";
+    let out = app_run(app, users, "10h", 54);
+    let r = &out.summary.app.as_ref().unwrap().rating;
+    let m = r.new_ratings as f64;
+    assert!(
+        (r.last - (40.0 * 4.5 + 2.0 * m) / (40.0 + m)).abs() < 1e-9,
+        "{r:?}"
+    );
+    assert_eq!(r.count, 40 + r.new_ratings);
+    assert_eq!(r.final_shown, (r.last * 10.0).round() / 10.0);
+    // 100 agents, each rating with probability 0.01 per minute until it has: by 600
+    // minutes Binomial(100, 1 - 0.99^600).
+    let q = 1.0 - 0.99f64.powi(600);
+    assert!(
+        (m - 100.0 * q).abs() < 5.0 * (100.0 * q * (1.0 - q)).sqrt() + 1.0,
+        "{m} new ratings"
+    );
+    let every = app_run(
+        app,
+        "rating = { p = 1.0, stars = { dist = \"constant\", value = 1.0 } }",
+        "1h",
+        55,
+    );
+    assert_eq!(
+        every.summary.app.unwrap().rating.new_ratings,
+        100,
+        "at most once each"
+    );
+    // Falling below the alert level is timed at the sample where it happens.
+    let below = out
+        .app_series
+        .iter()
+        .find(|row| row.rating < 3.0)
+        .map(|row| row.step as f64 / 60.0);
+    match (below, r.below_alert_hours) {
+        (Some(h), hashflood::metrics::When::Hours(t)) => {
+            assert!((h - t).abs() < 1e-6, "{h} vs {t}")
+        }
+        (None, hashflood::metrics::When::Never) => {}
+        other => panic!("{other:?}"),
+    }
+}
