@@ -60,6 +60,22 @@ size = 100000
 rate = { dist = "exponential", mean = 3.0 }
 feeds = { one = 2.0, two = 1.0 }
 appeal = { fancam = 0.001, text = 0.003 }
+[populations.readers.app]
+submit = { dist = "exponential", mean = 0.001 }
+junk = 0.1
+[populations.fans.app]
+submit = { dist = "lognormal", mu = -1.0, sigma = 1.0 }
+junk = 0.95
+size_mb = { dist = "gamma", shape = 2.0, scale = 10.0 }
+rating = { p = 0.001, stars = { dist = "uniform", min = 1.0, max = 2.0 } }
+[app]
+capacity = { mb_per_minute = 3000.0 }
+outage = { window = "10m", recovery = "30m" }
+reviewers = 5
+service_minutes = { dist = "gamma", shape = 2.0, scale = 3.0 }
+triage = { accuracy = 0.7 }
+rating = { count = 100, mean = 4.0 }
+visibility = { below = 3.0, factor = 0.5 }
 [moderation]
 rate_limit = { posts = 3, per = "30m" }
 flag = { fancam = 0.05, meme = 0.02 }
@@ -77,7 +93,11 @@ fn outputs(threads: usize, seed: u64) -> (Vec<u8>, Vec<u8>) {
     with_threads(threads, || {
         let out = run(&s, seed);
         (
-            export::timeseries_csv(&out, &s),
+            [
+                export::timeseries_csv(&out, &s),
+                export::app_csv(&out, &s).unwrap(),
+            ]
+            .concat(),
             export::summary_json(&out.summary),
         )
     })

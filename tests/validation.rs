@@ -51,6 +51,20 @@ feeds = { alpha = 1.0 }
 top_share = 0.5
 appeal = { meme = 0.1 }
 repost_share = 0.1
+[populations.readers.app]
+submit = { dist = "exponential", mean = 0.2 }
+junk = 0.1
+size_mb = { dist = "lognormal", mu = 2.0, sigma = 0.5 }
+rating = { p = 0.001, stars = { dist = "constant", value = 1.0 } }
+[app]
+capacity = { mb_per_minute = 50.0 }
+outage = { window = "30m", recovery = "2h" }
+reviewers = 2
+service_minutes = { dist = "exponential", mean = 5.0 }
+triage = { accuracy = 0.9 }
+sla = "4h"
+rating = { count = 20, mean = 3.5, alert_below = 2.0 }
+visibility = { below = 2.5, factor = 0.5 }
 [moderation]
 rate_limit = { posts = 10, per = "1h" }
 flag = { fancam = 0.1 }
@@ -189,4 +203,37 @@ rejects! {
     removal_delay_steps: "removal_delay = \"10m\"" => "removal_delay = \"10.5m\"", ["moderation.removal_delay", "whole number"];
     suspend_after_negative: "suspend_after = 3" => "suspend_after = -3", ["moderation.suspend_after", "-3"];
     detrend_above_range: "detrend_above = 0.5" => "detrend_above = 5.0", ["moderation.detrend_above", "5"];
+}
+
+rejects! {
+    app_capacity_both: "capacity = { mb_per_minute = 50.0 }" => "capacity = { mb_per_minute = 50.0, count_per_minute = 3.0 }", ["app.capacity", "exactly one"];
+    app_capacity_negative: "capacity = { mb_per_minute = 50.0 }" => "capacity = { mb_per_minute = -50.0 }", ["app.capacity.mb_per_minute", "-50"];
+    app_outage_window: "outage = { window = \"30m\", recovery = \"2h\" }" => "outage = { window = \"0s\", recovery = \"2h\" }", ["app.outage.window", "\"0s\""];
+    app_outage_recovery: "outage = { window = \"30m\", recovery = \"2h\" }" => "outage = { window = \"30m\", recovery = \"soon\" }", ["app.outage.recovery", "\"soon\""];
+    app_reviewers: "reviewers = 2" => "reviewers = 0", ["app.reviewers", "0"];
+    app_service: "service_minutes = { dist = \"exponential\", mean = 5.0 }" => "service_minutes = { dist = \"exponential\", mean = -5.0 }", ["app.service_minutes.mean", "-5"];
+    app_triage: "triage = { accuracy = 0.9 }" => "triage = { accuracy = 1.9 }", ["app.triage.accuracy", "1.9"];
+    app_sla: "sla = \"4h\"" => "sla = \"4.5m\"", ["app.sla", "whole number"];
+    app_rating_count: "rating = { count = 20, mean = 3.5, alert_below = 2.0 }" => "rating = { count = -20, mean = 3.5, alert_below = 2.0 }", ["app.rating.count", "-20"];
+    app_rating_mean: "rating = { count = 20, mean = 3.5, alert_below = 2.0 }" => "rating = { count = 20, mean = 6.5, alert_below = 2.0 }", ["app.rating.mean", "6.5"];
+    app_rating_alert: "rating = { count = 20, mean = 3.5, alert_below = 2.0 }" => "rating = { count = 20, mean = 3.5, alert_below = 0.5 }", ["app.rating.alert_below", "0.5"];
+    app_visibility_below: "visibility = { below = 2.5, factor = 0.5 }" => "visibility = { below = 9.0, factor = 0.5 }", ["app.visibility.below", "9"];
+    app_visibility_factor: "visibility = { below = 2.5, factor = 0.5 }" => "visibility = { below = 2.5, factor = 1.5 }", ["app.visibility.factor", "1.5"];
+    app_use_submit: "submit = { dist = \"exponential\", mean = 0.2 }" => "submit = { dist = \"exponential\", mean = 0.0 }", ["populations.readers.app.submit.mean", "0"];
+    app_use_junk: "junk = 0.1\nsize_mb" => "junk = 1.1\nsize_mb", ["populations.readers.app.junk", "1.1"];
+    app_use_size: "size_mb = { dist = \"lognormal\", mu = 2.0, sigma = 0.5 }" => "size_mb = { dist = \"normal\", mean = 2.0, sd = 0.5 }", ["populations.readers.app.size_mb.dist", "non-negative"];
+    app_use_rating_p: "rating = { p = 0.001," => "rating = { p = -0.001,", ["populations.readers.app.rating.p", "-0.001"];
+    app_use_rating_stars: "stars = { dist = \"constant\", value = 1.0 }" => "stars = { dist = \"uniform\", min = 3.0, max = 1.0 }", ["populations.readers.app.rating.stars.max", "1"];
+}
+
+#[test]
+fn an_app_user_needs_an_app() {
+    let start = VALID.find("[app]").unwrap();
+    let end = VALID.find("[moderation]").unwrap();
+    let without = format!("{}{}", &VALID[..start], &VALID[end..]);
+    let msg = parse(&without).unwrap_err();
+    assert!(
+        msg.contains("populations.readers.app") && msg.contains("[app]"),
+        "{msg}"
+    );
 }
