@@ -8,6 +8,7 @@ const EXAMPLES: &str = "\
 Examples:
   hashflood run scenarios/classroom.toml
   hashflood run scenarios/whitelivesmatter-2020.toml --seed 7 --out /tmp/wlm
+  hashflood run scenarios/classroom.toml --replicates 20
   hashflood validate scenarios/*.toml
 ";
 
@@ -49,6 +50,10 @@ pub struct RunArgs {
     /// Worker threads (default: all cores, or RAYON_NUM_THREADS). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Run this many replicates in parallel (seeds derived from the base seed) and write
+    /// their aggregate too.
+    #[arg(long, default_value_t = 1)]
+    pub replicates: usize,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

@@ -2,7 +2,10 @@
 
 use serde::Serialize;
 
-use crate::metrics::{Program, RunOutput, Summary, round6};
+use std::collections::BTreeMap;
+
+use crate::aggregate::{BandRow, MetricStats};
+use crate::metrics::{Program, RunOutput, ScenarioId, Summary, round6};
 use crate::scenario::Scenario;
 
 #[derive(Serialize)]
@@ -115,6 +118,107 @@ pub fn app_csv(out: &RunOutput, s: &Scenario) -> Option<Vec<u8>> {
 /// The run summary as pretty JSON with a trailing newline.
 pub fn summary_json(summary: &Summary) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(summary).expect("summary serialises");
+    bytes.push(b'\n');
+    bytes
+}
+
+#[derive(Serialize)]
+struct BandCsvRow<'a> {
+    hours: f64,
+    step: u32,
+    feed: &'a str,
+    population: &'a str,
+    latest_share_mean: f64,
+    latest_share_lo: f64,
+    latest_share_hi: f64,
+    top_share_mean: f64,
+    top_share_lo: f64,
+    top_share_hi: f64,
+    posts_mean: f64,
+    posts_lo: f64,
+    posts_hi: f64,
+    active_mean: f64,
+    active_lo: f64,
+    active_hi: f64,
+    quit_mean: f64,
+    quit_lo: f64,
+    quit_hi: f64,
+    replicates: usize,
+    scenario_sha256: &'a str,
+    version: &'a str,
+}
+
+/// The aggregate series across replicates: per sample time x feed x population, the mean
+/// and 95% interval (2.5th to 97.5th percentile) of each series.
+pub fn aggregate_series_csv(bands: &[BandRow], replicates: usize, s: &Scenario) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let version = Program::this().version;
+    let hours_per_step = s.time.dt_seconds / 3600.0;
+    let r = |x: f64| round6(x);
+    for b in bands {
+        w.serialize(BandCsvRow {
+            hours: r(b.step as f64 * hours_per_step),
+            step: b.step,
+            feed: &s.feeds[b.feed].name,
+            population: &s.populations[b.population].name,
+            latest_share_mean: r(b.latest_share.mean),
+            latest_share_lo: r(b.latest_share.lo),
+            latest_share_hi: r(b.latest_share.hi),
+            top_share_mean: r(b.top_share.mean),
+            top_share_lo: r(b.top_share.lo),
+            top_share_hi: r(b.top_share.hi),
+            posts_mean: r(b.posts.mean),
+            posts_lo: r(b.posts.lo),
+            posts_hi: r(b.posts.hi),
+            active_mean: r(b.active.mean),
+            active_lo: r(b.active.lo),
+            active_hi: r(b.active.hi),
+            quit_mean: r(b.quit.mean),
+            quit_lo: r(b.quit.lo),
+            quit_hi: r(b.quit.hi),
+            replicates,
+            scenario_sha256: &s.hash,
+            version,
+        })
+        .expect("writing CSV to memory cannot fail");
+    }
+    w.into_inner().expect("in-memory writer")
+}
+
+/// One replicate's seed.
+#[derive(Serialize)]
+pub struct ReplicateSeed {
+    pub replicate: usize,
+    pub seed: u64,
+}
+
+#[derive(Serialize)]
+struct AggregateSummary<'a> {
+    program: Program,
+    scenario: ScenarioId,
+    base_seed: u64,
+    replicates: &'a [ReplicateSeed],
+    metrics: &'a BTreeMap<String, MetricStats>,
+}
+
+/// The aggregate summary: every summary metric across replicates, with the seeds.
+pub fn aggregate_summary_json(
+    metrics: &BTreeMap<String, MetricStats>,
+    base_seed: u64,
+    replicates: &[ReplicateSeed],
+    s: &Scenario,
+) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(&AggregateSummary {
+        program: Program::this(),
+        scenario: ScenarioId {
+            name: s.name.clone(),
+            sha256: s.hash.clone(),
+        },
+        base_seed,
+        replicates,
+        metrics,
+    })
+    .expect("aggregate serialises");
     bytes.push(b'\n');
     bytes
 }

@@ -30,6 +30,7 @@
 //! assert!(share > 0.4, "fans post 3x as much: expected share 0.75, got {share}");
 //! ```
 
+pub mod aggregate;
 pub mod export;
 pub mod graph_source;
 pub mod metrics;

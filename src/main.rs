@@ -11,8 +11,10 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use cli::{Cli, Command, RunArgs};
+use hashflood::metrics::RunOutput;
 use hashflood::scenario::{Network, NetworkSource, Scenario};
-use hashflood::{export, graph_source, output, sim};
+use hashflood::{aggregate, export, graph_source, output, rng, sim};
+use rayon::prelude::*;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -93,28 +95,30 @@ fn run_scenario(args: RunArgs) -> Result<()> {
             .build_global()
             .context("cannot start the thread pool")?;
     }
+    if args.replicates == 0 {
+        bail!("--replicates must be at least 1");
+    }
     let (scenario, original) = load(&args.scenario)?;
     let seed = args.seed.unwrap_or(scenario.seed);
+    let n = args.replicates;
     let dest = match &args.out {
         Some(dir) => dir.clone(),
-        None => output::default_run_dir(Path::new("output"), &scenario.name, seed),
+        None if n == 1 => {
+            output::default_run_dir(Path::new("output"), &scenario.name, &format!("seed-{seed}"))
+        }
+        None => output::default_run_dir(
+            Path::new("output"),
+            &scenario.name,
+            &format!("seed-{seed}-x{n}"),
+        ),
     };
     output::RunDir::check(&dest, args.force)?;
-
     let started = Instant::now();
-    let graph = graph_source::follower_graph(&scenario, seed)
-        .context("cannot build the follower network")?;
-    let mut bar = progress::StepProgress::new(scenario.time.steps, !args.quiet);
-    let out = sim::run(&scenario, &graph, seed, &mut |done| bar.set(done));
-    bar.finish();
-    let elapsed = started.elapsed();
-
-    let run_dir = output::RunDir::create(&dest, args.force)?;
-    run_dir.write("timeseries.csv", &export::timeseries_csv(&out, &scenario))?;
-    run_dir.write("summary.json", &export::summary_json(&out.summary))?;
-    if let Some(app) = export::app_csv(&out, &scenario) {
-        run_dir.write("app.csv", &app)?;
-    }
+    let run_dir = if n == 1 {
+        single(&scenario, seed, &args, &dest, started)?
+    } else {
+        replicated(&scenario, seed, &args, &dest, started)?
+    };
     run_dir.write("scenario.toml", original.as_bytes())?;
     let resolved = format!(
         "# Resolved scenario: every default filled in. hashflood {}, sha256 {}\n{}",
@@ -125,7 +129,108 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     run_dir.write("scenario.resolved.toml", resolved.as_bytes())?;
     let dir = run_dir.commit()?;
     if !args.quiet {
-        print!("{}", report::summary(&out.summary, elapsed, &dir));
+        println!("\nwrote {}", dir.display());
     }
     Ok(())
+}
+
+/// Writes one run's files into `run_dir` under `prefix`.
+fn write_run(
+    run_dir: &output::RunDir,
+    prefix: &str,
+    out: &RunOutput,
+    scenario: &Scenario,
+) -> Result<()> {
+    run_dir.write(
+        &format!("{prefix}timeseries.csv"),
+        &export::timeseries_csv(out, scenario),
+    )?;
+    run_dir.write(
+        &format!("{prefix}summary.json"),
+        &export::summary_json(&out.summary),
+    )?;
+    if let Some(app) = export::app_csv(out, scenario) {
+        run_dir.write(&format!("{prefix}app.csv"), &app)?;
+    }
+    Ok(())
+}
+
+fn single(
+    scenario: &Scenario,
+    seed: u64,
+    args: &RunArgs,
+    dest: &Path,
+    started: Instant,
+) -> Result<output::RunDir> {
+    let graph = graph_source::follower_graph(scenario, seed)
+        .context("cannot build the follower network")?;
+    let mut bar = progress::StepProgress::new(scenario.time.steps, !args.quiet);
+    let out = sim::run(scenario, &graph, seed, &mut |done| bar.set(done));
+    bar.finish();
+    let elapsed = started.elapsed();
+    let run_dir = output::RunDir::create(dest, args.force)?;
+    write_run(&run_dir, "", &out, scenario)?;
+    if !args.quiet {
+        print!("{}", report::summary(&out.summary, elapsed));
+    }
+    Ok(run_dir)
+}
+
+fn replicated(
+    scenario: &Scenario,
+    seed: u64,
+    args: &RunArgs,
+    dest: &Path,
+    started: Instant,
+) -> Result<output::RunDir> {
+    let n = args.replicates;
+    let seeds: Vec<u64> = (0..n as u64)
+        .map(|r| rng::replicate_seed(seed, r))
+        .collect();
+    let bar = progress::count_bar(n as u64, "replicates", !args.quiet);
+    let outs = seeds
+        .par_iter()
+        .map(|&s| {
+            let graph = graph_source::follower_graph(scenario, s)
+                .context("cannot build the follower network")?;
+            let out = sim::run(scenario, &graph, s, &mut |_| {});
+            bar.inc(1);
+            Ok(out)
+        })
+        .collect::<Result<Vec<RunOutput>>>()?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    let run_dir = output::RunDir::create(dest, args.force)?;
+    let width = (n - 1).to_string().len();
+    for (r, out) in outs.iter().enumerate() {
+        write_run(
+            &run_dir,
+            &format!("replicates/r{r:0width$}/"),
+            out,
+            scenario,
+        )?;
+    }
+    let summaries: Vec<serde_json::Value> = outs
+        .iter()
+        .map(|o| serde_json::to_value(&o.summary).expect("summary serialises"))
+        .collect();
+    let metrics = aggregate::summary_metrics(&summaries);
+    let bands = aggregate::series_bands(&outs);
+    let index: Vec<export::ReplicateSeed> = seeds
+        .iter()
+        .enumerate()
+        .map(|(replicate, &seed)| export::ReplicateSeed { replicate, seed })
+        .collect();
+    run_dir.write(
+        "aggregate_series.csv",
+        &export::aggregate_series_csv(&bands, n, scenario),
+    )?;
+    run_dir.write(
+        "aggregate_summary.json",
+        &export::aggregate_summary_json(&metrics, seed, &index, scenario),
+    )?;
+    if !args.quiet {
+        print!("{}", report::replicated(scenario, &metrics, n, elapsed));
+    }
+    Ok(run_dir)
 }

@@ -30,16 +30,16 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     }
 }
 
-/// Picks the default folder `root/<scenario>/seed-<seed>`, adding `-2`, `-3`, ... when a
-/// run with that name already exists.
-pub fn default_run_dir(root: &Path, scenario: &str, seed: u64) -> PathBuf {
+/// Picks the default folder `root/<scenario>/<name>`, adding `-2`, `-3`, ... when a run
+/// with that name already exists.
+pub fn default_run_dir(root: &Path, scenario: &str, name: &str) -> PathBuf {
     let base = root.join(scenario);
-    let first = base.join(format!("seed-{seed}"));
+    let first = base.join(name);
     if !first.exists() {
         return first;
     }
     (2..)
-        .map(|i| base.join(format!("seed-{seed}-{i}")))
+        .map(|i| base.join(format!("{name}-{i}")))
         .find(|p| !p.exists())
         .expect("some suffix is free")
 }
@@ -82,9 +82,12 @@ impl RunDir {
         })
     }
 
-    /// Writes one file of the run.
+    /// Writes one file of the run (`name` may contain folders).
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let path = self.staging.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io(parent))?;
+        }
         let mut f = fs::File::create(&path).map_err(io(&path))?;
         f.write_all(bytes).map_err(io(&path))?;
         f.sync_all().map_err(io(&path))
@@ -136,9 +139,9 @@ mod tests {
     #[test]
     fn default_names_never_collide() {
         let tmp = tempfile::tempdir().unwrap();
-        let first = default_run_dir(tmp.path(), "s", 3);
+        let first = default_run_dir(tmp.path(), "s", "seed-3");
         assert!(first.ends_with("s/seed-3"));
         fs::create_dir_all(&first).unwrap();
-        assert!(default_run_dir(tmp.path(), "s", 3).ends_with("s/seed-3-2"));
+        assert!(default_run_dir(tmp.path(), "s", "seed-3").ends_with("s/seed-3-2"));
     }
 }

@@ -43,3 +43,21 @@ impl StepProgress {
         self.bar.finish_and_clear();
     }
 }
+
+/// A bar counting finished items (replicates), on stderr only when it is a terminal.
+pub fn count_bar(total: u64, what: &str, enabled: bool) -> ProgressBar {
+    let target = if enabled && std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(total), target);
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {what}, {{eta}} left"
+        ))
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}

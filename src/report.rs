@@ -1,10 +1,13 @@
 //! The short terminal summary printed at the end of a run.
 
 use std::fmt::Write;
-use std::path::Path;
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
+use hashflood::aggregate::MetricStats;
 use hashflood::metrics::{AppSummary, ShareSummary, Summary, When};
+use hashflood::scenario::Scenario;
 
 fn when(w: &When) -> String {
     match w {
@@ -62,7 +65,7 @@ fn app(o: &mut String, a: &AppSummary) {
 }
 
 /// Renders the key numbers of a run as a few aligned lines.
-pub fn summary(s: &Summary, elapsed: Duration, dir: &Path) -> String {
+pub fn summary(s: &Summary, elapsed: Duration) -> String {
     let mut o = String::new();
     let secs = elapsed.as_secs_f64();
     let _ = writeln!(
@@ -164,6 +167,108 @@ pub fn summary(s: &Summary, elapsed: Duration, dir: &Path) -> String {
     if let Some(a) = &s.app {
         app(&mut o, a);
     }
-    let _ = writeln!(o, "\nwrote {}", dir.display());
+    o
+}
+
+/// `mean [lo, hi]` of a metric across replicates, and how many never reached it.
+fn stat(m: Option<&MetricStats>, n: usize) -> String {
+    let Some(m) = m else { return "-".into() };
+    let mut out = match (m.mean, m.ci95) {
+        (Some(mean), Some([lo, hi])) => format!("{mean:.3} [{lo:.3}, {hi:.3}]"),
+        (Some(mean), None) => format!("{mean:.3}"),
+        _ => String::new(),
+    };
+    if m.never > 0 {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&format!("never in {}/{n}", m.never));
+    }
+    out
+}
+
+/// The key metrics of a replicated run: means with 95% confidence intervals.
+pub fn replicated(
+    s: &Scenario,
+    metrics: &BTreeMap<String, MetricStats>,
+    n: usize,
+    elapsed: Duration,
+) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{} · {n} replicates in {:.2} s · mean [95% confidence interval of the mean]",
+        s.name,
+        elapsed.as_secs_f64()
+    );
+    let browses = metrics
+        .get("totals.browses")
+        .and_then(|m| m.mean)
+        .unwrap_or(0.0)
+        > 0.0;
+    let mut tabs = vec!["latest"];
+    if browses {
+        tabs.push("top");
+    }
+    let _ = writeln!(
+        o,
+        "\n{:<20} {:<12} {:<7} {:<6} reached at (h)",
+        "feed", "population", "tab", "level"
+    );
+    for feed in &s.feeds {
+        for pop in &s.populations {
+            let base = format!("feeds.{}.populations.{}", feed.name, pop.name);
+            if metrics
+                .get(&format!("{base}.posts"))
+                .and_then(|m| m.mean)
+                .unwrap_or(0.0)
+                == 0.0
+            {
+                continue;
+            }
+            for tab in &tabs {
+                for level in &s.metrics.levels {
+                    let key = format!("{base}.{tab}.domination_hours.{level:?}");
+                    let _ = writeln!(
+                        o,
+                        "{:<20} {:<12} {:<7} {:<6} {}",
+                        feed.name,
+                        pop.name,
+                        tab,
+                        format!("{level:?}"),
+                        stat(metrics.get(&key), n)
+                    );
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\n{:<14} {:<36} by network (fraction)",
+        "population", "ever active (fraction)"
+    );
+    for pop in &s.populations {
+        let key = |k: &str| metrics.get(&format!("populations.{}.{k}", pop.name));
+        let _ = writeln!(
+            o,
+            "{:<14} {:<36} {}",
+            pop.name,
+            stat(key("ever_active_fraction"), n),
+            stat(key("cascade_fraction"), n)
+        );
+    }
+    if s.app.is_some() {
+        let _ = writeln!(o, "\napp");
+        for (label, key) in [
+            ("first outage (h)", "app.first_outage_hours"),
+            ("downtime (h)", "app.downtime_hours"),
+            ("legitimate lost (share)", "app.legitimate_lost_share"),
+            ("legitimate within SLA", "app.legitimate_within_sla"),
+            ("final rating", "app.rating.final"),
+            ("rating below alert (h)", "app.rating.below_alert_hours"),
+        ] {
+            let _ = writeln!(o, "  {label:<26} {}", stat(metrics.get(key), n));
+        }
+    }
     o
 }

@@ -34,6 +34,8 @@ pub enum Stream {
     App = 8,
     /// Submission rates, drawn once per submitting population.
     AppInit = 9,
+    /// Seeds of replicates, derived from the base seed.
+    Replicate = 10,
 }
 
 /// SplitMix64 finaliser: a bijective, well-mixing 64-bit hash.
@@ -54,6 +56,11 @@ pub fn key(seed: u64, stream: Stream, index: u64) -> u64 {
 /// A generator for `(seed, stream, index)`.
 pub fn stream(seed: u64, stream: Stream, index: u64) -> SimRng {
     SimRng::seed_from_u64(key(seed, stream, index))
+}
+
+/// The seed of replicate `r` of a run with base seed `seed`.
+pub fn replicate_seed(seed: u64, r: u64) -> u64 {
+    key(seed, Stream::Replicate, r)
 }
 
 /// A uniform number in `[0, 1)` from a 64-bit hash (53 random bits).

@@ -211,3 +211,65 @@ fn validate_reads_edge_list_files() {
         "{err}"
     );
 }
+
+#[test]
+fn replicates_are_identical_for_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut trees = Vec::new();
+    for threads in ["1", "2"] {
+        let dir = tmp.path().join(format!("r{threads}"));
+        let args = [
+            "run",
+            &classroom(),
+            "--replicates",
+            "5",
+            "--out",
+            &dir.display().to_string(),
+            "-q",
+        ];
+        let o = hashflood(tmp.path(), &args, threads);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut files = Vec::new();
+        for name in [
+            "aggregate_series.csv",
+            "aggregate_summary.json",
+            "replicates/r0/summary.json",
+            "replicates/r4/timeseries.csv",
+        ] {
+            files.push(std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}")));
+        }
+        trees.push(files);
+    }
+    assert_eq!(trees[0], trees[1]);
+    let agg: serde_json::Value = serde_json::from_slice(&trees[0][1]).unwrap();
+    let seeds: Vec<u64> = agg["replicates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seed"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seeds.len(), 5);
+    assert!(seeds.windows(2).all(|w| w[0] != w[1]), "distinct seeds");
+    let fans = &agg["metrics"]["populations.fans.ever_active_fraction"];
+    assert_eq!(fans["n"], 5);
+    // Each replicate is the run of its own seed: replicate 0 equals a single run with it.
+    let single = tmp.path().join("single");
+    let o = hashflood(
+        tmp.path(),
+        &[
+            "run",
+            &classroom(),
+            "--seed",
+            &seeds[0].to_string(),
+            "--out",
+            &single.display().to_string(),
+            "-q",
+        ],
+        "2",
+    );
+    assert!(o.status.success());
+    assert_eq!(
+        std::fs::read(single.join("summary.json")).unwrap(),
+        trees[0][2]
+    );
+}
