@@ -9,6 +9,7 @@ Examples:
   hashflood run scenarios/classroom.toml
   hashflood run scenarios/whitelivesmatter-2020.toml --seed 7 --out /tmp/wlm
   hashflood run scenarios/classroom.toml --replicates 20
+  hashflood plot output/classroom/seed-2020
   hashflood validate scenarios/*.toml
 ";
 
@@ -26,6 +27,11 @@ pub enum Command {
     /// Run a scenario and write its time series, summary and resolved scenario.
     #[command(after_help = EXAMPLES)]
     Run(RunArgs),
+    /// Re-draw the charts of a run folder from its saved files (into RUN_DIR/charts).
+    Plot {
+        /// A folder written by `hashflood run`.
+        run_dir: PathBuf,
+    },
     /// Check scenario files without running them; exits non-zero if any is invalid.
     Validate {
         /// Scenario TOML files.

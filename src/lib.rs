@@ -36,6 +36,7 @@ pub mod graph_source;
 pub mod metrics;
 pub mod network;
 pub mod output;
+pub mod plot;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

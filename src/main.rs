@@ -30,6 +30,7 @@ fn run() -> Result<()> {
     match Cli::parse().command {
         Command::Run(args) => run_scenario(args),
         Command::Validate { scenarios } => validate(&scenarios),
+        Command::Plot { run_dir } => plot(&run_dir),
     }
 }
 
@@ -59,6 +60,33 @@ fn check(path: &Path) -> Result<(Scenario, String)> {
             .with_context(|| format!("invalid network of {}", path.display()))?;
     }
     Ok((scenario, text))
+}
+
+/// Draws a run's charts into `dir/charts` (the run's files must be in `dir`).
+fn charts(dir: &Path) -> Result<Vec<&'static str>> {
+    let out = dir.join("charts");
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    hashflood::plot::draw_all(dir, &out).context("cannot draw the charts")
+}
+
+/// Re-draws the charts of a finished run: into a staging folder, then swapped in.
+fn plot(run_dir: &Path) -> Result<()> {
+    let staging = run_dir.join(".charts.partial");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)
+            .with_context(|| format!("cannot remove {}", staging.display()))?;
+    }
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("cannot create {}", staging.display()))?;
+    let drawn = hashflood::plot::draw_all(run_dir, &staging).context("cannot draw the charts")?;
+    let dest = run_dir.join("charts");
+    if dest.exists() {
+        std::fs::remove_dir_all(&dest)
+            .with_context(|| format!("cannot replace {}", dest.display()))?;
+    }
+    std::fs::rename(&staging, &dest).with_context(|| format!("cannot write {}", dest.display()))?;
+    println!("drew {} into {}", drawn.join(", "), dest.display());
+    Ok(())
 }
 
 fn validate(paths: &[PathBuf]) -> Result<()> {
@@ -127,6 +155,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         scenario.resolved_toml(seed)
     );
     run_dir.write("scenario.resolved.toml", resolved.as_bytes())?;
+    charts(run_dir.path())?;
     let dir = run_dir.commit()?;
     if !args.quiet {
         println!("\nwrote {}", dir.display());

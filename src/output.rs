@@ -93,6 +93,11 @@ impl RunDir {
         f.sync_all().map_err(io(&path))
     }
 
+    /// The folder being written (it becomes the destination on commit).
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
     /// Moves the complete run into place and returns its folder.
     pub fn commit(self) -> Result<PathBuf, OutputError> {
         if self.dest.exists() {

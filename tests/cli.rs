@@ -273,3 +273,64 @@ fn replicates_are_identical_for_one_and_two_threads() {
         trees[0][2]
     );
 }
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+#[test]
+fn charts_are_drawn_with_the_run_and_redrawn_by_plot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("reps");
+    let args = [
+        "run",
+        &classroom(),
+        "--replicates",
+        "3",
+        "--out",
+        &dir.display().to_string(),
+        "-q",
+    ];
+    let o = hashflood(tmp.path(), &args, "2");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let charts = dir.join("charts");
+    let mut before = Vec::new();
+    for (name, width, height) in [
+        ("shares", 1400, 440),
+        ("mobilisation", 1400, 600),
+        ("domination", 1400, 280),
+    ] {
+        let png = std::fs::read(charts.join(format!("{name}.png"))).unwrap();
+        assert_eq!(png_size(&png), (width, height), "{name}.png");
+        let svg = std::fs::read_to_string(charts.join(format!("{name}.svg"))).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains(&format!("width=\"{width}\"")),
+            "{name}.svg"
+        );
+        assert!(svg.contains("classroom"), "{name}.svg has its title");
+        before.push(png);
+    }
+    // Re-drawn from the saved files alone: the same charts.
+    std::fs::remove_dir_all(&charts).unwrap();
+    let o = hashflood(tmp.path(), &["plot", &dir.display().to_string()], "1");
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (name, png) in ["shares", "mobilisation", "domination"].iter().zip(&before) {
+        assert_eq!(
+            &std::fs::read(charts.join(format!("{name}.png"))).unwrap(),
+            png,
+            "{name}.png re-drawn"
+        );
+    }
+    // An app run draws the app chart; plot on a folder that is not a run fails cleanly.
+    let o = hashflood(
+        tmp.path(),
+        &["plot", &tmp.path().display().to_string()],
+        "1",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("summary.json"), "{}", stderr(&o));
+}

@@ -214,7 +214,8 @@ rejects! {
     app_service: "service_minutes = { dist = \"exponential\", mean = 5.0 }" => "service_minutes = { dist = \"exponential\", mean = -5.0 }", ["app.service_minutes.mean", "-5"];
     app_triage: "triage = { accuracy = 0.9 }" => "triage = { accuracy = 1.9 }", ["app.triage.accuracy", "1.9"];
     app_sla: "sla = \"4h\"" => "sla = \"4.5m\"", ["app.sla", "whole number"];
-    app_rating_count: "rating = { count = 20, mean = 3.5, alert_below = 2.0 }" => "rating = { count = -20, mean = 3.5, alert_below = 2.0 }", ["app.rating.count", "-20"];
+    app_rating_count: "rating = { count = 20, mean = 3.5, alert_below = 2.0 }" => "rating = { count = 0, mean = 3.5, alert_below = 2.0 }", ["app.rating.count", "0", ">= 1"];
+    app_outage_recovery_zero: "outage = { window = \"30m\", recovery = \"2h\" }" => "outage = { window = \"30m\", recovery = \"0s\" }", ["app.outage.recovery", "\"0s\""];
     app_rating_mean: "rating = { count = 20, mean = 3.5, alert_below = 2.0 }" => "rating = { count = 20, mean = 6.5, alert_below = 2.0 }", ["app.rating.mean", "6.5"];
     app_rating_alert: "rating = { count = 20, mean = 3.5, alert_below = 2.0 }" => "rating = { count = 20, mean = 3.5, alert_below = 0.5 }", ["app.rating.alert_below", "0.5"];
     app_visibility_below: "visibility = { below = 2.5, factor = 0.5 }" => "visibility = { below = 9.0, factor = 0.5 }", ["app.visibility.below", "9"];

@@ -151,7 +151,7 @@ impl AppRecorder {
             legitimate_lost_share: ratio(self.lost[1], self.submitted[1]),
             rating: RatingSummary {
                 initial: self.initial_rating,
-                last: self.rating,
+                last: round6(self.rating),
                 final_shown: (self.rating * 10.0).round() / 10.0,
                 count: self.rating_count,
                 new_ratings: self.new_ratings,

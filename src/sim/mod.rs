@@ -224,8 +224,10 @@ impl<'a> World<'a> {
     /// Removes `n` agents of `pop` from `activity` after they quit or were suspended (and
     /// were counted): average ones, as per-agent decay is not tracked here.
     fn leave_activity(&mut self, pop: usize, n: u64) {
+        // Agents already in `activity` (activated before its last update) that are still
+        // present after these `n` left.
         let c = &self.counts[pop];
-        let present = (c.ever_active - c.quit - c.suspended) as f64;
+        let present = self.activity_counted[pop].saturating_sub(c.quit + c.suspended) as f64;
         if present + n as f64 > 0.0 {
             self.activity[pop] *= present / (present + n as f64);
         }

@@ -50,8 +50,12 @@ pub(super) fn app(a: &RawApp, units: &Units) -> Result<App, ScenarioError> {
     if let Some(t) = &a.triage {
         probability("app.triage.accuracy", t.accuracy)?;
     }
-    if a.rating.count < 0 {
-        return Err(invalid("app.rating.count", a.rating.count, "a count >= 0"));
+    if a.rating.count < 1 {
+        return Err(invalid(
+            "app.rating.count",
+            a.rating.count,
+            "a count >= 1 (the store shows a rating from the first one)",
+        ));
     }
     for (key, v) in [
         ("app.rating.mean", a.rating.mean),
@@ -75,11 +79,19 @@ pub(super) fn app(a: &RawApp, units: &Units) -> Result<App, ScenarioError> {
             Some((v.below, v.factor))
         }
     };
+    let recovery_steps = units.steps("app.outage.recovery", &a.outage.recovery)?;
+    if recovery_steps == 0 {
+        return Err(invalid(
+            "app.outage.recovery",
+            quoted(&a.outage.recovery),
+            "a duration >= time.dt",
+        ));
+    }
     Ok(App {
         capacity,
         capacity_per_step: per_minute * units.dt / 60.0,
         outage_window_steps,
-        recovery_steps: units.steps("app.outage.recovery", &a.outage.recovery)?,
+        recovery_steps,
         reviewers: a.reviewers as u32,
         service_steps: a.service_minutes.scaled(60.0 / units.dt),
         triage_accuracy: a.triage.as_ref().map(|t| t.accuracy),

@@ -1,0 +1,347 @@
+//! What the charts need, read back from a run folder's files (so `hashflood plot` can
+//! re-draw a run without re-running it).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// A value over time: one run (`lo == hi == mean`) or a band across replicates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    pub hours: f64,
+    pub mean: f64,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+/// One sample of the app series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AppPoint {
+    pub hours: f64,
+    pub up: bool,
+    pub queue: f64,
+    pub rating: f64,
+}
+
+/// Per (feed, population, level): times across replicates, and how many never.
+pub type Spread = BTreeMap<(String, String, String), (Vec<f64>, usize)>;
+
+/// Everything the charts draw.
+#[derive(Debug, Clone, Default)]
+pub struct RunData {
+    pub scenario: String,
+    pub replicates: usize,
+    pub feeds: Vec<String>,
+    pub populations: Vec<String>,
+    pub levels: Vec<f64>,
+    /// By (feed, population).
+    pub latest: BTreeMap<(String, String), Vec<Point>>,
+    pub top: BTreeMap<(String, String), Vec<Point>>,
+    /// By population, as fractions of its size.
+    pub active: BTreeMap<String, Vec<Point>>,
+    pub quit: BTreeMap<String, Vec<Point>>,
+    /// Mean time (hours) each (feed, population, tab, level) was reached, if it was.
+    pub reached: BTreeMap<(String, String, String, String), f64>,
+    /// Whether readers browsed (so the Top tab means something).
+    pub readers: bool,
+    pub app: Vec<AppPoint>,
+    pub rating_alert: Option<f64>,
+    pub distribution: Spread,
+}
+
+#[derive(Deserialize)]
+struct SingleRow {
+    hours: f64,
+    feed: String,
+    population: String,
+    latest_share: f64,
+    top_share: f64,
+    active: f64,
+    quit: f64,
+}
+
+#[derive(Deserialize)]
+struct BandRow {
+    hours: f64,
+    feed: String,
+    population: String,
+    latest_share_mean: f64,
+    latest_share_lo: f64,
+    latest_share_hi: f64,
+    top_share_mean: f64,
+    top_share_lo: f64,
+    top_share_hi: f64,
+    active_mean: f64,
+    active_lo: f64,
+    active_hi: f64,
+    quit_mean: f64,
+    quit_lo: f64,
+    quit_hi: f64,
+}
+
+#[derive(Deserialize)]
+struct AppRow {
+    hours: f64,
+    up: u8,
+    queue_length: f64,
+    rating: f64,
+}
+
+/// Why a run folder could not be read for plotting.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotDataError {
+    #[error("cannot read {path}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a hashflood output: {message}")]
+    Format { path: String, message: String },
+}
+
+fn read(dir: &Path, name: &str) -> Result<Vec<u8>, PlotDataError> {
+    let path = dir.join(name);
+    std::fs::read(&path).map_err(|source| PlotDataError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+fn csv_rows<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Vec<T>, PlotDataError> {
+    let bytes = read(dir, name)?;
+    csv::Reader::from_reader(bytes.as_slice())
+        .deserialize()
+        .collect::<Result<Vec<T>, _>>()
+        .map_err(|e| PlotDataError::Format {
+            path: dir.join(name).display().to_string(),
+            message: e.to_string(),
+        })
+}
+
+fn json(dir: &Path, name: &str) -> Result<Value, PlotDataError> {
+    serde_json::from_slice(&read(dir, name)?).map_err(|e| PlotDataError::Format {
+        path: dir.join(name).display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+fn push<K: Ord>(map: &mut BTreeMap<K, Vec<Point>>, key: K, p: Point) {
+    map.entry(key).or_default().push(p);
+}
+
+impl RunData {
+    /// Reads a run folder written by `hashflood run` (with or without replicates).
+    pub fn load(dir: &Path) -> Result<RunData, PlotDataError> {
+        let replicated = dir.join("aggregate_series.csv").is_file();
+        let summary = if replicated {
+            json(dir, "aggregate_summary.json")?
+        } else {
+            json(dir, "summary.json")?
+        };
+        let mut d = RunData {
+            scenario: summary["scenario"]["name"]
+                .as_str()
+                .unwrap_or("scenario")
+                .to_string(),
+            ..RunData::default()
+        };
+        // Sizes (for fractions) and summary numbers, from either summary shape.
+        let number = |path: &str| -> Option<f64> {
+            if replicated {
+                summary["metrics"][path]["mean"].as_f64()
+            } else {
+                path.split('.').fold(&summary, |v, k| &v[k]).as_f64()
+            }
+        };
+        let size = |pop: &str| {
+            number(&format!("populations.{pop}.size"))
+                .unwrap_or(1.0)
+                .max(1.0)
+        };
+        let mut add = |feed: String,
+                       pop: String,
+                       hours,
+                       latest: [f64; 3],
+                       top: [f64; 3],
+                       active: [f64; 3],
+                       quit: [f64; 3]| {
+            let p = |v: [f64; 3]| Point {
+                hours,
+                mean: v[0],
+                lo: v[1],
+                hi: v[2],
+            };
+            let n = size(&pop);
+            let frac = |v: [f64; 3]| p([v[0] / n, v[1] / n, v[2] / n]);
+            if !d.feeds.contains(&feed) {
+                d.feeds.push(feed.clone());
+            }
+            if !d.populations.contains(&pop) {
+                d.populations.push(pop.clone());
+            }
+            if d.feeds[0] == feed {
+                push(&mut d.active, pop.clone(), frac(active));
+                push(&mut d.quit, pop.clone(), frac(quit));
+            }
+            push(&mut d.latest, (feed.clone(), pop.clone()), p(latest));
+            push(&mut d.top, (feed, pop), p(top));
+        };
+        if replicated {
+            for r in csv_rows::<BandRow>(dir, "aggregate_series.csv")? {
+                add(
+                    r.feed,
+                    r.population,
+                    r.hours,
+                    [r.latest_share_mean, r.latest_share_lo, r.latest_share_hi],
+                    [r.top_share_mean, r.top_share_lo, r.top_share_hi],
+                    [r.active_mean, r.active_lo, r.active_hi],
+                    [r.quit_mean, r.quit_lo, r.quit_hi],
+                );
+            }
+        } else {
+            for r in csv_rows::<SingleRow>(dir, "timeseries.csv")? {
+                let one = |v| [v, v, v];
+                add(
+                    r.feed,
+                    r.population,
+                    r.hours,
+                    one(r.latest_share),
+                    one(r.top_share),
+                    one(r.active),
+                    one(r.quit),
+                );
+            }
+        }
+        d.readers = number("totals.browses").unwrap_or(0.0) > 0.0;
+        d.replicates = if replicated {
+            summary["replicates"].as_array().map_or(0, Vec::len)
+        } else {
+            1
+        };
+        // Levels and the times they were reached.
+        for feed in d.feeds.clone() {
+            for pop in d.populations.clone() {
+                for tab in ["latest", "top"] {
+                    let prefix = format!("feeds.{feed}.populations.{pop}.{tab}.domination_hours");
+                    let keys: Vec<String> = if replicated {
+                        summary["metrics"]
+                            .as_object()
+                            .map(|m| {
+                                m.keys()
+                                    .filter_map(|k| {
+                                        k.strip_prefix(&format!("{prefix}.")).map(str::to_string)
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    } else {
+                        summary["feeds"][&feed]["populations"][&pop][tab]["domination_hours"]
+                            .as_object()
+                            .map(|m| m.keys().cloned().collect())
+                            .unwrap_or_default()
+                    };
+                    for level in keys {
+                        if let Ok(l) = level.parse::<f64>()
+                            && !d.levels.contains(&l)
+                        {
+                            d.levels.push(l);
+                        }
+                        let time = if replicated {
+                            number(&format!("{prefix}.{level}"))
+                        } else {
+                            summary["feeds"][&feed]["populations"][&pop][tab]["domination_hours"]
+                                [&level]
+                                .as_f64()
+                        };
+                        if let Some(t) = time {
+                            d.reached.insert(
+                                (feed.clone(), pop.clone(), tab.to_string(), level.clone()),
+                                t,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        d.levels.sort_by(f64::total_cmp);
+        // The app: the run's series, or the first replicate's.
+        let app_dir = if replicated {
+            dir.join("replicates").join(first_replicate(dir)?)
+        } else {
+            dir.to_path_buf()
+        };
+        if app_dir.join("app.csv").is_file() {
+            d.app = csv_rows::<AppRow>(&app_dir, "app.csv")?
+                .into_iter()
+                .map(|r| AppPoint {
+                    hours: r.hours,
+                    up: r.up == 1,
+                    queue: r.queue_length,
+                    rating: r.rating,
+                })
+                .collect();
+            d.rating_alert = number("app.rating.alert_below");
+        }
+        if replicated {
+            d.distribution = distribution(dir, &d)?;
+        }
+        Ok(d)
+    }
+}
+
+/// The first replicate folder (`r0`, `r00`, ... by width).
+fn first_replicate(dir: &Path) -> Result<String, PlotDataError> {
+    let reps = dir.join("replicates");
+    let mut names: Vec<String> = std::fs::read_dir(&reps)
+        .map_err(|source| PlotDataError::Io {
+            path: reps.display().to_string(),
+            source,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .next()
+        .ok_or_else(|| PlotDataError::Format {
+            path: reps.display().to_string(),
+            message: "no replicate folders".into(),
+        })
+}
+
+/// Times to each Latest domination level across replicates.
+fn distribution(dir: &Path, d: &RunData) -> Result<Spread, PlotDataError> {
+    let reps = dir.join("replicates");
+    let mut names: Vec<String> = std::fs::read_dir(&reps)
+        .map_err(|source| PlotDataError::Io {
+            path: reps.display().to_string(),
+            source,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    let mut out = Spread::new();
+    for name in names {
+        let s = json(&reps.join(&name), "summary.json")?;
+        for feed in &d.feeds {
+            for pop in &d.populations {
+                if let Some(levels) =
+                    s["feeds"][feed]["populations"][pop]["latest"]["domination_hours"].as_object()
+                {
+                    for (level, v) in levels {
+                        let e = out
+                            .entry((feed.clone(), pop.clone(), level.clone()))
+                            .or_default();
+                        match v.as_f64() {
+                            Some(t) => e.0.push(t),
+                            None => e.1 += 1,
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,83 @@
+//! Charts of a run, drawn from its saved files (PNG and SVG, fonts bundled so they render
+//! without system fonts). `hashflood run` draws them with the run; `hashflood plot`
+//! re-draws them from a run folder. Plots know nothing of the engine: they read outputs.
+
+mod charts;
+pub mod data;
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::prelude::*;
+
+pub use data::{PlotDataError, RunData};
+
+/// Why charts could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    #[error(transparent)]
+    Data(#[from] PlotDataError),
+    #[error("cannot draw {chart}: {message}")]
+    Draw { chart: String, message: String },
+}
+
+static FONTS: Once = Once::new();
+
+/// Registers the bundled DejaVu Sans as the charts' font (once).
+fn fonts() {
+    FONTS.call_once(|| {
+        // Registration only fails on a malformed font; the bundled one is not.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+    });
+}
+
+/// Draws one chart as PNG and SVG with the same code.
+macro_rules! draw {
+    ($out:expr, $name:expr, $size:expr, $d:expr, $chart:path) => {{
+        let fail = |message: String| PlotError::Draw {
+            chart: $name.to_string(),
+            message,
+        };
+        let png = $out.join(format!("{}.png", $name));
+        $chart(&BitMapBackend::new(&png, $size).into_drawing_area(), $d).map_err(fail)?;
+        let svg = $out.join(format!("{}.svg", $name));
+        $chart(&SVGBackend::new(&svg, $size).into_drawing_area(), $d).map_err(fail)?;
+    }};
+}
+
+/// Draws every chart of the run in `run_dir` into `out`; returns the chart names.
+pub fn draw_all(run_dir: &Path, out: &Path) -> Result<Vec<&'static str>, PlotError> {
+    fonts();
+    let d = RunData::load(run_dir)?;
+    let mut drawn = Vec::new();
+    let height = 80 + 360 * d.feeds.len().max(1) as u32;
+    draw!(out, "shares", (1400, height), &d, charts::shares);
+    drawn.push("shares");
+    draw!(out, "mobilisation", (1400, 600), &d, charts::mobilisation);
+    drawn.push("mobilisation");
+    if !d.app.is_empty() {
+        draw!(out, "app", (1400, 800), &d, charts::app);
+        drawn.push("app");
+    }
+    if d.replicates > 1 && !d.distribution.is_empty() {
+        let rows = d
+            .distribution
+            .values()
+            .filter(|(t, _)| !t.is_empty())
+            .count()
+            .max(1) as u32;
+        draw!(
+            out,
+            "domination",
+            (1400, 120 + 40 * rows),
+            &d,
+            charts::distribution
+        );
+        drawn.push("domination");
+    }
+    Ok(drawn)
+}
