@@ -115,6 +115,36 @@ pub fn app_csv(out: &RunOutput, s: &Scenario) -> Option<Vec<u8>> {
     Some(w.into_inner().expect("in-memory writer"))
 }
 
+#[derive(Serialize)]
+struct WindowCsvRow<'a> {
+    hours: f64,
+    step: u32,
+    feed: &'a str,
+    /// Populations of the posts shown, oldest first, separated by `;`.
+    latest: String,
+}
+
+/// The Latest tab of each feed at each sample time (for the teaching animation).
+pub fn latest_windows_csv(out: &RunOutput, s: &Scenario) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let hours_per_step = s.time.dt_seconds / 3600.0;
+    for r in &out.windows {
+        let names: Vec<&str> = r
+            .populations
+            .iter()
+            .map(|&p| s.populations[p as usize].name.as_str())
+            .collect();
+        w.serialize(WindowCsvRow {
+            hours: round6(r.step as f64 * hours_per_step),
+            step: r.step,
+            feed: &s.feeds[r.feed].name,
+            latest: names.join(";"),
+        })
+        .expect("writing CSV to memory cannot fail");
+    }
+    w.into_inner().expect("in-memory writer")
+}
+
 /// The run summary as pretty JSON with a trailing newline.
 pub fn summary_json(summary: &Summary) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(summary).expect("summary serialises");

@@ -181,6 +181,10 @@ fn write_run(
     if let Some(app) = export::app_csv(out, scenario) {
         run_dir.write(&format!("{prefix}app.csv"), &app)?;
     }
+    run_dir.write(
+        &format!("{prefix}latest_windows.csv"),
+        &export::latest_windows_csv(out, scenario),
+    )?;
     Ok(())
 }
 

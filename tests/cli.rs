@@ -314,6 +314,15 @@ fn charts_are_drawn_with_the_run_and_redrawn_by_plot() {
         assert!(svg.contains("classroom"), "{name}.svg has its title");
         before.push(png);
     }
+    let gif = std::fs::read(charts.join("latest-ClassTag.gif")).unwrap();
+    assert_eq!(&gif[..6], b"GIF89a");
+    let le = |i: usize| u16::from_le_bytes([gif[i], gif[i + 1]]);
+    assert_eq!((le(6), le(8)), (480, 400), "slide-sized animation");
+    assert!(
+        gif.len() < 2_000_000,
+        "small enough for a slide: {} bytes",
+        gif.len()
+    );
     // Re-drawn from the saved files alone: the same charts.
     std::fs::remove_dir_all(&charts).unwrap();
     let o = hashflood(tmp.path(), &["plot", &dir.display().to_string()], "1");

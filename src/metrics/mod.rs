@@ -133,7 +133,18 @@ pub struct StepView<'a> {
     pub category: &'a [Option<usize>],
     /// Per population; present on sample steps and the last step.
     pub populations: Option<&'a [PopulationCounts]>,
+    /// Per feed, the population of each post in the Latest tab, oldest first; present
+    /// on sample steps.
+    pub windows: Option<&'a [Vec<u8>]>,
     pub app: Option<&'a AppStep>,
+}
+
+/// A feed's Latest tab at a sample time: the population of each post, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowRow {
+    pub step: u32,
+    pub feed: usize,
+    pub populations: Vec<u8>,
 }
 
 /// What happened in the app in one step. Pairs are `[junk, legitimate]`.
@@ -217,6 +228,7 @@ pub struct RunOutput {
     pub series: Vec<SeriesRow>,
     /// Present when the scenario has an app.
     pub app_series: Vec<AppRow>,
+    pub windows: Vec<WindowRow>,
     pub summary: Summary,
 }
 

@@ -30,6 +30,7 @@ pub struct Recorder {
     first_category: Vec<Option<u32>>,
     last_counts: Vec<PopulationCounts>,
     rows: Vec<SeriesRow>,
+    windows: Vec<WindowRow>,
     app: Option<AppRecorder>,
 }
 
@@ -58,6 +59,7 @@ impl Recorder {
             first_category: vec![None; nf * np],
             last_counts: vec![PopulationCounts::default(); np],
             rows: Vec::new(),
+            windows: Vec::new(),
             app: s
                 .app
                 .as_ref()
@@ -94,6 +96,15 @@ impl Recorder {
             for i in f * self.n_pops..(f + 1) * self.n_pops {
                 self.latest[i].observe(v.step, v.latest_share[i], &self.levels, self.hold);
                 self.top[i].observe(v.step, v.feeds.top_share[i], &self.levels, self.hold);
+            }
+        }
+        if let Some(windows) = v.windows {
+            for (feed, pops) in windows.iter().enumerate() {
+                self.windows.push(WindowRow {
+                    step: v.step + 1,
+                    feed,
+                    populations: pops.clone(),
+                });
             }
         }
         if let Some(counts) = v.populations {
@@ -229,6 +240,7 @@ impl Recorder {
         RunOutput {
             series: self.rows,
             app_series,
+            windows: self.windows,
             summary: Summary {
                 program: Program::this(),
                 scenario: ScenarioId {

@@ -374,3 +374,66 @@ pub fn distribution<DB: DrawingBackend>(root: &Area<DB>, d: &RunData) -> Res {
     }
     root.present().map_err(err)
 }
+
+/// One frame of the teaching animation: the Latest tab of `feed` as a wall of tiles, one
+/// per post (oldest top left), coloured by population, with the clock and the shares.
+pub fn window_frame<DB: DrawingBackend>(
+    root: &Area<DB>,
+    d: &RunData,
+    feed: &str,
+    hours: f64,
+    pops: &[String],
+) -> Res {
+    root.fill(&WHITE).map_err(err)?;
+    let (w, h) = root.dim_in_pixel();
+    let title = ("sans-serif", 20).into_font();
+    root.draw(&Text::new(
+        format!("#{feed}: the Latest tab at {hours:.1} h"),
+        (14, 10),
+        title,
+    ))
+    .map_err(err)?;
+    let cols = 5usize;
+    let rows = pops.len().div_ceil(cols).max(1);
+    let tile = ((w as i32 - 40) / cols as i32).min((h as i32 - 110) / rows as i32) - 6;
+    for (i, pop) in pops.iter().enumerate() {
+        let (r, c) = ((i / cols) as i32, (i % cols) as i32);
+        let x = 20 + c * (tile + 6);
+        let y = 44 + r * (tile + 6);
+        let idx = d.populations.iter().position(|p| p == pop).unwrap_or(0);
+        root.draw(&Rectangle::new(
+            [(x, y), (x + tile, y + tile)],
+            colour(idx).filled(),
+        ))
+        .map_err(err)?;
+    }
+    let font = ("sans-serif", 16).into_font();
+    let mut x = 20;
+    let y = h as i32 - 40;
+    for (idx, pop) in d.populations.iter().enumerate() {
+        let n = pops.iter().filter(|p| *p == pop).count();
+        if n == 0
+            && !d
+                .latest
+                .get(&(feed.to_string(), pop.clone()))
+                .is_some_and(|v| v.iter().any(|p| p.hi > 0.0))
+        {
+            continue;
+        }
+        let share = if pops.is_empty() {
+            0.0
+        } else {
+            100.0 * n as f64 / pops.len() as f64
+        };
+        root.draw(&Rectangle::new(
+            [(x, y), (x + 14, y + 14)],
+            colour(idx).filled(),
+        ))
+        .map_err(err)?;
+        let label = format!("{pop} {share:.0}%");
+        root.draw(&Text::new(label.clone(), (x + 20, y - 1), font.clone()))
+            .map_err(err)?;
+        x += 40 + 9 * label.len() as i32;
+    }
+    root.present().map_err(err)
+}

@@ -49,6 +49,15 @@ pub struct RunData {
     pub app: Vec<AppPoint>,
     pub rating_alert: Option<f64>,
     pub distribution: Spread,
+    /// Per feed: the Latest tab at each sample time (hours, populations oldest first).
+    pub windows: BTreeMap<String, Vec<(f64, Vec<String>)>>,
+}
+
+#[derive(Deserialize)]
+struct WindowRow {
+    hours: f64,
+    feed: String,
+    latest: String,
 }
 
 #[derive(Deserialize)]
@@ -283,6 +292,17 @@ impl RunData {
                 })
                 .collect();
             d.rating_alert = number("app.rating.alert_below");
+        }
+        if app_dir.join("latest_windows.csv").is_file() {
+            for r in csv_rows::<WindowRow>(&app_dir, "latest_windows.csv")? {
+                let pops = r
+                    .latest
+                    .split(';')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                d.windows.entry(r.feed).or_default().push((r.hours, pops));
+            }
         }
         if replicated {
             d.distribution = distribution(dir, &d)?;

@@ -49,6 +49,30 @@ macro_rules! draw {
     }};
 }
 
+/// The teaching animation of one feed's Latest tab: at most 150 frames spread over the
+/// run, small enough for a slide.
+fn animate(
+    out: &Path,
+    name: &str,
+    d: &RunData,
+    feed: &str,
+    frames: &[(f64, Vec<String>)],
+) -> Result<(), PlotError> {
+    let fail = |message: String| PlotError::Draw {
+        chart: name.to_string(),
+        message,
+    };
+    let every = frames.len().div_ceil(150).max(1);
+    let path = out.join(format!("{name}.gif"));
+    let root = BitMapBackend::gif(&path, (480, 400), 120)
+        .map_err(|e| fail(e.to_string()))?
+        .into_drawing_area();
+    for (hours, pops) in frames.iter().step_by(every) {
+        charts::window_frame(&root, d, feed, *hours, pops).map_err(fail)?;
+    }
+    Ok(())
+}
+
 /// Draws every chart of the run in `run_dir` into `out`; returns the chart names.
 pub fn draw_all(run_dir: &Path, out: &Path) -> Result<Vec<&'static str>, PlotError> {
     fonts();
@@ -62,6 +86,20 @@ pub fn draw_all(run_dir: &Path, out: &Path) -> Result<Vec<&'static str>, PlotErr
     if !d.app.is_empty() {
         draw!(out, "app", (1400, 800), &d, charts::app);
         drawn.push("app");
+    }
+    for (feed, frames) in &d.windows {
+        let name = format!(
+            "latest-{}",
+            feed.chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                })
+                .collect::<String>()
+        );
+        animate(out, &name, &d, feed, frames)?;
+        drawn.push("latest-<feed> (animated)");
     }
     if d.replicates > 1 && !d.distribution.is_empty() {
         let rows = d

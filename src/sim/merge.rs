@@ -96,10 +96,14 @@ impl World<'_> {
             }
         }
         let app = self.app_step(step);
-        let populations = self
-            .recorder
-            .is_sample_step(step)
-            .then(|| self.population_counts(step));
+        let sample = self.recorder.is_sample_step(step);
+        let populations = sample.then(|| self.population_counts(step));
+        let windows: Option<Vec<Vec<u8>>> = sample.then(|| {
+            self.latest
+                .iter()
+                .map(|w| w.posts().iter().map(|p| p.pop).collect())
+                .collect()
+        });
         self.recorder.observe(&StepView {
             step,
             posts_by_kind: &self.step_counts,
@@ -109,6 +113,7 @@ impl World<'_> {
             detrended: &detrended,
             category: &category,
             populations: populations.as_deref(),
+            windows: windows.as_deref(),
             app: app.as_ref(),
         });
     }
