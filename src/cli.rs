@@ -10,6 +10,7 @@ Examples:
   hashflood run scenarios/whitelivesmatter-2020.toml --seed 7 --out /tmp/wlm
   hashflood run scenarios/classroom.toml --replicates 20
   hashflood plot output/classroom/seed-2020
+  hashflood sweep scenarios/sweep-fandom-size.toml
   hashflood validate scenarios/*.toml
 ";
 
@@ -32,12 +33,44 @@ pub enum Command {
         /// A folder written by `hashflood run`.
         run_dir: PathBuf,
     },
+    /// Run a scenario sweep (resumable: run it again to finish an interrupted sweep).
+    Sweep(SweepArgs),
+    /// Combine sweep folders (shards) into one: the same files a single sweep writes.
+    Merge {
+        /// Sweep folders written by `hashflood sweep --shard`.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged sweep (default: the first folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check scenario files without running them; exits non-zero if any is invalid.
     Validate {
         /// Scenario TOML files.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// A sweep file: a scenario with a [sweep] table, or a [sweep] naming its scenario.
+    pub sweep: PathBuf,
+    /// Output folder (default: output/<sweep>); an interrupted sweep resumes there.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Change a key of the base scenario, e.g. --set time.duration=\"12h\" (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Run only shard I of N (runs whose index is I mod N), for several machines.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

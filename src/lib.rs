@@ -40,3 +40,4 @@ pub mod plot;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;

@@ -10,9 +10,10 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
-use cli::{Cli, Command, RunArgs};
+use cli::{Cli, Command, RunArgs, SweepArgs};
 use hashflood::metrics::RunOutput;
 use hashflood::scenario::{Network, NetworkSource, Scenario};
+use hashflood::sweep::{Sweep, exec};
 use hashflood::{aggregate, export, graph_source, output, rng, sim};
 use rayon::prelude::*;
 
@@ -31,6 +32,8 @@ fn run() -> Result<()> {
         Command::Run(args) => run_scenario(args),
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Plot { run_dir } => plot(&run_dir),
+        Command::Sweep(args) => sweep(args),
+        Command::Merge { dirs, out } => merge(&dirs, out.as_deref()),
     }
 }
 
@@ -60,6 +63,97 @@ fn check(path: &Path) -> Result<(Scenario, String)> {
             .with_context(|| format!("invalid network of {}", path.display()))?;
     }
     Ok((scenario, text))
+}
+
+fn threads(n: Option<usize>) -> Result<()> {
+    if let Some(n) = n {
+        if n == 0 {
+            bail!("--threads must be at least 1");
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .context("cannot start the thread pool")?;
+    }
+    Ok(())
+}
+
+fn sweep(args: SweepArgs) -> Result<()> {
+    threads(args.threads)?;
+    let shard = match &args.shard {
+        None => None,
+        Some(text) => {
+            let parsed = text
+                .split_once('/')
+                .and_then(|(i, n)| Some((i.parse::<usize>().ok()?, n.parse::<usize>().ok()?)))
+                .filter(|&(i, n)| n >= 1 && i < n);
+            Some(parsed.with_context(|| {
+                format!("--shard {text}: expected I/N with 0 <= I < N, e.g. 0/4")
+            })?)
+        }
+    };
+    let sweep = Sweep::load(&args.sweep, &args.sets)
+        .with_context(|| format!("invalid sweep {}", args.sweep.display()))?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&sweep.name));
+    exec::prepare(&sweep, &dir)?;
+    let pending = exec::pending(&sweep, &dir, shard);
+    let total = sweep.points.len() * sweep.replicates;
+    if !args.quiet {
+        println!(
+            "{}: {} points x {} replicates = {total} runs; {} to run{}",
+            sweep.name,
+            sweep.points.len(),
+            sweep.replicates,
+            pending.len(),
+            shard.map_or(String::new(), |(i, n)| format!(" in shard {i}/{n}"))
+        );
+    }
+    let started = Instant::now();
+    let bar = progress::count_bar(pending.len() as u64, "runs", !args.quiet);
+    exec::run(&sweep, &dir, &pending, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let complete = exec::finish(&sweep, &dir)?;
+    if !args.quiet {
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "ran {} runs in {secs:.2} s ({:.1} runs/s)",
+            pending.len(),
+            pending.len() as f64 / secs.max(1e-9)
+        );
+        if complete {
+            println!("complete: wrote {}/runs.csv and points.csv", dir.display());
+        } else {
+            println!(
+                "this shard is done; merge the shards with `hashflood merge` to build the tables"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<()> {
+    let (source, sets) = exec::source(&dirs[0])?;
+    let sweep = Sweep::load(&source, &sets)
+        .with_context(|| format!("cannot reload the sweep {}", source.display()))?;
+    let out = out.unwrap_or(&dirs[0]);
+    let complete = exec::merge(&sweep, dirs, out)?;
+    if complete {
+        println!(
+            "merged {} folders into {}: runs.csv and points.csv written",
+            dirs.len(),
+            out.display()
+        );
+        Ok(())
+    } else {
+        let missing = exec::pending(&sweep, out, None).len();
+        bail!(
+            "{missing} runs are still missing in {}; run the missing shards and merge again",
+            out.display()
+        )
+    }
 }
 
 /// Draws a run's charts into `dir/charts` (the run's files must be in `dir`).
@@ -114,15 +208,7 @@ fn validate(paths: &[PathBuf]) -> Result<()> {
 }
 
 fn run_scenario(args: RunArgs) -> Result<()> {
-    if let Some(n) = args.threads {
-        if n == 0 {
-            bail!("--threads must be at least 1");
-        }
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-            .context("cannot start the thread pool")?;
-    }
+    threads(args.threads)?;
     if args.replicates == 0 {
         bail!("--replicates must be at least 1");
     }

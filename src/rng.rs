@@ -36,6 +36,8 @@ pub enum Stream {
     AppInit = 9,
     /// Seeds of replicates, derived from the base seed.
     Replicate = 10,
+    /// Sweep designs (random and Latin hypercube points) and sweep run seeds.
+    Sweep = 11,
 }
 
 /// SplitMix64 finaliser: a bijective, well-mixing 64-bit hash.
@@ -61,6 +63,15 @@ pub fn stream(seed: u64, stream: Stream, index: u64) -> SimRng {
 /// The seed of replicate `r` of a run with base seed `seed`.
 pub fn replicate_seed(seed: u64, r: u64) -> u64 {
     key(seed, Stream::Replicate, r)
+}
+
+/// The seed of replicate `replicate` of point `point` of a sweep with seed `seed`.
+pub fn sweep_seed(seed: u64, point: u64, replicate: u64) -> u64 {
+    key(
+        key(seed, Stream::Sweep, point),
+        Stream::Replicate,
+        replicate,
+    )
 }
 
 /// A uniform number in `[0, 1)` from a 64-bit hash (53 random bits).

@@ -290,7 +290,15 @@ impl Scenario {
         default_name: &str,
         base_dir: &Path,
     ) -> Result<Scenario, ScenarioError> {
-        let mut raw: raw::RawScenario = toml::from_str(text)?;
+        Self::from_raw(toml::from_str(text)?, default_name, base_dir)
+    }
+
+    /// Validates an already parsed scenario (sweeps build these by changing keys).
+    pub fn from_raw(
+        mut raw: raw::RawScenario,
+        default_name: &str,
+        base_dir: &Path,
+    ) -> Result<Scenario, ScenarioError> {
         if raw.name.is_empty() {
             raw.name = default_name.to_string();
         }

@@ -1,0 +1,413 @@
+//! Scenario sweeps: a base scenario, parameters given by their key paths, a design
+//! (grid, random, Latin hypercube), replicates per point. Every point is built and
+//! validated before anything runs, so a bad path or an out-of-range value anywhere is
+//! reported first, with the point's values.
+
+pub mod design;
+pub mod exec;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::rng::{self, Stream};
+use crate::scenario::raw::RawScenario;
+use crate::scenario::{Scenario, ScenarioError};
+use design::{Design, Values};
+
+/// The `[sweep]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSweep {
+    /// The base scenario, relative to the sweep file (absent: the file itself is the base).
+    #[serde(default)]
+    scenario: Option<String>,
+    #[serde(default = "default_design")]
+    design: String,
+    #[serde(default)]
+    samples: Option<i64>,
+    #[serde(default = "one")]
+    replicates: i64,
+    #[serde(default = "one_u64")]
+    seed: u64,
+    parameters: BTreeMap<String, toml::Value>,
+    /// Metrics (summary paths) to chart against the parameters.
+    #[serde(default)]
+    plot: Vec<String>,
+}
+
+fn default_design() -> String {
+    "grid".into()
+}
+fn one() -> i64 {
+    1
+}
+fn one_u64() -> u64 {
+    1
+}
+
+/// Why a sweep was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("cannot read {path}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error("sweep point {index} ({values}): {source}")]
+    Point {
+        index: usize,
+        values: String,
+        source: ScenarioError,
+    },
+}
+
+fn invalid(path: impl Into<String>, value: impl std::fmt::Display, expected: &str) -> SweepError {
+    SweepError::Scenario(crate::scenario::error::invalid(path, value, expected))
+}
+
+/// One point of a sweep: its parameter values and the scenario they make.
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub values: Vec<toml::Value>,
+    pub scenario: Scenario,
+}
+
+/// A validated sweep.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    pub name: String,
+    /// Parameter key paths, in order.
+    pub parameters: Vec<String>,
+    pub points: Vec<Point>,
+    pub replicates: usize,
+    pub seed: u64,
+    pub plot: Vec<String>,
+    /// Identifies the sweep (definition and base scenario): a folder holds one sweep.
+    pub hash: String,
+    /// The sweep file (absolute) and the overrides it was loaded with.
+    pub source: PathBuf,
+    pub sets: Vec<String>,
+}
+
+/// A run of a sweep: a point and a replicate, with its seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    pub index: usize,
+    pub point: usize,
+    pub replicate: usize,
+    pub seed: u64,
+}
+
+impl Run {
+    /// The run's name, stable across machines: `p0003-r01`.
+    pub fn id(&self) -> String {
+        format!("p{:04}-r{:03}", self.point, self.replicate)
+    }
+}
+
+fn read(path: &Path) -> Result<String, SweepError> {
+    std::fs::read_to_string(path).map_err(|source| SweepError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Sets `path` (dotted) in a TOML table; the key must exist (defaults are filled in).
+fn set(
+    root: &mut toml::Value,
+    path: &str,
+    value: toml::Value,
+    what: &str,
+) -> Result<(), SweepError> {
+    let mut node = root;
+    let parts: Vec<&str> = path.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let table = node
+            .as_table_mut()
+            .ok_or_else(|| invalid(what, path, "a path to a scenario key"))?;
+        let known: Vec<String> = table.keys().cloned().collect();
+        let Some(next) = table.get_mut(*part) else {
+            let at = if i == 0 {
+                "the top level".to_string()
+            } else {
+                parts[..i].join(".")
+            };
+            return Err(invalid(
+                what,
+                format!("\"{path}\""),
+                &format!("an existing scenario key; {at} has: {}", known.join(", ")),
+            ));
+        };
+        if i + 1 == parts.len() {
+            *next = match (&*next, value) {
+                // Keep the key's type: whole floats for integer keys, integers for floats.
+                (toml::Value::Integer(_), toml::Value::Float(f)) if f.fract() == 0.0 => {
+                    toml::Value::Integer(f as i64)
+                }
+                (toml::Value::Float(_), toml::Value::Integer(n)) => toml::Value::Float(n as f64),
+                (_, v) => v,
+            };
+            return Ok(());
+        }
+        node = next;
+    }
+    Ok(())
+}
+
+fn get<'a>(root: &'a toml::Value, path: &str) -> Option<&'a toml::Value> {
+    path.split('.').try_fold(root, |v, k| v.get(k))
+}
+
+/// A `--set key=value` override: the value is TOML (a bare word is a string).
+fn parse_set(text: &str) -> Result<(String, toml::Value), SweepError> {
+    let (key, value) = text.split_once('=').ok_or_else(|| {
+        invalid(
+            "--set",
+            format!("\"{text}\""),
+            "key=value, e.g. populations.fans.size=5000",
+        )
+    })?;
+    let value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_string()));
+    Ok((key.trim().to_string(), value))
+}
+
+fn show(v: &toml::Value) -> String {
+    v.to_string()
+}
+
+impl Sweep {
+    /// Reads a sweep file (a scenario with a `[sweep]` table, or a sweep naming its base
+    /// scenario), applies `--set` overrides to the base, and builds and validates every
+    /// point.
+    pub fn load(path: &Path, sets: &[String]) -> Result<Sweep, SweepError> {
+        let text = read(path)?;
+        let mut file: toml::Table = toml::from_str(&text).map_err(ScenarioError::from)?;
+        let raw_sweep: RawSweep = file
+            .remove("sweep")
+            .ok_or_else(|| invalid("sweep", "(missing)", "a [sweep] table"))?
+            .try_into()
+            .map_err(ScenarioError::from)?;
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let (base_text, base_dir, default_name) = match &raw_sweep.scenario {
+            Some(rel) => {
+                if !file.is_empty() {
+                    let keys: Vec<String> = file.keys().cloned().collect();
+                    return Err(invalid(
+                        keys[0].clone(),
+                        "a table",
+                        "only [sweep] in a sweep file that names its scenario",
+                    ));
+                }
+                let base = dir.join(rel);
+                let stem = base
+                    .file_stem()
+                    .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+                (
+                    read(&base)?,
+                    base.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                    stem,
+                )
+            }
+            None => (
+                toml::to_string(&file).expect("table serialises"),
+                dir.clone(),
+                "scenario".to_string(),
+            ),
+        };
+        let base: RawScenario = toml::from_str(&base_text).map_err(ScenarioError::from)?;
+        let mut resolved = toml::Value::try_from(&base).expect("scenario serialises");
+        for s in sets {
+            let (key, value) = parse_set(s)?;
+            set(&mut resolved, &key, value, &format!("--set {key}"))?;
+        }
+        let name = path
+            .file_stem()
+            .map_or("sweep".into(), |s| s.to_string_lossy().into_owned());
+
+        let replicates = usize::try_from(raw_sweep.replicates)
+            .ok()
+            .filter(|&r| (1..=100_000).contains(&r))
+            .ok_or_else(|| {
+                invalid(
+                    "sweep.replicates",
+                    raw_sweep.replicates,
+                    "a whole number from 1 to 100000",
+                )
+            })?;
+        let samples = || -> Result<usize, SweepError> {
+            match raw_sweep.samples {
+                Some(n) if (1..=1_000_000).contains(&n) => Ok(n as usize),
+                Some(n) => Err(invalid(
+                    "sweep.samples",
+                    n,
+                    "a whole number from 1 to 1000000",
+                )),
+                None => Err(invalid(
+                    "sweep.samples",
+                    "(missing)",
+                    "a number of points for this design",
+                )),
+            }
+        };
+        let design = match raw_sweep.design.as_str() {
+            "grid" => Design::Grid,
+            "random" => Design::Random {
+                samples: samples()?,
+            },
+            "lhs" | "latin_hypercube" => Design::LatinHypercube {
+                samples: samples()?,
+            },
+            other => {
+                return Err(invalid(
+                    "sweep.design",
+                    format!("\"{other}\""),
+                    "\"grid\", \"random\" or \"lhs\"",
+                ));
+            }
+        };
+        let mut parameters = Vec::new();
+        let mut values = Vec::new();
+        if raw_sweep.parameters.is_empty() {
+            return Err(invalid(
+                "sweep.parameters",
+                "{}",
+                "at least one scenario key to sweep",
+            ));
+        }
+        for (key, spec) in &raw_sweep.parameters {
+            let what = format!("sweep.parameters.\"{key}\"");
+            let existing = get(&resolved, key).cloned();
+            // Checks the path now (set it to itself).
+            set(
+                &mut resolved.clone(),
+                key,
+                existing.clone().unwrap_or(toml::Value::Integer(0)),
+                &what,
+            )?;
+            let existing = existing.expect("checked above");
+            let v = match spec {
+                toml::Value::Array(list) if !list.is_empty() => Values::List(list.clone()),
+                toml::Value::Table(t) => {
+                    let num = |k: &str| {
+                        t.get(k)
+                            .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+                    };
+                    let (Some(from), Some(to)) = (num("from"), num("to")) else {
+                        return Err(invalid(
+                            &what,
+                            spec,
+                            "a list of values or { from, to, steps }",
+                        ));
+                    };
+                    let steps = t.get("steps").and_then(|s| s.as_integer()).unwrap_or(0);
+                    if design == Design::Grid && steps < 1 {
+                        return Err(invalid(
+                            format!("{what}.steps"),
+                            steps,
+                            "a number of grid values >= 1",
+                        ));
+                    }
+                    if !existing.is_integer() && !existing.is_float() {
+                        return Err(invalid(
+                            &what,
+                            spec,
+                            &format!("a list: the key holds {}", show(&existing)),
+                        ));
+                    }
+                    Values::Range {
+                        from,
+                        to,
+                        steps: steps.max(0) as usize,
+                        integer: existing.is_integer(),
+                    }
+                }
+                _ => {
+                    return Err(invalid(
+                        &what,
+                        spec,
+                        "a non-empty list of values or { from, to, steps }",
+                    ));
+                }
+            };
+            parameters.push(key.clone());
+            values.push(v);
+        }
+        let mut design_rng = rng::stream(raw_sweep.seed, Stream::Sweep, u64::MAX);
+        let combos = design::points(design, &values, &mut design_rng);
+        let mut points = Vec::with_capacity(combos.len());
+        for (index, combo) in combos.into_iter().enumerate() {
+            let mut value = resolved.clone();
+            for (key, v) in parameters.iter().zip(&combo) {
+                set(&mut value, key, v.clone(), key)?;
+            }
+            let label = parameters
+                .iter()
+                .zip(&combo)
+                .map(|(k, v)| format!("{k} = {}", show(v)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let raw: RawScenario =
+                value
+                    .try_into()
+                    .map_err(|e: toml::de::Error| SweepError::Point {
+                        index,
+                        values: label.clone(),
+                        source: ScenarioError::from(e),
+                    })?;
+            let scenario = Scenario::from_raw(raw, &default_name, &base_dir).map_err(|source| {
+                SweepError::Point {
+                    index,
+                    values: label.clone(),
+                    source,
+                }
+            })?;
+            points.push(Point {
+                values: combo,
+                scenario,
+            });
+        }
+        let mut h = Sha256::new();
+        h.update(toml::to_string(&resolved).expect("serialises"));
+        h.update(format!(
+            "{parameters:?}{:?}{design:?}{replicates}{}",
+            raw_sweep.parameters, raw_sweep.seed
+        ));
+        let hash = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let source = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        Ok(Sweep {
+            name,
+            parameters,
+            points,
+            replicates,
+            seed: raw_sweep.seed,
+            plot: raw_sweep.plot,
+            hash,
+            source,
+            sets: sets.to_vec(),
+        })
+    }
+
+    /// Every run, in a fixed order (point, then replicate).
+    pub fn runs(&self) -> Vec<Run> {
+        let mut runs = Vec::with_capacity(self.points.len() * self.replicates);
+        for point in 0..self.points.len() {
+            for replicate in 0..self.replicates {
+                runs.push(Run {
+                    index: runs.len(),
+                    point,
+                    replicate,
+                    seed: rng::sweep_seed(self.seed, point as u64, replicate as u64),
+                });
+            }
+        }
+        runs
+    }
+}
