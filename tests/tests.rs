@@ -7,5 +7,6 @@ mod determinism;
 mod feeds;
 mod golden;
 mod mechanics;
+mod sweep;
 mod theory;
 mod validation;
