@@ -4,6 +4,7 @@
 
 mod charts;
 pub mod data;
+pub mod sweep;
 
 use std::path::Path;
 use std::sync::Once;
@@ -71,6 +72,23 @@ fn animate(
         charts::window_frame(&root, d, feed, *hours, pops).map_err(fail)?;
     }
     Ok(())
+}
+
+/// Draws a sweep chart (a line for one parameter, a heatmap for two) as PNG and SVG;
+/// `None` (nothing drawn) for other numbers of parameters.
+pub fn draw_sweep(
+    out: &Path,
+    name: &str,
+    chart: &sweep::SweepChart,
+) -> Result<Option<()>, PlotError> {
+    fonts();
+    let size = (1200, 800);
+    match chart.params.len() {
+        1 => draw!(out, name, size, chart, sweep::line),
+        2 => draw!(out, name, size, chart, sweep::heatmap),
+        _ => return Ok(None),
+    }
+    Ok(Some(()))
 }
 
 /// Draws every chart of the run in `run_dir` into `out`; returns the chart names.

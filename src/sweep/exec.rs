@@ -326,11 +326,75 @@ pub fn finish(sweep: &Sweep, dir: &Path) -> Result<bool, ExecError> {
         return Ok(false);
     };
     write_atomic(&dir.join("runs.csv"), &runs_csv(sweep, &records))?;
-    write_atomic(
-        &dir.join("points.csv"),
-        &points_csv(sweep, &point_stats(&records)),
-    )?;
+    let stats = point_stats(&records);
+    write_atomic(&dir.join("points.csv"), &points_csv(sweep, &stats))?;
+    charts(sweep, dir, &stats)?;
     Ok(true)
+}
+
+/// Charts of the metrics listed in `sweep.plot` against the parameters (into a staging
+/// folder, then swapped in as `charts/`).
+fn charts(
+    sweep: &Sweep,
+    dir: &Path,
+    stats: &BTreeMap<(usize, String), MetricStats>,
+) -> Result<(), ExecError> {
+    if sweep.plot.is_empty() || !(1..=2).contains(&sweep.parameters.len()) {
+        return Ok(());
+    }
+    let staging = dir.join(".charts.partial");
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(io(&staging))?;
+    }
+    fs::create_dir_all(&staging).map_err(io(&staging))?;
+    let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+    for metric in &sweep.plot {
+        let points = sweep
+            .points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let values: Option<Vec<f64>> = p.values.iter().map(number).collect();
+                Some((values?, stats.get(&(i, metric.clone()))?.clone()))
+            })
+            .collect::<Vec<_>>();
+        if points.is_empty() {
+            return Err(ExecError::Format {
+                path: sweep.source.clone(),
+                message: format!(
+                    "sweep.plot names {metric}, which no run reported (see runs.csv for the metric names)"
+                ),
+            });
+        }
+        let chart = crate::plot::sweep::SweepChart {
+            title: format!(
+                "{}: {metric} (mean of {} replicates; never: how many never got there)",
+                sweep.name, sweep.replicates
+            ),
+            metric,
+            params: &sweep.parameters,
+            points,
+        };
+        let name: String = metric
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        crate::plot::draw_sweep(&staging, &name, &chart).map_err(|e| ExecError::Run {
+            run: "charts".into(),
+            message: e.to_string(),
+        })?;
+    }
+    let dest = dir.join("charts");
+    if dest.exists() {
+        fs::remove_dir_all(&dest).map_err(io(&dest))?;
+    }
+    fs::rename(&staging, &dest).map_err(io(&dest))
 }
 
 /// Copies the finished runs of shard folders into `out` (which must hold, or gets, the
