@@ -65,6 +65,13 @@ pub struct SweepArgs {
     /// Run only shard I of N (runs whose index is I mod N), for several machines.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Instead of running, write SLURM scripts into OUT/slurm: an array job of this many
+    /// shards (at most 1000) and a merge job after it.
+    #[arg(long, value_name = "TASKS")]
+    pub slurm: Option<usize>,
+    /// With --slurm: submit both jobs with sbatch.
+    #[arg(long, requires = "slurm")]
+    pub submit: bool,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,

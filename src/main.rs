@@ -99,6 +99,9 @@ fn sweep(args: SweepArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&sweep.name));
     exec::prepare(&sweep, &dir)?;
+    if let Some(tasks) = args.slurm {
+        return slurm(&sweep, &dir, tasks, args.submit);
+    }
     let pending = exec::pending(&sweep, &dir, shard);
     let total = sweep.points.len() * sweep.replicates;
     if !args.quiet {
@@ -131,6 +134,66 @@ fn sweep(args: SweepArgs) -> Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// Writes the SLURM scripts of a sweep and, with `submit`, submits them.
+fn slurm(sweep: &Sweep, dir: &Path, tasks: usize, submit: bool) -> Result<()> {
+    let exe = std::env::current_exe().context("cannot find the hashflood binary")?;
+    let dir =
+        std::fs::canonicalize(dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
+    let (array, merge) =
+        hashflood::sweep::slurm::scripts(&exe, &sweep.source, &sweep.sets, &dir, tasks);
+    let scripts = dir.join("slurm");
+    std::fs::create_dir_all(&scripts)
+        .with_context(|| format!("cannot create {}", scripts.display()))?;
+    let (array_path, merge_path) = (scripts.join("sweep.sbatch"), scripts.join("merge.sbatch"));
+    std::fs::write(&array_path, array)
+        .with_context(|| format!("cannot write {}", array_path.display()))?;
+    std::fs::write(&merge_path, merge)
+        .with_context(|| format!("cannot write {}", merge_path.display()))?;
+    if !submit {
+        println!(
+            "wrote {} and {}",
+            array_path.display(),
+            merge_path.display()
+        );
+        println!(
+            "submit: id=$(sbatch --parsable {}) && sbatch --dependency=afterok:$id {}",
+            array_path.display(),
+            merge_path.display()
+        );
+        return Ok(());
+    }
+    let sbatch = |args: &[&str]| -> Result<String> {
+        let out = std::process::Command::new("sbatch")
+            .args(args)
+            .output()
+            .context("cannot run sbatch (is SLURM installed?)")?;
+        if !out.status.success() {
+            bail!(
+                "sbatch {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .to_string())
+    };
+    let array_job = sbatch(&["--parsable", &array_path.display().to_string()])?;
+    let merge_job = sbatch(&[
+        "--parsable",
+        &format!("--dependency=afterok:{array_job}"),
+        &merge_path.display().to_string(),
+    ])?;
+    println!(
+        "submitted array job {array_job} and merge job {merge_job} (results in {})",
+        dir.display()
+    );
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 
 pub mod design;
 pub mod exec;
+pub mod slurm;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
