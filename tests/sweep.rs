@@ -304,3 +304,22 @@ fn bad_designs_and_overrides_name_the_key() {
         &["sweep.parameters", "from, to"],
     );
 }
+
+#[test]
+fn a_sweep_table_inside_a_scenario_sweeps_that_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("scenarios/classroom.toml")).unwrap();
+    let path = tmp.path().join("inline.toml");
+    std::fs::write(
+        &path,
+        format!("{text}\n[sweep]\nreplicates = 2\n[sweep.parameters]\n\"populations.locals.size\" = [100, 200]\n"),
+    )
+    .unwrap();
+    let sweep = Sweep::load(&path, &[]).unwrap();
+    assert_eq!(sweep.points.len(), 2);
+    assert_eq!(sweep.points[1].scenario.populations[1].size, 200);
+    assert_eq!(
+        sweep.points[0].scenario.name, "classroom",
+        "the scenario keeps its own name"
+    );
+}
