@@ -1,18 +1,9 @@
 //! The binary as a user runs it, in temporary folders (never in `output/`).
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use super::common::root;
-
-fn hashflood(dir: &Path, args: &[&str], threads: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hashflood"))
-        .args(args)
-        .current_dir(dir)
-        .env("RAYON_NUM_THREADS", threads)
-        .output()
-        .unwrap()
-}
+use super::common::{hashflood, root};
 
 fn classroom() -> String {
     root()

@@ -1,6 +1,7 @@
 //! Helpers shared by the tests.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use hashflood::metrics::RunOutput;
 use hashflood::scenario::Scenario;
@@ -44,4 +45,14 @@ pub fn mean_var(xs: &[f64]) -> (f64, f64) {
     let mean = xs.iter().sum::<f64>() / n;
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
     (mean, var)
+}
+
+/// Runs the binary in `dir` with `RAYON_NUM_THREADS` set.
+pub fn hashflood(dir: &Path, args: &[&str], threads: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hashflood"))
+        .args(args)
+        .current_dir(dir)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .unwrap()
 }

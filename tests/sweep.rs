@@ -2,22 +2,13 @@
 //! clear errors for bad definitions.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hashflood::rng;
 use hashflood::sweep::Sweep;
 
-use super::common::root;
-
-fn hashflood(dir: &Path, args: &[&str], threads: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hashflood"))
-        .args(args)
-        .current_dir(dir)
-        .env("RAYON_NUM_THREADS", threads)
-        .output()
-        .unwrap()
-}
+use super::common::{hashflood, root};
 
 /// A small sweep over the classroom scenario, written next to a copy of it.
 fn sweep_file(dir: &Path, extra: &str) -> PathBuf {

@@ -311,8 +311,8 @@ impl RunData {
     }
 }
 
-/// The first replicate folder (`r0`, `r00`, ... by width).
-fn first_replicate(dir: &Path) -> Result<String, PlotDataError> {
+/// The replicate folders of a replicated run, sorted (`r0`, `r1`, ... or `r00`, ...).
+fn replicate_names(dir: &Path) -> Result<Vec<String>, PlotDataError> {
     let reps = dir.join("replicates");
     let mut names: Vec<String> = std::fs::read_dir(&reps)
         .map_err(|source| PlotDataError::Io {
@@ -322,11 +322,16 @@ fn first_replicate(dir: &Path) -> Result<String, PlotDataError> {
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect();
     names.sort();
-    names
+    Ok(names)
+}
+
+/// The first replicate folder.
+fn first_replicate(dir: &Path) -> Result<String, PlotDataError> {
+    replicate_names(dir)?
         .into_iter()
         .next()
         .ok_or_else(|| PlotDataError::Format {
-            path: reps.display().to_string(),
+            path: dir.join("replicates").display().to_string(),
             message: "no replicate folders".into(),
         })
 }
@@ -334,14 +339,7 @@ fn first_replicate(dir: &Path) -> Result<String, PlotDataError> {
 /// Times to each Latest domination level across replicates.
 fn distribution(dir: &Path, d: &RunData) -> Result<Spread, PlotDataError> {
     let reps = dir.join("replicates");
-    let mut names: Vec<String> = std::fs::read_dir(&reps)
-        .map_err(|source| PlotDataError::Io {
-            path: reps.display().to_string(),
-            source,
-        })?
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .collect();
-    names.sort();
+    let names = replicate_names(dir)?;
     let mut out = Spread::new();
     for name in names {
         let s = json(&reps.join(&name), "summary.json")?;
