@@ -44,9 +44,9 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Check scenario files without running them; exits non-zero if any is invalid.
+    /// Check scenario and sweep files without running them; exits non-zero if any is invalid.
     Validate {
-        /// Scenario TOML files.
+        /// Scenario or sweep TOML files.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },

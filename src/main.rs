@@ -246,18 +246,41 @@ fn plot(run_dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether a file holds a `[sweep]` table (a sweep, not a plain scenario).
+fn is_sweep(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.contains_key("sweep"))
+}
+
+/// Checks one scenario or sweep file and describes it in a line.
+fn describe(path: &Path) -> Result<String> {
+    if is_sweep(path) {
+        let sweep =
+            Sweep::load(path, &[]).with_context(|| format!("invalid sweep {}", path.display()))?;
+        return Ok(format!(
+            "sweep of {} points x {} replicates over {}",
+            sweep.points.len(),
+            sweep.replicates,
+            sweep.parameters.join(", ")
+        ));
+    }
+    let (s, _) = check(path)?;
+    Ok(format!(
+        "{} agents in {} populations, {} feeds, {} steps",
+        s.agent_count(),
+        s.populations.len(),
+        s.feeds.len(),
+        s.time.steps
+    ))
+}
+
 fn validate(paths: &[PathBuf]) -> Result<()> {
     let mut failed = 0;
     for path in paths {
-        match check(path) {
-            Ok((s, _)) => println!(
-                "ok   {}: {} agents in {} populations, {} feeds, {} steps",
-                path.display(),
-                s.agent_count(),
-                s.populations.len(),
-                s.feeds.len(),
-                s.time.steps
-            ),
+        match describe(path) {
+            Ok(line) => println!("ok   {}: {line}", path.display()),
             Err(e) => {
                 failed += 1;
                 eprintln!("FAIL {}: {e:#}", path.display());
@@ -265,7 +288,7 @@ fn validate(paths: &[PathBuf]) -> Result<()> {
         }
     }
     if failed > 0 {
-        bail!("{failed} of {} scenarios are invalid", paths.len());
+        bail!("{failed} of {} files are invalid", paths.len());
     }
     Ok(())
 }

@@ -334,3 +334,21 @@ fn charts_are_drawn_with_the_run_and_redrawn_by_plot() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("summary.json"), "{}", stderr(&o));
 }
+
+#[test]
+fn every_bundled_scenario_and_sweep_validates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files: Vec<String> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5);
+    let mut args = vec!["validate"];
+    args.extend(files.iter().map(String::as_str));
+    let o = hashflood(tmp.path(), &args, "1");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("sweep of 42 points"));
+}
