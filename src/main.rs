@@ -100,6 +100,15 @@ fn sweep(args: SweepArgs) -> Result<()> {
         .unwrap_or_else(|| Path::new("output").join(&sweep.name));
     exec::prepare(&sweep, &dir)?;
     if let Some(tasks) = args.slurm {
+        if !(1..=hashflood::sweep::slurm::MAX_TASKS).contains(&tasks) {
+            bail!(
+                "--slurm {tasks}: expected 1 to {} array tasks",
+                hashflood::sweep::slurm::MAX_TASKS
+            );
+        }
+        if args.shard.is_some() {
+            bail!("--slurm makes its own shards: leave out --shard");
+        }
         return slurm(&sweep, &dir, tasks, args.submit);
     }
     let pending = exec::pending(&sweep, &dir, shard);
@@ -142,6 +151,12 @@ fn slurm(sweep: &Sweep, dir: &Path, tasks: usize, submit: bool) -> Result<()> {
     let exe = std::env::current_exe().context("cannot find the hashflood binary")?;
     let dir =
         std::fs::canonicalize(dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
+    if dir.display().to_string().contains(char::is_whitespace) {
+        bail!(
+            "{}: SLURM's #SBATCH lines cannot hold a path with spaces; choose another --out",
+            dir.display()
+        );
+    }
     let (array, merge) =
         hashflood::sweep::slurm::scripts(&exe, &sweep.source, &sweep.sets, &dir, tasks);
     let scripts = dir.join("slurm");

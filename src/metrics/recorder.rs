@@ -168,7 +168,12 @@ impl Recorder {
                     .iter()
                     .enumerate()
                     .map(|(k, name)| (name.clone(), self.posts_by_kind[i * self.n_kinds + k]))
-                    .filter(|(_, n)| *n > 0)
+                    // Every kind the population can post (0 included), so that
+                    // aggregates across runs count a run without such posts as 0.
+                    .filter(|(k, n)| {
+                        *n > 0
+                            || pop.content[s.kinds.iter().position(|x| x == k).unwrap_or(0)] > 0.0
+                    })
                     .collect();
                 let posts: u64 = by_kind.values().sum();
                 feed_posts += posts;

@@ -22,7 +22,7 @@ use crate::{graph_source, sim};
 /// Why a sweep folder could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
-    #[error("cannot write {path}")]
+    #[error("cannot read or write {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -39,6 +39,8 @@ pub enum ExecError {
     Run { run: String, message: String },
     #[error("{path} is not a sweep folder: {message}")]
     Format { path: PathBuf, message: String },
+    #[error("cannot chart {metric}: {message}")]
+    Chart { metric: String, message: String },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExecError + '_ {
@@ -361,11 +363,12 @@ fn charts(
             })
             .collect::<Vec<_>>();
         if points.is_empty() {
-            return Err(ExecError::Format {
-                path: sweep.source.clone(),
-                message: format!(
-                    "sweep.plot names {metric}, which no run reported (see runs.csv for the metric names)"
-                ),
+            let _ = fs::remove_dir_all(&staging);
+            return Err(ExecError::Chart {
+                metric: metric.clone(),
+                message: "no run reported it with numeric parameter values (sweep.plot takes \
+                          metric names from the columns of runs.csv, which is written)"
+                    .into(),
             });
         }
         let chart = crate::plot::sweep::SweepChart {
@@ -387,8 +390,8 @@ fn charts(
                 }
             })
             .collect();
-        crate::plot::draw_sweep(&staging, &name, &chart).map_err(|e| ExecError::Run {
-            run: "charts".into(),
+        crate::plot::draw_sweep(&staging, &name, &chart).map_err(|e| ExecError::Chart {
+            metric: metric.clone(),
             message: e.to_string(),
         })?;
     }

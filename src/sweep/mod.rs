@@ -59,7 +59,7 @@ pub enum SweepError {
     },
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
-    #[error("sweep point {index} ({values}): {source}")]
+    #[error("sweep point {index} ({values})")]
     Point {
         index: usize,
         values: String,
@@ -285,6 +285,13 @@ impl Sweep {
         }
         for (key, spec) in &raw_sweep.parameters {
             let what = format!("sweep.parameters.\"{key}\"");
+            if key == "seed" {
+                return Err(invalid(
+                    &what,
+                    "\"seed\"",
+                    "a scenario key other than seed (each run's seed comes from the sweep's seed; use replicates)",
+                ));
+            }
             let existing = get(&resolved, key).cloned();
             // Checks the path now (set it to itself).
             set(
