@@ -279,7 +279,12 @@ fn a_value_out_of_range_at_any_point_is_reported_before_running() {
 #[test]
 fn bad_designs_and_overrides_name_the_key() {
     rejects("design = \"sobol\"", &[], None, &["sweep.design", "sobol"]);
-    rejects("", &[], Some("\"seed\" = [1, 2]"), &["sweep.parameters", "seed", "replicates"]);
+    rejects(
+        "",
+        &[],
+        Some("\"seed\" = [1, 2]"),
+        &["sweep.parameters", "seed", "replicates"],
+    );
     rejects("design = \"lhs\"", &[], None, &["sweep.samples", "missing"]);
     rejects("replicates = 0", &[], None, &["sweep.replicates", "0"]);
     rejects(
