@@ -34,8 +34,6 @@ use read::ReaderPop;
 use shard::{Post, SHARD_BITS, Shard, StepContext};
 use top::TopTab;
 
-pub use feed::latest_k as select_latest;
-
 /// The phases of a step, in order (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
