@@ -33,6 +33,7 @@
 pub mod aggregate;
 pub mod export;
 pub mod graph_source;
+pub mod memory;
 pub mod metrics;
 pub mod network;
 pub mod output;

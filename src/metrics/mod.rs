@@ -107,7 +107,8 @@ impl FeedCounts {
     pub fn add(&mut self, other: &FeedCounts) {
         for (mine, theirs) in self.counts_mut().into_iter().zip(other.counts()) {
             for (a, b) in mine.iter_mut().zip(theirs) {
-                *a += b;
+                // Saturating: repost reach can exceed any counter (see `sim::read`).
+                *a = a.saturating_add(*b);
             }
         }
     }

@@ -147,7 +147,15 @@ impl Recorder {
         }
     }
 
-    pub fn finish(self, s: &Scenario, seed: u64, follower_edges: u64) -> RunOutput {
+    /// Builds the run's output. `truncated_draws` counts draws truncated at their key's
+    /// cap, by key path.
+    pub fn finish(
+        self,
+        s: &Scenario,
+        seed: u64,
+        follower_edges: u64,
+        truncated_draws: BTreeMap<String, u64>,
+    ) -> RunOutput {
         let t = &self.totals;
         let hours = |step| self.hours(step);
         let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
@@ -155,10 +163,16 @@ impl Recorder {
         let (mut total_posts, mut total_impressions) = (0, 0);
         for (f, feed) in s.feeds.iter().enumerate() {
             let range = f * self.n_pops..(f + 1) * self.n_pops;
-            let impressions_of =
-                |i: usize| t.impressions_latest[i] + t.impressions_top[i] + t.impressions_repost[i];
-            let feed_impressions: u64 = range.clone().map(impressions_of).sum();
-            total_impressions += feed_impressions;
+            let impressions_of = |i: usize| {
+                t.impressions_latest[i]
+                    .saturating_add(t.impressions_top[i])
+                    .saturating_add(t.impressions_repost[i])
+            };
+            let feed_impressions: u64 = range
+                .clone()
+                .map(impressions_of)
+                .fold(0, u64::saturating_add);
+            total_impressions = u64::saturating_add(total_impressions, feed_impressions);
             let mut pops = BTreeMap::new();
             let mut feed_posts = 0;
             for (p, pop) in s.populations.iter().enumerate() {
@@ -268,6 +282,7 @@ impl Recorder {
                 feeds,
                 populations,
                 app,
+                truncated_draws,
             },
         }
     }

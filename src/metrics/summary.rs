@@ -18,6 +18,10 @@ pub struct Summary {
     pub populations: BTreeMap<String, PopulationSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app: Option<AppSummary>,
+    /// Draws truncated at the cap of their key, by key path (see `scenario::limits`);
+    /// absent when none was.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub truncated_draws: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]

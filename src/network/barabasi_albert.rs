@@ -119,7 +119,10 @@ impl EdgeSource for BarabasiAlbert {
 pub(super) fn expected_edges(n: u64, m: u32) -> u64 {
     let m = u64::from(m);
     let clique = if m == 0 { 0 } else { n.min(m + 1) };
-    2 * (clique * clique.saturating_sub(1) / 2 + (n - clique) * m)
+    // Saturating: an estimate beyond u64 is refused as too large, never wrapped.
+    (clique * clique.saturating_sub(1) / 2)
+        .saturating_add((n - clique).saturating_mul(m))
+        .saturating_mul(2)
 }
 
 #[cfg(test)]

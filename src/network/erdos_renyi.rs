@@ -50,7 +50,8 @@ impl EdgeSource for ErdosRenyi {
 
 /// Expected directed entries: n (n - 1) p.
 pub(super) fn expected_edges(n: u64, mean_degree: f64) -> u64 {
-    let pairs = (n * n.saturating_sub(1)) as f64;
+    // In floating point: n * (n - 1) overflows u64 for the largest populations.
+    let pairs = n as f64 * n.saturating_sub(1) as f64;
     (pairs * link_probability(n, mean_degree)).round() as u64
 }
 

@@ -76,8 +76,11 @@ impl EdgeSource for WattsStrogatz {
 /// Expected directed entries before rewired duplicates are dropped: 2 n k/2, or the complete
 /// graph when the lattice already is one.
 pub(super) fn expected_edges(n: u64, k: u32) -> u64 {
-    let links = (n * half_width(n, k)).min(n * n.saturating_sub(1) / 2);
-    2 * links
+    // Saturating: an estimate beyond u64 is refused as too large, never wrapped.
+    let links = n
+        .saturating_mul(half_width(n, k))
+        .min(n.saturating_mul(n.saturating_sub(1)) / 2);
+    links.saturating_mul(2)
 }
 
 #[cfg(test)]

@@ -106,16 +106,8 @@ pub fn draw_all(run_dir: &Path, out: &Path) -> Result<Vec<&'static str>, PlotErr
         drawn.push("app");
     }
     for (feed, frames) in &d.windows {
-        let name = format!(
-            "latest-{}",
-            feed.chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                })
-                .collect::<String>()
-        );
+        // Feed names that give the same file name are refused by validation.
+        let name = format!("latest-{}", crate::scenario::names::file_safe(feed));
         animate(out, &name, &d, feed, frames)?;
         drawn.push("latest-<feed> (animated)");
     }

@@ -9,6 +9,7 @@ use rand_distr::{Distribution as _, Exp, Gamma, LogNormal, Normal, Pareto, Unifo
 use serde::{Deserialize, Serialize};
 
 use super::error::{ScenarioError, invalid};
+use super::limits::{MAX_PARAMETER, MIN_POSITIVE_PARAMETER};
 
 /// A named probability distribution over real numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,20 +48,27 @@ pub enum Distribution {
 
 impl Distribution {
     /// Checks the parameters; `path` is the key path for messages. With `non_negative`,
-    /// distributions that can produce negative values are rejected too.
+    /// distributions that can produce negative values are rejected too. Parameters are
+    /// finite and within [`MAX_PARAMETER`] in magnitude (positive ones at least
+    /// [`MIN_POSITIVE_PARAMETER`]), so no conversion of units can overflow them.
     pub fn check(&self, path: &str, non_negative: bool) -> Result<(), ScenarioError> {
+        let range = format!("a number from -{MAX_PARAMETER:e} to {MAX_PARAMETER:e}");
         let finite = |key: &str, v: f64| {
-            if v.is_finite() {
+            if v.is_finite() && v.abs() <= MAX_PARAMETER {
                 Ok(())
             } else {
-                Err(invalid(format!("{path}.{key}"), v, "a finite number"))
+                Err(invalid(format!("{path}.{key}"), v, &range))
             }
         };
         let positive = |key: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
+            if v.is_finite() && (MIN_POSITIVE_PARAMETER..=MAX_PARAMETER).contains(&v) {
                 Ok(())
             } else {
-                Err(invalid(format!("{path}.{key}"), v, "a number > 0"))
+                Err(invalid(
+                    format!("{path}.{key}"),
+                    v,
+                    &format!("a number from {MIN_POSITIVE_PARAMETER:e} to {MAX_PARAMETER:e}"),
+                ))
             }
         };
         match *self {
@@ -112,6 +120,47 @@ impl Distribution {
         Ok(())
     }
 
+    /// Checks a distribution of values capped at `cap` (in the units written): a
+    /// constant or uniform above the cap is refused, as every (or some certain share
+    /// of) draws would be truncated; a Pareto whose scale is above it too. Other draws
+    /// above the cap are truncated at run time and counted.
+    pub fn check_capped(&self, path: &str, cap: f64, unit: &str) -> Result<(), ScenarioError> {
+        self.check(path, true)?;
+        let over = |key: &str, v: f64| {
+            if v > cap {
+                Err(invalid(
+                    format!("{path}.{key}"),
+                    v,
+                    &format!(
+                        "at most {cap} {unit} (the cap of this key; see scenarios/README.md, \"Limits\")"
+                    ),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        match *self {
+            Distribution::Constant { value } => over("value", value),
+            Distribution::Uniform { max, .. } => over("max", max),
+            Distribution::Pareto { scale, .. } => over("scale", scale),
+            _ => Ok(()),
+        }
+    }
+
+    /// The distribution after a change of units by `c` (see [`Distribution::scaled`]),
+    /// checked to still give a sampler; `path` names the key for the message.
+    pub fn checked_scaled(&self, path: &str, c: f64) -> Result<Distribution, ScenarioError> {
+        let scaled = self.scaled(c);
+        scaled.try_sampler().map_err(|why| {
+            invalid(
+                path,
+                format!("{self:?}"),
+                &format!("parameters that stay valid in time steps (scaled by {c:e}: {why})"),
+            )
+        })?;
+        Ok(scaled)
+    }
+
     /// The distribution of `c * X`, for converting units (per hour to per step).
     pub fn scaled(&self, c: f64) -> Distribution {
         use Distribution::*;
@@ -154,29 +203,86 @@ impl Distribution {
         }
     }
 
-    /// A sampler; the distribution must have passed [`Distribution::check`].
+    /// An upper bound on `E[min(X, cap)]`: the mean if finite, never above `cap`.
+    pub fn capped_mean_bound(&self, cap: f64) -> f64 {
+        match self.mean() {
+            Some(m) if m.is_finite() => m.clamp(0.0, cap),
+            _ => cap,
+        }
+    }
+
+    /// A sampler; the distribution must have passed [`Distribution::check`] (and, in
+    /// simulation units, [`Distribution::checked_scaled`]).
     pub fn sampler(&self) -> Sampler {
+        self.try_sampler()
+            .expect("validated: the parameters give a sampler")
+    }
+
+    /// A sampler, or why the parameters give none.
+    fn try_sampler(&self) -> Result<Sampler, String> {
         use Distribution as D;
+        let e = |e: rand_distr::uniform::Error| e.to_string();
         let inner = match *self {
-            D::Constant { value } => Inner::Constant(value),
-            D::Uniform { min, max } => {
-                Inner::Uniform(Uniform::new(min, max).expect("checked: min < max"))
-            }
-            D::Exponential { mean } => Inner::Exp(Exp::new(1.0 / mean).expect("checked: mean > 0")),
+            D::Constant { value } if value.is_finite() => Inner::Constant(value),
+            D::Constant { value } => return Err(format!("value {value} is not finite")),
+            D::Uniform { min, max } => Inner::Uniform(Uniform::new(min, max).map_err(e)?),
+            D::Exponential { mean } => Inner::Exp(Exp::new(1.0 / mean).map_err(|e| e.to_string())?),
             D::Normal { mean, sd } => {
-                Inner::Normal(Normal::new(mean, sd).expect("checked: sd > 0"))
+                Inner::Normal(Normal::new(mean, sd).map_err(|e| e.to_string())?)
             }
             D::Lognormal { mu, sigma } => {
-                Inner::LogNormal(LogNormal::new(mu, sigma).expect("checked: sigma > 0"))
+                Inner::LogNormal(LogNormal::new(mu, sigma).map_err(|e| e.to_string())?)
             }
             D::Gamma { shape, scale } => {
-                Inner::Gamma(Gamma::new(shape, scale).expect("checked: shape, scale > 0"))
+                Inner::Gamma(Gamma::new(shape, scale).map_err(|e| e.to_string())?)
             }
             D::Pareto { scale, shape } => {
-                Inner::Pareto(Pareto::new(scale, shape).expect("checked: scale, shape > 0"))
+                Inner::Pareto(Pareto::new(scale, shape).map_err(|e| e.to_string())?)
             }
         };
-        Sampler(inner)
+        Ok(Sampler(inner))
+    }
+}
+
+/// A distribution of non-negative values whose draws are truncated at `cap`: per-agent
+/// rates and sizes, whose keys have a cap (see [`super::limits`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capped {
+    /// In simulation units (per step for rates).
+    pub dist: Distribution,
+    /// In the same units.
+    pub cap: f64,
+    /// The key path, for reporting truncated draws.
+    pub key: String,
+}
+
+impl Capped {
+    /// A sampler of the truncated draws.
+    pub fn sampler(&self) -> CappedSampler {
+        CappedSampler {
+            inner: self.dist.sampler(),
+            cap: self.cap,
+        }
+    }
+}
+
+/// Draws from a [`Capped`] distribution.
+#[derive(Debug, Clone)]
+pub struct CappedSampler {
+    inner: Sampler,
+    cap: f64,
+}
+
+impl CappedSampler {
+    /// A draw and whether it was truncated at the cap.
+    #[inline]
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> (f64, bool) {
+        let x = self.inner.sample(rng);
+        if x > self.cap || x.is_nan() {
+            (self.cap, true)
+        } else {
+            (x.max(0.0), false)
+        }
     }
 }
 

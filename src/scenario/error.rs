@@ -25,6 +25,16 @@ pub enum ScenarioError {
         limit_mb: u64,
         detail: String,
     },
+    /// The scenario would take too long: more expected events than a run may have.
+    #[error(
+        "the scenario is expected to make up to {expected:.3e} {what} (population sizes x rates x duration), \
+         more than the {max:.0e} a run may have; shorten time.duration, or make populations or rates smaller"
+    )]
+    TooMuchWork {
+        what: &'static str,
+        expected: f64,
+        max: f64,
+    },
 }
 
 /// Shorthand for [`ScenarioError::Invalid`].

@@ -7,12 +7,14 @@
 
 pub mod distribution;
 pub mod error;
+pub mod limits;
+pub mod names;
 pub mod raw;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use distribution::{Distribution, Sampler};
+pub use distribution::{Capped, CappedSampler, Distribution, Sampler};
 pub use error::ScenarioError;
 pub use raw::DiscouragementAction;
 
@@ -90,8 +92,8 @@ pub struct Population {
     pub size: u32,
     /// Global id of the population's first agent; its agents are `first..first + size`.
     pub first_agent: u32,
-    /// Posts per step of an active agent at diurnal factor 1.
-    pub rate_per_step: Distribution,
+    /// Posts per step of an active agent at diurnal factor 1 (draws capped).
+    pub rate_per_step: Capped,
     /// Relative activity by local hour, mean 1.
     pub diurnal: [f64; 24],
     /// `(utc_offset_hours, share)`, shares summing to 1.
@@ -109,10 +111,11 @@ pub struct Population {
 /// How a population uses the app. Its active agents submit and rate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppUse {
-    /// Submissions per step per agent.
-    pub submit_per_step: Distribution,
+    /// Submissions per step per agent (draws capped).
+    pub submit_per_step: Capped,
     pub junk: f64,
-    pub size_mb: Distribution,
+    /// Megabytes per submission (draws capped).
+    pub size_mb: Capped,
     pub rating: Option<RatingUse>,
 }
 
@@ -153,8 +156,8 @@ pub enum Capacity {
 /// suspended); without a mobilisation table that is every agent from the start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reading {
-    /// Browses per step per agent at diurnal factor 1.
-    pub rate_per_step: Distribution,
+    /// Browses per step per agent at diurnal factor 1 (draws capped).
+    pub rate_per_step: Capped,
     /// Probability per feed (indexed like [`Scenario::feeds`]) that a browse opens it.
     pub feeds: Vec<f64>,
     pub top_share: f64,
@@ -300,7 +303,7 @@ impl Scenario {
         base_dir: &Path,
     ) -> Result<Scenario, ScenarioError> {
         if raw.name.is_empty() {
-            raw.name = default_name.to_string();
+            raw.name = names::sanitised(default_name);
         }
         validate::validate(raw, base_dir)
     }

@@ -5,7 +5,10 @@
 //! Cost is proportional to candidates, not to agents x steps.
 
 /// A candidate post of the agent with this shard-local index (shards hold 2^16 agents)
-/// at time `t` (in steps). 24 bytes.
+/// at time `t` (in steps). 40 bytes.
+///
+/// Times are `f64`: exact to a few nanoseconds of a step over the longest allowed run
+/// (`f32` stopped advancing past 2^24 steps, which stalled or skewed long runs).
 ///
 /// It carries the agent's posting parameters, copied at activation, so that the posting
 /// loop reads one sequential stream instead of chasing each agent's record in memory
@@ -13,15 +16,15 @@
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate {
     pub agent: u16,
-    pub t: f32,
+    pub t: f64,
     /// Posts per step at diurnal factor 1.
     pub rate: f32,
     /// The rate (x decay) this candidate was drawn with: the thinning bound.
     pub bound: f32,
     /// Activation time, for activity decay.
-    pub since: f32,
+    pub since: f64,
     /// End of the active period.
-    pub until: f32,
+    pub until: f64,
     pub pop: u8,
     pub tz: u8,
 }
@@ -66,14 +69,14 @@ impl Calendar {
 mod tests {
     use super::*;
 
-    fn at(agent: u16, t: f32) -> Candidate {
+    fn at(agent: u16, t: f64) -> Candidate {
         Candidate {
             agent,
             t,
             rate: 1.0,
             bound: 1.0,
             since: 0.0,
-            until: f32::INFINITY,
+            until: f64::INFINITY,
             pop: 0,
             tz: 0,
         }

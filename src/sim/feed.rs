@@ -146,7 +146,7 @@ impl TrendingMeter {
 mod tests {
     use super::*;
 
-    fn post(t: f32, author: u32, pop: u8) -> Post {
+    fn post(t: f64, author: u32, pop: u8) -> Post {
         Post {
             t,
             author,

@@ -142,7 +142,7 @@ impl World<'_> {
         let p = self.pop_of(agent);
         self.counts[p].suspended += 1;
         self.leave_activity(p, 1);
-        let end = self.shards[s].agents[a].end_at as f64;
+        let end = self.shards[s].agents[a].end_at;
         if end < self.scenario.time.steps as f64 {
             self.fatigue_ends[p]
                 [end as usize / self.scenario.metrics.sample_every_steps as usize] -= 1;

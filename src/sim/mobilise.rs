@@ -73,10 +73,10 @@ impl World<'_> {
         let p = shard.agents[a].pop as usize;
         let pop = &self.scenario.populations[p];
         shard.state[a] = AgentState::Active;
-        shard.agents[a].activated_at = step as f32;
+        shard.agents[a].activated_at = step as f64;
         if let Some(d) = &pop.fatigue.active_steps {
             let end = step as f64 + d.sampler().sample(rng);
-            shard.agents[a].end_at = end as f32;
+            shard.agents[a].end_at = end;
             if end < self.scenario.time.steps as f64 {
                 self.fatigue_ends[p]
                     [end as usize / self.scenario.metrics.sample_every_steps as usize] += 1;
@@ -90,10 +90,10 @@ impl World<'_> {
             let clock = self.ctx.clocks[p][me.tz as usize].as_ref();
             let gap = rng.sample::<f64, _>(Exp1) / me.rate as f64;
             let t = DiurnalClock::advance(clock, step as f64, gap);
-            if t < me.end_at as f64 && t < self.scenario.time.steps as f64 {
+            if t < me.end_at && t < self.scenario.time.steps as f64 {
                 shard.calendar.push(Candidate {
                     agent: a as u16,
-                    t: t as f32,
+                    t,
                     rate: me.rate,
                     bound: me.rate,
                     since: me.activated_at,
@@ -202,7 +202,7 @@ impl World<'_> {
         for agent in sample(pop.agents(), d.p, rng) {
             let (s, a) = Self::locate(agent);
             let shard = &mut self.shards[s];
-            if shard.state[a] != AgentState::Active || shard.agents[a].end_at <= step as f32 {
+            if shard.state[a] != AgentState::Active || shard.agents[a].end_at <= step as f64 {
                 continue;
             }
             let feed = match self.ctx.forced_feed[p] {
@@ -230,7 +230,7 @@ impl World<'_> {
                 None => {
                     shard.state[a] = AgentState::Quit;
                     self.counts[p].quit += 1;
-                    let end = shard.agents[a].end_at as f64;
+                    let end = shard.agents[a].end_at;
                     if end < self.scenario.time.steps as f64 {
                         self.fatigue_ends[p]
                             [end as usize / self.scenario.metrics.sample_every_steps as usize] -= 1;

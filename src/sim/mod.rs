@@ -15,6 +15,7 @@ mod app;
 mod calendar;
 mod clock;
 mod feed;
+pub mod footprint;
 mod merge;
 mod mobilise;
 mod moderate;
@@ -73,6 +74,8 @@ pub struct World<'a> {
     /// Latest window size per feed.
     windows: Vec<usize>,
     next_step: u32,
+    /// Posting-rate draws truncated at the cap, by population.
+    rate_truncations: Vec<u64>,
 }
 
 /// Runs a scenario to the end. `progress` is called with the number of steps done.
@@ -107,7 +110,7 @@ impl<'a> World<'a> {
             .steps
             .div_ceil(scenario.metrics.sample_every_steps) as usize
             + 1;
-        let shards = setup::shards(scenario, seed);
+        let (shards, rate_truncations) = setup::shards(scenario, seed);
         let readers = setup::readers(scenario, seed, graph, &shards);
         let app = app::AppState::new(scenario, seed, &shards);
         World {
@@ -153,6 +156,7 @@ impl<'a> World<'a> {
             shares: vec![0.0; n_feeds * n_pops],
             windows: scenario.feeds.iter().map(|f| f.latest_window).collect(),
             next_step: 0,
+            rate_truncations,
         }
     }
 
@@ -196,8 +200,32 @@ impl<'a> World<'a> {
 
     /// Finishes the run and returns its metrics.
     pub fn finish(self) -> RunOutput {
+        let truncated = self.truncated_draws();
         self.recorder
-            .finish(self.scenario, self.seed, self.graph.num_edges())
+            .finish(self.scenario, self.seed, self.graph.num_edges(), truncated)
+    }
+
+    /// Draws truncated at their key's cap over the run, by key path (only keys with any).
+    fn truncated_draws(&self) -> std::collections::BTreeMap<String, u64> {
+        let mut out = std::collections::BTreeMap::new();
+        let pops = &self.scenario.populations;
+        for (pop, &n) in pops.iter().zip(&self.rate_truncations) {
+            out.insert(pop.rate_per_step.key.clone(), n);
+        }
+        for r in &self.readers {
+            let key = &pops[r.pop]
+                .reading
+                .as_ref()
+                .expect("reader")
+                .rate_per_step
+                .key;
+            out.insert(key.clone(), r.rates.truncated);
+        }
+        if let Some(app) = &self.app {
+            out.extend(app.truncated_draws(self.scenario));
+        }
+        out.retain(|_, n| *n > 0);
+        out
     }
 
     /// The fraction of a population's agents currently taking part (activated, not quit,

@@ -47,8 +47,8 @@ impl ShardModeration {
 
     /// Whether the agent may post at time `t` under the rate limit (and counts the post).
     #[inline]
-    pub fn admit(&mut self, agent: usize, t: f32, rule: &RateLimit) -> bool {
-        let window = (t as f64 / rule.per_steps as f64) as u32;
+    pub fn admit(&mut self, agent: usize, t: f64, rule: &RateLimit) -> bool {
+        let window = (t / rule.per_steps as f64) as u32;
         if self.window[agent] != window {
             self.window[agent] = window;
             self.posted[agent] = 0;

@@ -2,7 +2,7 @@
 //! scheduled per agent (browses, app submissions).
 
 use crate::rng::SimRng;
-use crate::scenario::{Distribution, Population};
+use crate::scenario::{Capped, Population};
 
 use super::shard::{SHARD_BITS, Shard};
 
@@ -10,6 +10,8 @@ use super::shard::{SHARD_BITS, Shard};
 #[derive(Debug, Clone, Default)]
 pub struct RateSums {
     pub by_tz: Vec<f64>,
+    /// Draws truncated at the rate's cap.
+    pub truncated: u64,
 }
 
 impl RateSums {
@@ -17,20 +19,22 @@ impl RateSums {
     /// set up in its shard) and calls `each` with every rate, in agent order.
     pub fn draw(
         pop: &Population,
-        rate: &Distribution,
+        rate: &Capped,
         shards: &[Shard],
         rng: &mut SimRng,
         mut each: impl FnMut(f64),
     ) -> Self {
         let sampler = rate.sampler();
         let mut by_tz = vec![0.0; pop.timezones.len()];
+        let mut truncated = 0;
         for agent in pop.agents() {
-            let r = sampler.sample(rng);
+            let (r, cut) = sampler.draw(rng);
+            truncated += cut as u64;
             let shard = &shards[(agent >> SHARD_BITS) as usize];
             by_tz[shard.agents[(agent - shard.first) as usize].tz as usize] += r;
             each(r);
         }
-        RateSums { by_tz }
+        RateSums { by_tz, truncated }
     }
 
     /// Expected events in the step starting `seconds` after UTC midnight, when a fraction
@@ -46,5 +50,24 @@ impl RateSums {
                     rate * pop.diurnal[((local / 3600.0) as usize).min(23)]
                 })
                 .sum::<f64>()
+    }
+}
+
+/// Above this mean a Poisson count is drawn from its normal approximation (relative
+/// error below 1e-6; `rand_distr`'s Poisson refuses means above about 1.8e19).
+const POISSON_NORMAL_ABOVE: f64 = 1e12;
+
+/// A Poisson count with any finite mean >= 0 (a non-finite or negative mean gives 0).
+pub fn poisson(rng: &mut SimRng, mean: f64) -> u64 {
+    use rand_distr::{Distribution as _, Normal, Poisson};
+    if !(mean > 0.0 && mean.is_finite()) {
+        0
+    } else if mean <= POISSON_NORMAL_ABOVE {
+        Poisson::new(mean).expect("0 < mean <= 1e12").sample(rng) as u64
+    } else {
+        let x = Normal::new(mean, mean.sqrt())
+            .expect("finite mean and sd")
+            .sample(rng);
+        x.round().max(0.0) as u64
     }
 }

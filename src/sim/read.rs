@@ -14,10 +14,10 @@
 //! the number of readers.
 
 use rand_distr::weighted::WeightedAliasIndex;
-use rand_distr::{Binomial, Distribution as _, Poisson};
+use rand_distr::{Binomial, Distribution as _, Normal};
 
 use super::World;
-use super::rates::RateSums;
+use super::rates::{RateSums, poisson};
 use super::shard::Post;
 use crate::rng::{self, SimRng, Stream};
 
@@ -37,6 +37,38 @@ pub struct ReaderPop {
 pub struct Reposters {
     pub pick: WeightedAliasIndex<f64>,
     pub followers: Vec<u32>,
+}
+
+/// Above this many reposts in one batch, their total reach is drawn from its normal
+/// approximation (the sum of that many independent follower counts) instead of one
+/// draw per repost, so the cost of a step stays bounded however many readers engage.
+const REPOSTS_SUMMED_ABOVE: u64 = 100_000;
+
+impl Reposters {
+    /// The followers reached by `n` reposts, each by a reader picked in proportion to
+    /// browse rate.
+    fn reach(&self, n: u64, rng: &mut SimRng) -> u64 {
+        if n <= REPOSTS_SUMMED_ABOVE {
+            return (0..n)
+                .map(|_| self.followers[self.pick.sample(rng)] as u64)
+                .fold(0u64, u64::saturating_add);
+        }
+        // Mean and variance of one repost's reach, estimated from a fixed-size sample
+        // (the alias table does not keep the weights at hand).
+        let draws: Vec<f64> = (0..REPOSTS_SUMMED_ABOVE)
+            .map(|_| self.followers[self.pick.sample(rng)] as f64)
+            .collect();
+        let m = draws.iter().sum::<f64>() / draws.len() as f64;
+        let v = draws.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (draws.len() - 1) as f64;
+        let total = n as f64 * m;
+        let sd = (n as f64 * v).sqrt();
+        let x = if sd > 0.0 {
+            Normal::new(total, sd).expect("finite").sample(rng)
+        } else {
+            total
+        };
+        x.round().clamp(0.0, u64::MAX as f64) as u64
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,7 +107,7 @@ impl World<'_> {
             if expected <= 0.0 {
                 continue;
             }
-            let mut left = Poisson::new(expected).expect("rate > 0").sample(&mut rng) as u64;
+            let mut left = poisson(&mut rng, expected);
             let mut mass = 1.0;
             for (f, &w) in reading.feeds.iter().enumerate() {
                 if left == 0 {
@@ -123,16 +155,19 @@ impl World<'_> {
                 &mut self.fc.reach_top,
             ),
         };
-        browses[f] += n;
+        // Counters saturate rather than wrap (browses are capped far below, see
+        // `scenario::limits::MAX_EXPECTED_BROWSES`; repost reach is not).
+        browses[f] = browses[f].saturating_add(n);
         let mut present = vec![false; n_pops];
         for item in &items {
             let i = f * n_pops + item.pop as usize;
-            impressions[i] += n;
+            impressions[i] = impressions[i].saturating_add(n);
             present[item.pop as usize] = true;
         }
         for (p, &shown) in present.iter().enumerate() {
             if shown {
-                reach[f * n_pops + p] += n;
+                let i = f * n_pops + p;
+                reach[i] = reach[i].saturating_add(n);
             }
         }
         for item in &items {
@@ -142,14 +177,13 @@ impl World<'_> {
             }
             let i = f * n_pops + item.pop as usize;
             self.top[f].engage(item.id, engaged);
-            self.fc.engagement[i] += engaged;
+            self.fc.engagement[i] = self.fc.engagement[i].saturating_add(engaged);
             let Some(reposters) = &r.reposters else {
                 continue;
             };
-            for _ in 0..binomial(rng, engaged, reading.repost_share) {
-                let who = reposters.pick.sample(rng);
-                self.fc.impressions_repost[i] += reposters.followers[who] as u64;
-            }
+            let reposts = binomial(rng, engaged, reading.repost_share);
+            let reached = reposters.reach(reposts, rng);
+            self.fc.impressions_repost[i] = self.fc.impressions_repost[i].saturating_add(reached);
         }
     }
 }

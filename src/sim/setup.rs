@@ -16,7 +16,8 @@ use rand_distr::weighted::WeightedAliasIndex;
 
 /// Draws every agent's attributes, shard by shard in parallel; each shard uses its own
 /// stream, so the result does not depend on the thread count.
-pub fn shards(s: &Scenario, seed: u64) -> Vec<Shard> {
+/// Also returns, per population, how many rate draws were truncated at the cap.
+pub fn shards(s: &Scenario, seed: u64) -> (Vec<Shard>, Vec<u64>) {
     let n = s.agent_count();
     let n_shards = n.div_ceil(SHARD_SIZE as u64);
     let samplers: Vec<_> = s
@@ -33,7 +34,7 @@ pub fn shards(s: &Scenario, seed: u64) -> Vec<Shard> {
         })
         .collect();
     let any_threshold = thresholds.iter().any(Option::is_some);
-    (0..n_shards)
+    let built: Vec<(Shard, Vec<u64>)> = (0..n_shards)
         .into_par_iter()
         .map(|i| {
             let first = (i * SHARD_SIZE as u64) as u32;
@@ -41,6 +42,7 @@ pub fn shards(s: &Scenario, seed: u64) -> Vec<Shard> {
             let mut init = rng::stream(seed, Stream::AgentInit, i);
             let mut agents = Vec::with_capacity(len);
             let mut threshold = Vec::new();
+            let mut truncated = vec![0; s.populations.len()];
             for local in 0..len {
                 let g = first + local as u32;
                 let p = s
@@ -48,7 +50,9 @@ pub fn shards(s: &Scenario, seed: u64) -> Vec<Shard> {
                     .iter()
                     .position(|p| p.agents().contains(&g))
                     .expect("populations cover all agents");
-                let rate = samplers[p].sample(&mut init) as f32;
+                let (rate, cut) = samplers[p].draw(&mut init);
+                truncated[p] += cut as u64;
+                let rate = rate as f32;
                 let zones = &s.populations[p].timezones;
                 let tz = if zones.len() == 1 {
                     0
@@ -58,7 +62,7 @@ pub fn shards(s: &Scenario, seed: u64) -> Vec<Shard> {
                 agents.push(Agent {
                     rate,
                     activated_at: 0.0,
-                    end_at: f32::INFINITY,
+                    end_at: f64::INFINITY,
                     pop: p as u8,
                     tz,
                 });
@@ -70,7 +74,7 @@ pub fn shards(s: &Scenario, seed: u64) -> Vec<Shard> {
                     );
                 }
             }
-            Shard {
+            let shard = Shard {
                 first,
                 state: vec![AgentState::Dormant; len],
                 feed: vec![0; len],
@@ -86,9 +90,19 @@ pub fn shards(s: &Scenario, seed: u64) -> Vec<Shard> {
                 moderation: s.moderation.as_ref().map(|m| ShardModeration::new(len, m)),
                 rng: rng::stream(seed, Stream::Posting, i),
                 out: ShardOutput::default(),
-            }
+            };
+            (shard, truncated)
         })
-        .collect()
+        .collect();
+    let mut truncated = vec![0; s.populations.len()];
+    let mut shards = Vec::with_capacity(built.len());
+    for (shard, cut) in built {
+        shards.push(shard);
+        for (t, c) in truncated.iter_mut().zip(cut) {
+            *t += c;
+        }
+    }
+    (shards, truncated)
 }
 
 /// Index drawn with probability proportional to `weights` (which sum to 1).

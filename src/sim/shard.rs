@@ -38,7 +38,7 @@ pub enum AgentState {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Post {
     /// Time in steps since the start.
-    pub t: f32,
+    pub t: f64,
     pub author: u32,
     /// Unique per run: the shard number and the shard's post count.
     pub id: u64,
@@ -78,10 +78,10 @@ pub struct StepContext {
 impl StepContext {
     /// Activity multiplier `2^(-age / half_life)` of an agent activated at `since`.
     #[inline]
-    pub fn decay(&self, pop: usize, since: f32, t: f32) -> f32 {
+    pub fn decay(&self, pop: usize, since: f64, t: f64) -> f32 {
         match self.half_life[pop] {
             None => 1.0,
-            Some(h) => (-((t - since) as f64) / h).exp2() as f32,
+            Some(h) => (-(t - since) / h).exp2() as f32,
         }
     }
 }
@@ -109,9 +109,9 @@ pub struct ShardOutput {
 pub struct Agent {
     /// Posts per step at diurnal factor 1.
     pub rate: f32,
-    pub activated_at: f32,
+    pub activated_at: f64,
     /// Time (in steps) the active period ends; infinite if it does not.
-    pub end_at: f32,
+    pub end_at: f64,
     pub pop: u8,
     /// Index into the population's time zones.
     pub tz: u8,
@@ -160,7 +160,7 @@ impl Shard {
             for agent in suspended {
                 // Only agents still posting: a fatigued agent is already counted as such.
                 if self.state[agent as usize] == AgentState::Active
-                    && self.agents[agent as usize].end_at > step as f32
+                    && self.agents[agent as usize].end_at > step as f64
                 {
                     self.state[agent as usize] = AgentState::Suspended;
                     self.out.suspended.push(self.first + agent as u32);
@@ -174,8 +174,8 @@ impl Shard {
         // which it cannot do inside the dependent posting loop below.
         let state = &self.state;
         due.retain(|c| state[c.agent as usize] == AgentState::Active);
-        let end_of_step = (step + 1) as f32;
-        let horizon = ctx.steps as f32;
+        let end_of_step = (step + 1) as f64;
+        let horizon = ctx.steps as f64;
         for &c in &due {
             let mut c = c;
             let pop = c.pop as usize;
@@ -186,14 +186,17 @@ impl Shard {
                 let decay = ctx.decay(pop, c.since, c.t);
                 let accept = c.rate * decay / c.bound;
                 if accept >= 1.0 || self.rng.random::<f32>() < accept {
-                    self.emit(&c, ctx);
+                    self.emit(&c, ctx, windows);
                 }
                 c.bound = c.rate * decay;
                 if c.bound <= 1e-12 {
                     break;
                 }
                 let gap = self.rng.sample::<f64, _>(Exp1) / c.bound as f64;
-                c.t = DiurnalClock::advance(clock, c.t as f64, gap) as f32;
+                // Never stand still: rates are capped (see `scenario::limits`) so gaps
+                // are far above the resolution of `t`, and this guard keeps the loop
+                // finite even if a gap rounds away.
+                c.t = DiurnalClock::advance(clock, c.t, gap).max(c.t.next_up());
                 if c.t >= c.until || c.t >= horizon {
                     break;
                 }
@@ -209,7 +212,7 @@ impl Shard {
     }
 
     #[inline]
-    fn emit(&mut self, c: &Candidate, ctx: &StepContext) {
+    fn emit(&mut self, c: &Candidate, ctx: &StepContext, windows: &[usize]) {
         let pop = c.pop as usize;
         let feed = ctx.forced_feed[pop].unwrap_or_else(|| self.feed[c.agent as usize]);
         let cdf = &ctx.kind_cdf[pop];
@@ -240,7 +243,7 @@ impl Shard {
                 self.out.flagged[fp] += 1;
                 // Removed at the start of a later step and counted against its author
                 // then; with no delay it is blocked at upload and never shown.
-                let at = ((c.t as f64 + rule.removal_delay_steps as f64) as u32).max(ctx.step + 1);
+                let at = ((c.t + rule.removal_delay_steps as f64) as u32).max(ctx.step + 1);
                 m.schedule(
                     at,
                     Flagged {
@@ -259,7 +262,15 @@ impl Shard {
         }
         self.posted += 1;
         self.out.counts[fp * ctx.n_kinds + kind] += 1;
-        self.out.latest[feed as usize].push(Post {
+        let buffer = &mut self.out.latest[feed as usize];
+        // Only the feed's K latest posts of the step can reach its window: keep the
+        // buffer within 2K (+ slack) so memory does not grow with posts per step; the
+        // amortised cost is O(1) per post, and the K kept are the same.
+        let k = windows[feed as usize];
+        if buffer.len() >= 2 * k + 1024 {
+            latest_k(buffer, k);
+        }
+        buffer.push(Post {
             t: c.t,
             author: self.first + c.agent as u32,
             id,

@@ -43,7 +43,7 @@ impl TopTab {
 
     /// The ranking score of a post at time `now` (in steps).
     pub fn score(&self, t: &Tracked, now: f64) -> f64 {
-        let age_hours = ((now - t.post.t as f64) * self.hours_per_step).max(0.0);
+        let age_hours = ((now - t.post.t) * self.hours_per_step).max(0.0);
         t.engagement as f64 / (age_hours + 2.0).powf(self.rule.gravity)
     }
 
@@ -133,7 +133,7 @@ mod tests {
     use crate::rng::{Stream, stream};
     use rand::RngExt;
 
-    fn post(id: u64, t: f32) -> Post {
+    fn post(id: u64, t: f64) -> Post {
         Post {
             t,
             author: id as u32,
@@ -161,7 +161,7 @@ mod tests {
             let mut next_id = 0u64;
             for step in 0..300u32 {
                 for _ in 0..rng.random_range(0..3) {
-                    let p = post(next_id, step as f32 + rng.random::<f32>() * 0.99);
+                    let p = post(next_id, step as f64 + rng.random::<f64>() * 0.99);
                     next_id += 1;
                     tab.add(p);
                     all.push(Tracked {
@@ -212,7 +212,7 @@ mod tests {
             1.0,
         );
         for id in 0..3 {
-            tab.add(post(id, id as f32));
+            tab.add(post(id, id as f64));
             tab.engage(id, 10 - id);
         }
         tab.refresh(3.0, &[]);

@@ -93,7 +93,9 @@ pub(super) fn app(a: &RawApp, units: &Units) -> Result<App, ScenarioError> {
         outage_window_steps,
         recovery_steps,
         reviewers: a.reviewers as u32,
-        service_steps: a.service_minutes.scaled(60.0 / units.dt),
+        service_steps: a
+            .service_minutes
+            .checked_scaled("app.service_minutes", 60.0 / units.dt)?,
         triage_accuracy: a.triage.as_ref().map(|t| t.accuracy),
         sla_steps: units.steps("app.sla", &a.sla)?,
         initial_count: a.rating.count as u64,

@@ -14,18 +14,17 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::error::{ScenarioError, invalid};
+use super::limits::{MAX_EXPECTED_BROWSES, MAX_EXPECTED_EVENTS};
+use super::names;
 use super::raw::*;
 use super::*;
 use checks::{duration, quoted, utc_second_of_day};
 
-/// Per-agent bytes of simulation state, used for the memory estimate (see `sim::shard`).
-pub const BYTES_PER_AGENT: u64 = 40;
-/// Extra per-agent bytes when a population uses the threshold model.
-pub const BYTES_PER_THRESHOLD_AGENT: u64 = 8;
 /// Most steps a run may have.
 pub(super) const MAX_STEPS: f64 = 50_000_000.0;
 
 pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioError> {
+    names::check_scenario(&raw.name)?;
     let dt = duration("time.dt", &raw.time.dt)?.as_secs_f64();
     if dt <= 0.0 {
         return Err(invalid("time.dt", quoted(&raw.time.dt), "a duration > 0"));
@@ -91,9 +90,11 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
     if raw.feeds.len() > 255 {
         return Err(invalid("feeds", raw.feeds.len(), "at most 255 feeds"));
     }
+    names::check_feed_files(raw.feeds.keys())?;
     let mut feeds = Vec::new();
     for (name, f) in &raw.feeds {
         let path = format!("feeds.{name}");
+        names::check_label(&path, name, false)?;
         if !(1..=1_000_000).contains(&f.latest_window) {
             return Err(invalid(
                 format!("{path}.latest_window"),
@@ -178,6 +179,7 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
     let mut populations = Vec::new();
     let mut first_agent: u64 = 0;
     for (name, p) in &raw.populations {
+        names::check_label(&format!("populations.{name}"), name, true)?;
         let pop = population_table::population(name, p, first_agent, &units, &names)?;
         first_agent += pop.size as u64;
         if first_agent >= u32::MAX as u64 {
@@ -218,8 +220,7 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
         }
         Some(a) => Some(app_table::app(a, &units)?),
     };
-    let hash = scenario_hash(&raw, &network)?;
-    let scenario = Scenario {
+    let mut scenario = Scenario {
         name: raw.name.clone(),
         seed: raw.seed,
         time,
@@ -232,9 +233,11 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
         app,
         memory_limit_mb: raw.limits.memory_mb,
         resolved: raw,
-        hash,
+        hash: String::new(),
     };
-    check_memory(&scenario)?;
+    // Sizes first: hashing reads the edge-list files, which may be what is too large.
+    check_size(&scenario)?;
+    scenario.hash = scenario_hash(&scenario.resolved, &scenario.network)?;
     Ok(scenario)
 }
 
@@ -379,64 +382,32 @@ fn moderation(
     })
 }
 
-/// Estimates memory before anything is allocated and refuses scenarios over the limit.
-fn check_memory(s: &Scenario) -> Result<(), ScenarioError> {
-    let agents = s.agent_count();
-    let threshold_agents: u64 = s
-        .populations
-        .iter()
-        .filter(|p| matches!(p.mobilisation.cascade, Some(Cascade::Threshold { .. })))
-        .map(|p| p.size as u64)
-        .sum();
-    let agent_bytes = agents * BYTES_PER_AGENT + threshold_agents * BYTES_PER_THRESHOLD_AGENT;
-    let edge_bytes = match &s.network {
-        Some(Network {
-            source: NetworkSource::Generated(g),
-            populations,
-        }) => {
-            let groups: Vec<_> = populations
-                .iter()
-                .map(|&i| s.populations[i].agents())
-                .collect();
-            crate::network::expected_edges(g, &groups) * crate::network::BYTES_PER_EDGE
-                + agents * crate::network::BYTES_PER_NODE
-        }
-        Some(Network {
-            source:
-                NetworkSource::EdgeList {
-                    edges,
-                    nodes,
-                    undirected,
-                },
-            ..
-        }) => {
-            // From the files' sizes: at least 4 bytes ("1,2\n") per edge line, each edge
-            // held as a pair (8 bytes) while loading plus its CSR entries; node ids are
-            // kept as strings while mapping (about 4x the map file).
-            let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
-            let entries = size(edges) / 4 * if *undirected { 2 } else { 1 };
-            entries * (8 + crate::network::BYTES_PER_EDGE)
-                + size(nodes) * 4
-                + agents * crate::network::BYTES_PER_NODE
-        }
-        None => 0,
-    };
-    let window_bytes: u64 = s
-        .feeds
-        .iter()
-        .map(|f| (f.latest_window + f.top.window) as u64 * 24)
-        .sum();
-    let needed = agent_bytes + edge_bytes + window_bytes;
-    let needed_mb = needed.div_ceil(1 << 20);
+/// Refuses a scenario whose estimated memory (one run) is over `limits.memory_mb`, or
+/// whose expected work is over the caps of [`crate::scenario::limits`]. Called before
+/// any file is read whole.
+fn check_size(s: &Scenario) -> Result<(), ScenarioError> {
+    let e = crate::memory::estimate(s);
+    if e.events > MAX_EXPECTED_EVENTS {
+        return Err(ScenarioError::TooMuchWork {
+            what: "posts and app submissions",
+            expected: e.events,
+            max: MAX_EXPECTED_EVENTS,
+        });
+    }
+    if e.browses > MAX_EXPECTED_BROWSES {
+        return Err(ScenarioError::TooMuchWork {
+            what: "browses",
+            expected: e.browses,
+            max: MAX_EXPECTED_BROWSES,
+        });
+    }
+    let needed = e.bytes_for(1, 1);
+    let needed_mb = crate::memory::mb(needed);
     if needed_mb > s.memory_limit_mb {
         return Err(ScenarioError::TooLarge {
             needed_mb,
             limit_mb: s.memory_limit_mb,
-            detail: format!(
-                "agents {} MB for {agents} agents, network {} MB",
-                agent_bytes.div_ceil(1 << 20),
-                edge_bytes.div_ceil(1 << 20)
-            ),
+            detail: e.detail(),
         });
     }
     Ok(())
@@ -467,18 +438,33 @@ fn scenario_hash(raw: &RawScenario, network: &Option<Network>) -> Result<String,
             ("network.edges", edges, edges_path),
             ("network.nodes", nodes, nodes_path),
         ] {
-            let bytes = std::fs::read(path).map_err(|e| {
+            let digest = file_sha256(path).map_err(|e| {
                 invalid(
                     key,
                     quoted(&path.display().to_string()),
                     &format!("a readable file ({e})"),
                 )
             })?;
-            *text = format!("sha256:{}", hex(&Sha256::digest(&bytes)));
+            *text = format!("sha256:{}", hex(&digest));
         }
     }
     let text = toml::to_string(&identity).expect("scenario serialises");
     Ok(hex(&Sha256::digest(text.as_bytes())))
+}
+
+/// SHA-256 of a file, read in blocks (never whole: edge lists can be gigabytes).
+fn file_sha256(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut block = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut block)?;
+        if n == 0 {
+            return Ok(hasher.finalize().to_vec());
+        }
+        hasher.update(&block[..n]);
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

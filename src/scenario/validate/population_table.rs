@@ -3,6 +3,7 @@
 use super::checks::{duration, normalised, probability, quoted};
 use super::{Names, Units};
 use crate::scenario::error::{ScenarioError, invalid};
+use crate::scenario::limits::*;
 use crate::scenario::raw::*;
 use crate::scenario::*;
 
@@ -33,8 +34,13 @@ pub(super) fn population(
             "a whole number from 1 to 4294967294",
         ));
     }
-    p.rate.check(&format!("{path}.rate"), true)?;
-    let rate_per_step = p.rate.scaled(dt / 3600.0);
+    let rate_per_step = capped_rate(
+        &format!("{path}.rate"),
+        &p.rate,
+        MAX_POSTS_PER_HOUR,
+        "posts per hour",
+        dt,
+    )?;
 
     let diurnal = diurnal_profile(&format!("{path}.diurnal"), &p.diurnal)?;
     if p.timezones.is_empty() {
@@ -160,7 +166,9 @@ pub(super) fn population(
                     threshold,
                     delay: d,
                 }) => {
-                    threshold.check(&format!("{mpath}.cascade.threshold"), false)?;
+                    let tpath = format!("{mpath}.cascade.threshold");
+                    threshold.check(&tpath, false)?;
+                    threshold.checked_scaled(&tpath, 1.0)?;
                     (
                         Some(Cascade::Threshold {
                             threshold: threshold.clone(),
@@ -219,8 +227,9 @@ pub(super) fn population(
             let active_steps = match &f.active_hours {
                 None => None,
                 Some(d) => {
-                    d.check(&format!("{fpath}.active_hours"), true)?;
-                    Some(d.scaled(3600.0 / dt))
+                    let apath = format!("{fpath}.active_hours");
+                    d.check(&apath, true)?;
+                    Some(d.checked_scaled(&apath, 3600.0 / dt)?)
                 }
             };
             Fatigue {
@@ -257,11 +266,16 @@ pub(super) fn population(
         None => None,
         Some(r) => {
             let rpath = format!("{path}.reading");
-            r.rate.check(&format!("{rpath}.rate"), true)?;
             probability(&format!("{rpath}.top_share"), r.top_share)?;
             probability(&format!("{rpath}.repost_share"), r.repost_share)?;
             Some(Reading {
-                rate_per_step: r.rate.scaled(dt / 3600.0),
+                rate_per_step: capped_rate(
+                    &format!("{rpath}.rate"),
+                    &r.rate,
+                    MAX_BROWSES_PER_HOUR,
+                    "browses per hour",
+                    dt,
+                )?,
                 feeds: names.feed_weights(&format!("{rpath}.feeds"), &r.feeds)?,
                 top_share: r.top_share,
                 appeal: names.kind_probabilities(&format!("{rpath}.appeal"), &r.appeal)?,
@@ -274,14 +288,14 @@ pub(super) fn population(
         None => None,
         Some(a) => {
             let apath = format!("{path}.app");
-            a.submit.check(&format!("{apath}.submit"), true)?;
             probability(&format!("{apath}.junk"), a.junk)?;
-            a.size_mb.check(&format!("{apath}.size_mb"), true)?;
             let rating = match &a.rating {
                 None => None,
                 Some(r) => {
                     probability(&format!("{apath}.rating.p"), r.p)?;
-                    r.stars.check(&format!("{apath}.rating.stars"), false)?;
+                    let spath = format!("{apath}.rating.stars");
+                    r.stars.check(&spath, false)?;
+                    r.stars.checked_scaled(&spath, 1.0)?;
                     Some(RatingUse {
                         p: r.p,
                         stars: r.stars.clone(),
@@ -289,9 +303,23 @@ pub(super) fn population(
                 }
             };
             Some(AppUse {
-                submit_per_step: a.submit.scaled(dt / 3600.0),
+                submit_per_step: capped_rate(
+                    &format!("{apath}.submit"),
+                    &a.submit,
+                    MAX_SUBMISSIONS_PER_HOUR,
+                    "submissions per hour",
+                    dt,
+                )?,
                 junk: a.junk,
-                size_mb: a.size_mb.clone(),
+                size_mb: {
+                    let key = format!("{apath}.size_mb");
+                    a.size_mb.check_capped(&key, MAX_SUBMISSION_MB, "MB")?;
+                    Capped {
+                        dist: a.size_mb.checked_scaled(&key, 1.0)?,
+                        cap: MAX_SUBMISSION_MB,
+                        key,
+                    }
+                },
                 rating,
             })
         }
@@ -311,6 +339,23 @@ pub(super) fn population(
         discouragement,
         reading,
         app,
+    })
+}
+
+/// A per-hour rate capped at `cap_per_hour`, converted to per step.
+fn capped_rate(
+    key: &str,
+    rate: &Distribution,
+    cap_per_hour: f64,
+    unit: &str,
+    dt: f64,
+) -> Result<Capped, ScenarioError> {
+    rate.check_capped(key, cap_per_hour, unit)?;
+    let per_step = dt / 3600.0;
+    Ok(Capped {
+        dist: rate.checked_scaled(key, per_step)?,
+        cap: cap_per_hour * per_step,
+        key: key.to_string(),
     })
 }
 

@@ -12,12 +12,12 @@ mod outage;
 mod queue;
 
 use rand::RngExt;
-use rand_distr::{Distribution as _, Geometric, Poisson};
+use rand_distr::{Distribution as _, Geometric};
 
 pub use outage::OutageMeter;
 pub use queue::{Item, ReviewQueue};
 
-use super::rates::RateSums;
+use super::rates::{RateSums, poisson};
 use super::shard::Shard;
 use crate::metrics::AppStep;
 use crate::rng::{self, SimRng, Stream};
@@ -28,6 +28,8 @@ use crate::scenario::{Capacity, Scenario};
 struct Submitters {
     pop: usize,
     rates: RateSums,
+    /// Submission sizes truncated at the cap so far.
+    sizes_truncated: u64,
     /// Which agents have rated (only when the population rates).
     rated: Vec<bool>,
 }
@@ -56,6 +58,7 @@ impl AppState {
                 Submitters {
                     pop: p,
                     rates: RateSums::draw(pop, &a.submit_per_step, shards, &mut rng, |_| {}),
+                    sizes_truncated: 0,
                     rated: if a.rating.is_some() {
                         vec![false; pop.size as usize]
                     } else {
@@ -74,6 +77,23 @@ impl AppState {
             rating_sum: app.initial_mean * app.initial_count as f64,
             rating_count: app.initial_count,
         })
+    }
+
+    /// Draws truncated at their key's cap so far (submission rates and sizes), by key.
+    pub fn truncated_draws(&self, s: &Scenario) -> Vec<(String, u64)> {
+        self.submitters
+            .iter()
+            .flat_map(|sub| {
+                let uses = s.populations[sub.pop]
+                    .app
+                    .as_ref()
+                    .expect("submitters use it");
+                [
+                    (uses.submit_per_step.key.clone(), sub.rates.truncated),
+                    (uses.size_mb.key.clone(), sub.sizes_truncated),
+                ]
+            })
+            .collect()
     }
 
     /// The displayed rating: the mean of all ratings (MODEL.md check 5).
@@ -107,22 +127,19 @@ impl AppState {
         let seconds = s.time.start_utc_second_of_day + step as f64 * s.time.dt_seconds;
         let mut arrivals = Vec::new();
         let mut amount = 0.0;
-        for sub in &self.submitters {
+        for sub in &mut self.submitters {
             let pop = &s.populations[sub.pop];
             let uses = pop.app.as_ref().expect("a submitting population");
             let expected = sub.rates.expected(pop, seconds, active(sub.pop));
-            let n = if expected > 0.0 {
-                Poisson::new(expected).expect("rate > 0").sample(&mut rng) as u64
-            } else {
-                0
-            };
+            let n = poisson(&mut rng, expected);
             let size = uses.size_mb.sampler();
             for _ in 0..n {
                 let legit = !rng.random_bool(uses.junk);
                 if legit && hidden && !rng.random_bool(app.visibility.expect("hidden").1) {
                     continue; // a legitimate user who never found the app
                 }
-                let mb = size.sample(&mut rng);
+                let (mb, cut) = size.draw(&mut rng);
+                sub.sizes_truncated += cut as u64;
                 amount += match app.capacity {
                     Capacity::Count => 1.0,
                     Capacity::Megabytes => mb,

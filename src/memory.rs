@@ -1,0 +1,260 @@
+//! The memory and work a run needs, estimated from the validated scenario before
+//! anything is allocated or read, so that a run that would exhaust memory (or run for
+//! days) is refused with a clear message instead of being killed.
+//!
+//! Every part is an upper bound in bytes, computed with saturating arithmetic: an
+//! estimate that would overflow is "too large", never a small number after wrapping.
+//! Work that grows with posts (buffers, moderation queues, the app's queue) is bounded
+//! through the expected number of events with a margin for heavy tails (see
+//! [`rate_bound`]); draws are capped per key (`scenario::limits`).
+
+use std::path::Path;
+
+use crate::network::{self, BYTES_PER_EDGE, BYTES_PER_NODE};
+use crate::scenario::{Capped, Cascade, Network, NetworkSource, Population, Scenario};
+use crate::sim::footprint as fp;
+
+/// Bytes of the program itself, its thread stacks and small tables.
+const BASE: u64 = 32 << 20;
+/// Bytes of CSV text per time-series row, at most (17 columns of numbers and names).
+const CSV_BYTES_PER_ROW: u64 = 512;
+
+/// The estimate for one scenario, by part (bytes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// Held while one run is simulated: agents, network, feeds, queues, recorder.
+    pub engine: u64,
+    /// Kept after a run until written: its time series and Latest windows.
+    pub outputs: u64,
+    /// The named parts, for messages.
+    pub parts: Vec<(&'static str, u64)>,
+    /// Expected posts plus app submissions, with a margin (see [`rate_bound`]).
+    pub events: f64,
+    /// Expected browses, with the same margin.
+    pub browses: f64,
+}
+
+impl Estimate {
+    /// Bytes needed for `total` runs of which `parallel` are simulated at once, all
+    /// outputs held until written (replicates): saturating.
+    pub fn bytes_for(&self, parallel: u64, total: u64) -> u64 {
+        BASE.saturating_add(self.engine.saturating_mul(parallel.max(1)))
+            .saturating_add(self.outputs.saturating_mul(total.max(1)))
+    }
+
+    /// The largest parts, as "agents 12 MB, network 40 MB".
+    pub fn detail(&self) -> String {
+        let mut parts = self.parts.clone();
+        parts.sort_by_key(|p| std::cmp::Reverse(p.1));
+        parts
+            .iter()
+            .filter(|p| p.1 >= 1 << 20)
+            .take(4)
+            .map(|(name, b)| format!("{name} {} MB", mb(*b)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Bytes in whole megabytes, rounded up.
+pub fn mb(bytes: u64) -> u64 {
+    bytes.div_ceil(1 << 20)
+}
+
+/// An upper bound on the sum of the capped rates of `size` agents drawn from `rate`
+/// (per step): the mean plus six standard deviations of the sum, never above every
+/// agent at the cap. The variance of a draw capped at `c` with mean `m` is at most
+/// `c * m`, so the bound holds whatever the tail of the distribution.
+pub fn rate_bound(size: u64, rate: &Capped) -> f64 {
+    let n = size as f64;
+    let m = rate.dist.capped_mean_bound(rate.cap);
+    (n * m + 6.0 * (n * rate.cap * m).sqrt()).min(n * rate.cap)
+}
+
+/// The peak of a population's diurnal profile (activity per step is at most its
+/// rate sum times this).
+fn peak(pop: &Population) -> f64 {
+    pop.diurnal.iter().copied().fold(1.0, f64::max)
+}
+
+/// Saturating product of a float bound and a byte size.
+fn bytes(count: f64, each: u64) -> u64 {
+    // Float to integer casts saturate (and NaN gives 0, which no bound here produces).
+    (count * each as f64).ceil() as u64
+}
+
+/// Estimates the memory and work of one run of `s`. Edge-list files are measured by
+/// their size on disk, never read.
+pub fn estimate(s: &Scenario) -> Estimate {
+    let agents = s.agent_count();
+    let steps = s.time.steps as u64;
+    let nf = s.feeds.len() as u64;
+    let np = s.populations.len() as u64;
+    let nk = s.kinds.len().max(1) as u64;
+    let nl = s.metrics.levels.len() as u64;
+    let samples = steps.div_ceil(s.metrics.sample_every_steps as u64) + 1;
+    let shards = agents.div_ceil(fp::SHARD_AGENTS);
+
+    // Events per step, at most (with the margin), and over the run.
+    let posts_per_step: f64 = s
+        .populations
+        .iter()
+        .map(|p| rate_bound(p.size as u64, &p.rate_per_step) * peak(p))
+        .sum();
+    let posts = posts_per_step * steps as f64;
+    let submissions: f64 = s
+        .populations
+        .iter()
+        .filter_map(|p| p.app.as_ref().map(|a| (p, a)))
+        .map(|(p, a)| rate_bound(p.size as u64, &a.submit_per_step) * peak(p) * steps as f64)
+        .sum();
+    let browses: f64 = s
+        .populations
+        .iter()
+        .filter_map(|p| p.reading.as_ref().map(|r| (p, r)))
+        .map(|(p, r)| rate_bound(p.size as u64, &r.rate_per_step) * peak(p) * steps as f64)
+        .sum();
+
+    let mut parts = Vec::new();
+    let mut per_agent = agents.saturating_mul(fp::PER_AGENT);
+    for p in &s.populations {
+        let size = p.size as u64;
+        if matches!(p.mobilisation.cascade, Some(Cascade::Threshold { .. })) {
+            per_agent = per_agent.saturating_add(size * fp::PER_THRESHOLD_AGENT);
+        }
+        if p.reading.as_ref().is_some_and(|r| r.repost_share > 0.0) {
+            per_agent = per_agent.saturating_add(size * fp::PER_REPOSTING_READER);
+        }
+        if p.app.as_ref().is_some_and(|a| a.rating.is_some()) {
+            per_agent = per_agent.saturating_add(size);
+        }
+    }
+    if s.moderation.is_some() {
+        per_agent = per_agent.saturating_add(agents * fp::PER_MODERATED_AGENT);
+    }
+    parts.push(("agents", per_agent));
+
+    let buckets = steps.clamp(1, fp::CALENDAR_BUCKETS).next_power_of_two();
+    let shard_tables =
+        shards.saturating_mul(buckets * 24 + nf * np * nk * 4 + nf * np * 8 + nf * 24 + 4096);
+    parts.push(("shard tables", shard_tables));
+
+    parts.push(("network", network_bytes(s, agents)));
+
+    // Each shard buffers at most 2K + 1024 posts per feed in a step (and never more
+    // than the step's posts); the merge copies at most K per feed and shard.
+    let buffer_cap: f64 = s
+        .feeds
+        .iter()
+        .map(|f| (2 * f.latest_window as u64 + 1024) as f64 * shards as f64)
+        .sum();
+    let buffers = bytes(posts_per_step.min(buffer_cap), 2 * fp::PER_POST);
+    parts.push(("post buffers", buffers));
+    let windows: u64 = s
+        .feeds
+        .iter()
+        .map(|f| (f.latest_window as u64 + 4 * f.top.window as u64) * fp::PER_TOP_POST)
+        .fold(0, u64::saturating_add);
+    parts.push(("feed windows", windows));
+    let trending: u64 = s
+        .feeds
+        .iter()
+        .filter_map(|f| f.trending.as_ref())
+        .map(|t| (t.window_steps as u64) * (np + 1) * 8)
+        .fold(0, u64::saturating_add);
+    parts.push(("trending windows", trending));
+
+    if let Some(m) = &s.moderation {
+        let flag = m.flag.iter().copied().fold(0.0, f64::max);
+        let held = (posts_per_step * (m.removal_delay_steps as f64 + 1.0)).min(posts) * flag;
+        parts.push(("moderation queue", bytes(held, fp::PER_FLAGGED)));
+    }
+    parts.push(("app queue", bytes(submissions, fp::PER_SUBMISSION)));
+
+    let recorder = nf
+        .saturating_mul(np)
+        .saturating_mul(2 * (nl * 16 + 64) + nk * 16 + 256)
+        .saturating_add(np.saturating_mul(samples).saturating_mul(8));
+    parts.push(("recorder", recorder));
+
+    // Outputs: series rows, Latest windows at each sample, app rows; and the CSV text
+    // of one run while it is written.
+    let rows = samples.saturating_mul(nf).saturating_mul(np);
+    let series = rows.saturating_mul(std::mem::size_of::<crate::metrics::SeriesRow>() as u64);
+    let window_items: u64 = s.feeds.iter().map(|f| f.latest_window as u64).sum();
+    let name_len = s
+        .populations
+        .iter()
+        .map(|p| p.name.len() as u64)
+        .max()
+        .unwrap_or(1);
+    let window_rows = samples.saturating_mul(window_items.saturating_add(nf * 64));
+    let app_rows = if s.app.is_some() {
+        samples.saturating_mul(128)
+    } else {
+        0
+    };
+    let outputs = series.saturating_add(window_rows).saturating_add(app_rows);
+    parts.push(("time series", outputs));
+    let csv = rows
+        .saturating_mul(CSV_BYTES_PER_ROW)
+        .saturating_add(
+            samples
+                .saturating_mul(window_items)
+                .saturating_mul(name_len + 1),
+        )
+        .saturating_add(samples.saturating_mul(nf * 64));
+    parts.push(("output files", csv));
+
+    let engine = parts
+        .iter()
+        .filter(|(name, _)| *name != "time series")
+        .map(|p| p.1)
+        .fold(0, u64::saturating_add);
+    Estimate {
+        engine,
+        outputs,
+        parts,
+        events: posts + submissions,
+        browses,
+    }
+}
+
+/// The follower network: generated (closed form) or loaded (from the files' sizes).
+fn network_bytes(s: &Scenario, agents: u64) -> u64 {
+    let nodes = agents.saturating_mul(BYTES_PER_NODE);
+    match &s.network {
+        Some(Network {
+            source: NetworkSource::Generated(g),
+            populations,
+        }) => {
+            let groups: Vec<_> = populations
+                .iter()
+                .map(|&i| s.populations[i].agents())
+                .collect();
+            network::expected_edges(g, &groups)
+                .saturating_mul(BYTES_PER_EDGE)
+                .saturating_add(nodes)
+        }
+        Some(Network {
+            source:
+                NetworkSource::EdgeList {
+                    edges,
+                    nodes: node_map,
+                    undirected,
+                },
+            ..
+        }) => {
+            // At least 4 bytes ("1,2\n") per edge line; each edge held as a pair (8
+            // bytes) while loading plus its CSR entries; node ids kept as strings while
+            // mapping (about 4x the map file).
+            let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+            let entries = (size(edges) / 4).saturating_mul(if *undirected { 2 } else { 1 });
+            entries
+                .saturating_mul(8 + BYTES_PER_EDGE)
+                .saturating_add(size(node_map).saturating_mul(4))
+                .saturating_add(nodes)
+        }
+        None => 0,
+    }
+}

@@ -1,0 +1,37 @@
+//! Sizes of the engine's per-item state, for the memory estimate made before a run
+//! (see `crate::memory`). Taken from the types themselves, so they follow any change.
+
+use std::mem::size_of;
+
+use super::calendar::Candidate;
+use super::moderate::Flagged;
+use super::shard::{Agent, AgentState, Post};
+
+/// Bytes per agent: life-cycle state, home feed, drawn attributes, one calendar entry
+/// (every active agent has one), and an id in the mobilisation phase's temporary lists.
+pub const PER_AGENT: u64 = (size_of::<AgentState>()
+    + size_of::<u8>()
+    + size_of::<Agent>()
+    + size_of::<Candidate>()
+    + 2 * size_of::<u32>()) as u64;
+/// Extra bytes per agent of a population using the threshold model (threshold, count).
+pub const PER_THRESHOLD_AGENT: u64 = (size_of::<f32>() + size_of::<u32>()) as u64;
+/// Extra bytes per agent under moderation (rate-limit window and count, removals).
+pub const PER_MODERATED_AGENT: u64 = (2 * size_of::<u32>() + size_of::<u16>()) as u64;
+/// Extra bytes per reading agent that can repost: its rate while drawing, the alias
+/// table (an index and odds) and its follower count.
+pub const PER_REPOSTING_READER: u64 =
+    (size_of::<f64>() + size_of::<u32>() + size_of::<f64>() + size_of::<u32>()) as u64;
+/// Bytes per post held in a buffer or window.
+pub const PER_POST: u64 = size_of::<Post>() as u64;
+/// Bytes per post tracked by a Top tab (the post, its engagement and its index entry,
+/// with the hash map's overhead).
+pub const PER_TOP_POST: u64 = (size_of::<Post>() + 8 + 32) as u64;
+/// Bytes per flagged post waiting for removal (with the map's overhead).
+pub const PER_FLAGGED: u64 = (size_of::<Flagged>() + 8) as u64;
+/// Bytes per app submission held (queue item and its recorded wait).
+pub const PER_SUBMISSION: u64 = 48;
+/// Buckets in each shard's post calendar, at most.
+pub const CALENDAR_BUCKETS: u64 = 4096;
+/// Agents per shard.
+pub const SHARD_AGENTS: u64 = super::shard::SHARD_SIZE as u64;
