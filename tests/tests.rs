@@ -7,6 +7,7 @@ mod determinism;
 mod feeds;
 mod golden;
 mod mechanics;
+mod regression;
 mod slurm;
 mod sweep;
 mod theory;

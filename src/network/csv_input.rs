@@ -195,9 +195,23 @@ impl<R: Read> CsvInput<R> {
     }
 }
 
-/// A node id or name for a message (invalid UTF-8 shown as U+FFFD).
+/// Longest line of a node map or edge list, in bytes: a line holds two ids (or an id
+/// and a population name), so a longer one is a wrong file, refused before it is held
+/// in memory whole.
+pub const MAX_LINE_BYTES: usize = 4096;
+/// Characters of an input value quoted in a message, at most.
+const EXCERPT_CHARS: usize = 60;
+
+/// A node id or name for a message (invalid UTF-8 shown as U+FFFD), cut to a short
+/// excerpt so a message never echoes a huge field.
 pub(super) fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4 * EXCERPT_CHARS)]);
+    if text.chars().count() > EXCERPT_CHARS || bytes.len() > 4 * EXCERPT_CHARS {
+        let cut: String = text.chars().take(EXCERPT_CHARS).collect();
+        format!("{cut}... ({} bytes)", bytes.len())
+    } else {
+        text.into_owned()
+    }
 }
 
 /// Normalises line ends so that the csv crate numbers lines right. That crate counts lines
@@ -219,6 +233,9 @@ struct LineEnds<R> {
     quoted: bool,
     /// Whether anything but a line end has been seen (blank lines before the header stay).
     content: bool,
+    /// Physical lines ended so far, and bytes of the current one.
+    lines: u64,
+    line_bytes: usize,
 }
 
 impl<R: Read> LineEnds<R> {
@@ -231,6 +248,8 @@ impl<R: Read> LineEnds<R> {
             last: b'\n',
             quoted: false,
             content: false,
+            lines: 0,
+            line_bytes: 0,
         }
     }
 
@@ -240,6 +259,8 @@ impl<R: Read> LineEnds<R> {
         }
         self.pending.push(b'\n');
         self.last = b'\n';
+        self.lines += 1;
+        self.line_bytes = 0;
     }
 
     fn push(&mut self, c: u8) {
@@ -255,6 +276,7 @@ impl<R: Read> LineEnds<R> {
             _ => {
                 self.quoted ^= c == b'"';
                 self.content = true;
+                self.line_bytes += 1;
                 self.pending.push(c);
                 self.last = c;
             }
@@ -278,6 +300,16 @@ impl<R: Read> Read for LineEnds<R> {
             }
             for &c in &raw[..n] {
                 self.push(c);
+                if self.line_bytes > MAX_LINE_BYTES {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "line {} is longer than {MAX_LINE_BYTES} bytes (a line holds two \
+                             short fields); is this the right file?",
+                            self.lines + 1
+                        ),
+                    ));
+                }
             }
         }
         let n = out.len().min(self.pending.len() - self.start);

@@ -8,7 +8,7 @@ use rand::Rng;
 use rand_distr::{Distribution as _, Exp, Gamma, LogNormal, Normal, Pareto, Uniform};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ScenarioError, invalid};
+use super::error::{ScenarioError, invalid, number};
 use super::limits::{MAX_PARAMETER, MIN_POSITIVE_PARAMETER};
 
 /// A named probability distribution over real numbers.
@@ -57,7 +57,7 @@ impl Distribution {
             if v.is_finite() && v.abs() <= MAX_PARAMETER {
                 Ok(())
             } else {
-                Err(invalid(format!("{path}.{key}"), v, &range))
+                Err(invalid(format!("{path}.{key}"), number(v), &range))
             }
         };
         let positive = |key: &str, v: f64| {
@@ -66,7 +66,7 @@ impl Distribution {
             } else {
                 Err(invalid(
                     format!("{path}.{key}"),
-                    v,
+                    number(v),
                     &format!("a number from {MIN_POSITIVE_PARAMETER:e} to {MAX_PARAMETER:e}"),
                 ))
             }
@@ -75,19 +75,23 @@ impl Distribution {
             Distribution::Constant { value } => {
                 finite("value", value)?;
                 if non_negative && value < 0.0 {
-                    return Err(invalid(format!("{path}.value"), value, "a number >= 0"));
+                    return Err(invalid(
+                        format!("{path}.value"),
+                        number(value),
+                        "a number >= 0",
+                    ));
                 }
             }
             Distribution::Uniform { min, max } => {
                 finite("min", min)?;
                 finite("max", max)?;
                 if non_negative && min < 0.0 {
-                    return Err(invalid(format!("{path}.min"), min, "a number >= 0"));
+                    return Err(invalid(format!("{path}.min"), number(min), "a number >= 0"));
                 }
                 if max <= min {
                     return Err(invalid(
                         format!("{path}.max"),
-                        max,
+                        number(max),
                         &format!("a number > min ({min})"),
                     ));
                 }
@@ -125,7 +129,6 @@ impl Distribution {
     /// of) draws would be truncated; a Pareto whose scale is above it too. Other draws
     /// above the cap are truncated at run time and counted.
     pub fn check_capped(&self, path: &str, cap: f64, unit: &str) -> Result<(), ScenarioError> {
-        self.check(path, true)?;
         let over = |key: &str, v: f64| {
             if v > cap {
                 Err(invalid(
@@ -140,11 +143,12 @@ impl Distribution {
             }
         };
         match *self {
-            Distribution::Constant { value } => over("value", value),
-            Distribution::Uniform { max, .. } => over("max", max),
-            Distribution::Pareto { scale, .. } => over("scale", scale),
-            _ => Ok(()),
+            Distribution::Constant { value } => over("value", value)?,
+            Distribution::Uniform { max, .. } => over("max", max)?,
+            Distribution::Pareto { scale, .. } => over("scale", scale)?,
+            _ => {}
         }
+        self.check(path, true)
     }
 
     /// The distribution after a change of units by `c` (see [`Distribution::scaled`]),

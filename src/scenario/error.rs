@@ -37,6 +37,16 @@ pub enum ScenarioError {
     },
 }
 
+/// A number as a message shows it: scientific notation when very large or small, so
+/// 1e308 is not printed as 309 digits.
+pub fn number(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
 /// Shorthand for [`ScenarioError::Invalid`].
 pub fn invalid(path: impl Into<String>, value: impl Display, expected: &str) -> ScenarioError {
     ScenarioError::Invalid {

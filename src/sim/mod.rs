@@ -277,3 +277,39 @@ impl<'a> World<'a> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::FollowerGraph;
+
+    /// Regression (issue 9): event times were `f32`, which past 2^24 steps could not
+    /// advance by a fraction of a step, so one agent posting 10 times a step posted far
+    /// too often or too rarely late in a long run (or the loop stood still). An agent
+    /// called to action at step 2^24 + 100 must post at its rate: over 2,000 steps at
+    /// 10 per step, Poisson with mean 20,000 and sd 141.
+    #[test]
+    fn posting_keeps_its_rate_past_two_to_the_24_steps() {
+        let start = (1u64 << 24) + 100;
+        let toml = format!(
+            "[time]\nduration = \"{}s\"\ndt = \"10s\"\n[metrics]\nsample_every = \"100000s\"\n\
+             [feeds.f]\nlatest_window = 10\n[populations.p]\nsize = 1\n\
+             rate = {{ dist = \"constant\", value = 3600.0 }}\n\
+             mobilisation = {{ initial_active = 0.0, call_to_action = {{ at = \"{}s\", fraction = 1.0 }} }}\n",
+            (start + 3000) * 10,
+            start * 10
+        );
+        let s = Scenario::from_toml(&toml, "long", std::path::Path::new(".")).unwrap();
+        let graph = FollowerGraph::empty(1);
+        let mut world = World::new(&s, &graph, 5);
+        world.next_step = start as u32;
+        for _ in 0..2000 {
+            world.step();
+        }
+        let posts = world.finish().summary.totals.posts as f64;
+        assert!(
+            (posts - 20_000.0).abs() < 5.0 * 141.4,
+            "{posts} posts in 2,000 steps at 10 per step"
+        );
+    }
+}
