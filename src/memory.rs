@@ -28,8 +28,12 @@ pub struct Estimate {
     pub outputs: u64,
     /// The named parts, for messages.
     pub parts: Vec<(&'static str, u64)>,
-    /// Expected posts plus app submissions, with a margin (see [`rate_bound`]).
-    pub events: f64,
+    /// Operations a run is expected to take, at most: posts and app submissions (with
+    /// a margin, see [`rate_bound`]), agents visited by per-step chances (broadcast,
+    /// discouragement, rating), and each step's and sample's fixed bookkeeping.
+    pub work: f64,
+    /// The named parts of `work`, for messages.
+    pub work_parts: Vec<(&'static str, f64)>,
     /// Expected browses, with the same margin.
     pub browses: f64,
 }
@@ -40,6 +44,19 @@ impl Estimate {
     pub fn bytes_for(&self, parallel: u64, total: u64) -> u64 {
         BASE.saturating_add(self.engine.saturating_mul(parallel.max(1)))
             .saturating_add(self.outputs.saturating_mul(total.max(1)))
+    }
+
+    /// The largest parts of the work, as "posts 1.2e11, per-step bookkeeping 3.0e10".
+    pub fn work_detail(&self) -> String {
+        let mut parts = self.work_parts.clone();
+        parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+        parts
+            .iter()
+            .filter(|p| p.1 > 0.0)
+            .take(3)
+            .map(|(name, n)| format!("{name} {n:.1e}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The largest parts, as "agents 12 MB, network 40 MB".
@@ -160,7 +177,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
         .feeds
         .iter()
         .filter_map(|f| f.trending.as_ref())
-        .map(|t| (t.window_steps as u64) * (np + 1) * 8)
+        // A ring of per-step vectors: their counts, headers and allocations.
+        .map(|t| (t.window_steps as u64) * (np * 8 + 64))
         .fold(0, u64::saturating_add);
     parts.push(("trending windows", trending));
 
@@ -211,13 +229,65 @@ pub fn estimate(s: &Scenario) -> Estimate {
         .filter(|(name, _)| *name != "time series")
         .map(|p| p.1)
         .fold(0, u64::saturating_add);
+    let work_parts = work(s, shards, samples, posts, submissions);
     Estimate {
         engine,
         outputs,
         parts,
-        events: posts + submissions,
+        work: work_parts.iter().map(|p| p.1).sum(),
+        work_parts,
         browses,
     }
+}
+
+/// The parts of a run's work (see [`Estimate::work`]), in operations.
+fn work(
+    s: &Scenario,
+    shards: u64,
+    samples: u64,
+    posts: f64,
+    submissions: f64,
+) -> Vec<(&'static str, f64)> {
+    let steps = s.time.steps as f64;
+    let (nf, np, nk) = (
+        s.feeds.len() as f64,
+        s.populations.len() as f64,
+        s.kinds.len().max(1) as f64,
+    );
+    // Agents visited by chances drawn every step, in the worst case (every step).
+    let chances: f64 = s
+        .populations
+        .iter()
+        .map(|p| {
+            let m = &p.mobilisation;
+            let per_step = m.broadcast.as_ref().map_or(0.0, |b| b.p)
+                + p.discouragement.as_ref().map_or(0.0, |d| d.p)
+                + p.app
+                    .as_ref()
+                    .and_then(|a| a.rating.as_ref())
+                    .map_or(0.0, |r| r.p);
+            p.size as f64 * (per_step * steps + 2.0)
+        })
+        .sum();
+    let readers = s.populations.iter().filter(|p| p.reading.is_some()).count() as f64;
+    let items: f64 = s
+        .feeds
+        .iter()
+        .map(|f| (f.latest_window + f.top.window) as f64)
+        .sum();
+    let per_step = shards as f64 * (2.0 * nf * np * nk + 64.0)
+        + items * (1.0 + 2.0 * readers)
+        + nf * np * (s.metrics.levels.len() as f64 + 8.0)
+        + np * 16.0;
+    let window_items: f64 = s.feeds.iter().map(|f| f.latest_window as f64).sum();
+    let per_sample = nf * np * 32.0 + window_items;
+    vec![
+        ("posts", posts),
+        ("app submissions", submissions),
+        ("agents visited by per-step chances", chances),
+        ("per-step bookkeeping", per_step * steps),
+        ("samples", per_sample * samples as f64),
+    ]
 }
 
 /// The follower network: generated (closed form) or loaded (from the files' sizes).

@@ -195,7 +195,7 @@ fn memory_estimates_saturate_instead_of_wrapping() {
 /// A time series of 255 feeds x 255 populations sampled every step was not counted.
 #[test]
 fn the_time_series_counts_in_the_estimate() {
-    let mut toml = String::from("[time]\nduration = \"30d\"\n[metrics]\nsample_every = \"1m\"\n");
+    let mut toml = String::from("[time]\nduration = \"2000m\"\n[metrics]\nsample_every = \"1m\"\n");
     for f in 0..255 {
         toml += &format!("[feeds.f{f}]\n");
     }
@@ -291,5 +291,20 @@ fn edge_list_errors_quote_short_excerpts() {
         let message = format!("{e:#}");
         assert!(message.len() < 400, "{} bytes: {message}", message.len());
         assert!(message.contains(expect), "{message}");
+    }
+}
+
+/// A run's fixed work per step counts too: a year of one-second steps over feeds of a
+/// million items, browsed every step, would take days even with no posts at all.
+#[test]
+fn runs_that_would_take_days_are_refused() {
+    let toml = "[time]\nduration = \"500days\"\ndt = \"1s\"\n[metrics]\nsample_every = \"1d\"\n\
+                [feeds.f]\nlatest_window = 1000000\ntop = { window = 1000000 }\n\
+                [populations.p]\nsize = 1\nreading = { rate = { dist = \"constant\", value = 1.0 }, feeds = { f = 1.0 } }\n";
+    match parse(toml) {
+        Err(ScenarioError::TooMuchWork { detail, .. }) => {
+            assert!(detail.contains("per-step bookkeeping"), "{detail}")
+        }
+        other => panic!("{:?}", other.map(|s| s.name)),
     }
 }

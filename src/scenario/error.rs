@@ -27,13 +27,14 @@ pub enum ScenarioError {
     },
     /// The scenario would take too long: more expected events than a run may have.
     #[error(
-        "the scenario is expected to make up to {expected:.3e} {what} (population sizes x rates x duration), \
-         more than the {max:.0e} a run may have; shorten time.duration, or make populations or rates smaller"
+        "the scenario is expected to take up to {expected:.1e} {what} ({detail}), more than the {max:.0e} \
+         a run may have; shorten time.duration, or make populations, rates or windows smaller"
     )]
     TooMuchWork {
         what: &'static str,
         expected: f64,
         max: f64,
+        detail: String,
     },
 }
 

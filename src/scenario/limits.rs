@@ -25,10 +25,12 @@ pub const MAX_PARAMETER: f64 = 1e12;
 /// See [`MAX_PARAMETER`].
 pub const MIN_POSITIVE_PARAMETER: f64 = 1e-12;
 
-/// Most posts plus app submissions a run may be expected to make (with a margin for
-/// heavy tails, see `memory::events`): about three hours of one core at today's speed.
-/// Above it a run is refused as too long rather than left to run for days.
-pub const MAX_EXPECTED_EVENTS: f64 = 1e11;
+/// Most operations a run may be expected to take: posts and app submissions (with a
+/// margin for heavy tails), agents visited by per-step chances, and the fixed
+/// bookkeeping of every step and sample (see `memory::Estimate::work`). About three
+/// hours of one core at today's speed; above it a run is refused as too long rather
+/// than left to run for days.
+pub const MAX_EXPECTED_WORK: f64 = 1e11;
 /// Most browses a run may be expected to count. Impressions are browses times items
 /// shown (at most 1,000,000 per tab), so this keeps every counter far below `u64::MAX`.
 pub const MAX_EXPECTED_BROWSES: f64 = 1e12;

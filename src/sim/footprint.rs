@@ -8,11 +8,12 @@ use super::moderate::Flagged;
 use super::shard::{Agent, AgentState, Post};
 
 /// Bytes per agent: life-cycle state, home feed, drawn attributes, one calendar entry
-/// (every active agent has one), and an id in the mobilisation phase's temporary lists.
+/// (every active agent has one; counted twice for the slack of growing buckets), and
+/// an id in the mobilisation phase's temporary lists.
 pub const PER_AGENT: u64 = (size_of::<AgentState>()
     + size_of::<u8>()
     + size_of::<Agent>()
-    + size_of::<Candidate>()
+    + 2 * size_of::<Candidate>()
     + 2 * size_of::<u32>()) as u64;
 /// Extra bytes per agent of a population using the threshold model (threshold, count).
 pub const PER_THRESHOLD_AGENT: u64 = (size_of::<f32>() + size_of::<u32>()) as u64;

@@ -14,7 +14,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::error::{ScenarioError, invalid};
-use super::limits::{MAX_EXPECTED_BROWSES, MAX_EXPECTED_EVENTS};
+use super::limits::{MAX_EXPECTED_BROWSES, MAX_EXPECTED_WORK};
 use super::names;
 use super::raw::*;
 use super::*;
@@ -387,11 +387,12 @@ fn moderation(
 /// any file is read whole.
 fn check_size(s: &Scenario) -> Result<(), ScenarioError> {
     let e = crate::memory::estimate(s);
-    if e.events > MAX_EXPECTED_EVENTS {
+    if e.work > MAX_EXPECTED_WORK {
         return Err(ScenarioError::TooMuchWork {
-            what: "posts and app submissions",
-            expected: e.events,
-            max: MAX_EXPECTED_EVENTS,
+            what: "operations",
+            expected: e.work,
+            max: MAX_EXPECTED_WORK,
+            detail: e.work_detail(),
         });
     }
     if e.browses > MAX_EXPECTED_BROWSES {
@@ -399,6 +400,7 @@ fn check_size(s: &Scenario) -> Result<(), ScenarioError> {
             what: "browses",
             expected: e.browses,
             max: MAX_EXPECTED_BROWSES,
+            detail: "reading populations' sizes x browse rates x duration".into(),
         });
     }
     let needed = e.bytes_for(1, 1);
