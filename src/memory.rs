@@ -178,7 +178,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
         .iter()
         .filter_map(|f| f.trending.as_ref())
         // A ring of per-step vectors: their counts, headers and allocations.
-        .map(|t| (t.window_steps as u64) * (np * 8 + 64))
+        .map(|t| (t.window_steps.min(s.time.steps) as u64) * (np * 8 + 64))
         .fold(0, u64::saturating_add);
     parts.push(("trending windows", trending));
 
@@ -187,7 +187,14 @@ pub fn estimate(s: &Scenario) -> Estimate {
         let held = (posts_per_step * (m.removal_delay_steps as f64 + 1.0)).min(posts) * flag;
         parts.push(("moderation queue", bytes(held, fp::PER_FLAGGED)));
     }
-    parts.push(("app queue", bytes(submissions, fp::PER_SUBMISSION)));
+    let outage_ring = s
+        .app
+        .as_ref()
+        .map_or(0, |a| a.outage_window_steps.min(s.time.steps) as u64 * 8);
+    parts.push((
+        "app queue",
+        bytes(submissions, fp::PER_SUBMISSION).saturating_add(outage_ring),
+    ));
 
     let recorder = nf
         .saturating_mul(np)

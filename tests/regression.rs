@@ -308,3 +308,29 @@ fn runs_that_would_take_days_are_refused() {
         other => panic!("{:?}", other.map(|s| s.name)),
     }
 }
+
+/// Found by the property test: a per-step chance of 1e-308 drew geometric skips near
+/// u64::MAX, whose sum overflowed; windows far longer than the run were allocated in
+/// full (hundreds of MB for a 30-minute run) and were not in the estimate.
+#[test]
+fn tiny_chances_and_windows_longer_than_the_run_are_harmless() {
+    let toml = "[time]\nduration = \"30m\"\n\
+                [feeds.f]\ntrending = { window = \"50000000m\", threshold = 1 }\n\
+                [populations.p]\nsize = 600\nrate = { dist = \"constant\", value = 60.0 }\n\
+                discouragement = { below_share = 0.9, p = 1e-308 }\n\
+                [populations.q]\nsize = 600\nrate = { dist = \"constant\", value = 60.0 }\n\
+                app = { submit = { dist = \"constant\", value = 1.0 } }\n\
+                [app]\ncapacity = { count_per_minute = 1000.0 }\n\
+                outage = { window = \"50000000m\", recovery = \"1h\" }\nreviewers = 1\n\
+                rating = { count = 10, mean = 3.0, alert_below = 2.0 }\n\
+                service_minutes = { dist = \"constant\", value = 1.0 }\n";
+    let s = parse(toml).unwrap();
+    let e = hashflood::memory::estimate(&s);
+    assert!(
+        hashflood::memory::mb(e.bytes_for(1, 1)) < 100,
+        "{}",
+        e.detail()
+    );
+    let out = run(&s, 2);
+    assert!(out.summary.feeds["f"].trending_hours > 0.0);
+}

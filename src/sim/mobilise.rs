@@ -254,10 +254,11 @@ fn sample(range: std::ops::Range<u32>, p: f64, rng: &mut SimRng) -> Vec<u32> {
     }
     let skip = Geometric::new(p).expect("p in (0, 1)");
     let mut out = Vec::new();
-    let mut i = range.start as u64 + skip.sample(rng);
+    // Saturating: a tiny p draws skips near u64::MAX.
+    let mut i = (range.start as u64).saturating_add(skip.sample(rng));
     while i < range.end as u64 {
         out.push(i as u32);
-        i += 1 + skip.sample(rng);
+        i = i.saturating_add(1).saturating_add(skip.sample(rng));
     }
     out
 }

@@ -137,9 +137,12 @@ impl<'a> World<'a> {
                         .moderation
                         .as_ref()
                         .map_or(1.0, |m| m.detrend_above);
-                    f.trending
-                        .clone()
-                        .map(|t| TrendingMeter::new(t, n_pops, detrend))
+                    // A window longer than the run counts every post so far, as the
+                    // run's length does: its ring needs no more slots than steps.
+                    f.trending.clone().map(|mut t| {
+                        t.window_steps = t.window_steps.min(scenario.time.steps);
+                        TrendingMeter::new(t, n_pops, detrend)
+                    })
                 })
                 .collect(),
             readers,

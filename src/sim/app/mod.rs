@@ -69,9 +69,11 @@ impl AppState {
             .collect();
         Some(AppState {
             submitters,
+            // The limit is over the whole window; the ring needs no more slots than
+            // the run has steps (a longer window never wraps within the run).
             outage: OutageMeter::new(
                 app.capacity_per_step * app.outage_window_steps as f64,
-                app.outage_window_steps,
+                app.outage_window_steps.min(s.time.steps),
             ),
             queue: ReviewQueue::new(app.reviewers),
             rating_sum: app.initial_mean * app.initial_count as f64,
@@ -203,6 +205,7 @@ impl AppState {
             }
             let stars = r.stars.sampler();
             let skip = Geometric::new(r.p.min(1.0)).expect("p in (0, 1]");
+            // Saturating: a tiny p draws skips near u64::MAX.
             let mut i = skip.sample(rng);
             while i < pop.size as u64 {
                 let agent = pop.first_agent + i as u32;
@@ -214,7 +217,7 @@ impl AppState {
                     out.new_ratings += 1;
                     out.new_rating_sum += value;
                 }
-                i += 1 + skip.sample(rng);
+                i = i.saturating_add(1).saturating_add(skip.sample(rng));
             }
         }
     }
