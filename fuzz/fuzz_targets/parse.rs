@@ -1,0 +1,16 @@
+//! Fuzz target `parse`: arbitrary bytes -> UTF-8 -> scenario parsing and validation.
+//!
+//! Proves, for every input the fuzzer tries: parsing and validation return a value or an
+//! error and never panic; every error message is non-empty and value errors name a key;
+//! a scenario that validates has a resolved TOML that validates again to the same
+//! scenario hash (what `scenario.resolved.toml` promises).
+#![no_main]
+
+use hashflood_fuzz::{Outcome, check_resolved_round_trip, validate};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Outcome::Valid(s) = validate(data) {
+        check_resolved_round_trip(&s);
+    }
+});

@@ -1,0 +1,27 @@
+//! Fuzz target `run`: bytes -> scenario -> if it validates and is small, network and run.
+//!
+//! Proves, for every input the fuzzer tries that validates and fits `bounds::FUZZ` (at
+//! most 2,000 agents and 2,000 steps, about 1e5 expected posts; skipped otherwise, never
+//! edited): building the follower network and running the engine end without a panic.
+//! Hangs and memory blow-ups are reported by libFuzzer's `-timeout` and `-rss_limit_mb`
+//! (set by `fuzz/run.sh`).
+#![no_main]
+
+use hashflood::{graph_source, sim};
+use hashflood_fuzz::{Outcome, bounds, validate};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Outcome::Valid(s) = validate(data) else {
+        return;
+    };
+    if bounds::too_large(&s, &bounds::FUZZ).is_some() {
+        return;
+    }
+    // An edge-list file that does not match the scenario is an error, not a crash.
+    let Ok(graph) = graph_source::follower_graph(&s, s.seed) else {
+        return;
+    };
+    let out = sim::run(&s, &graph, s.seed, &mut |_| {});
+    assert_eq!(out.summary.feeds.len(), s.feeds.len());
+});

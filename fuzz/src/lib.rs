@@ -1,0 +1,93 @@
+//! What the fuzz targets share: turning fuzzer bytes into a scenario without touching
+//! files outside `fuzz/fixtures/`, the checks every rejection must pass, and the bounds
+//! that keep a `run` input quick.
+//!
+//! A scenario can name edge-list files, and validation reads them whole. A fuzzer that
+//! writes `edges = "/dev/zero"` would test the machine, not the program, so only plain
+//! file names (no `/`, no leading `.`) are let through, resolved in `fuzz/fixtures/`,
+//! which holds a few small valid and broken CSV files.
+
+pub mod bounds;
+
+use std::path::{Path, PathBuf};
+
+use hashflood::scenario::raw::{RawNetwork, RawScenario};
+use hashflood::scenario::{Scenario, ScenarioError};
+
+/// The folder that edge-list paths are resolved against.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// What became of one input.
+pub enum Outcome {
+    /// Not UTF-8, or it names a file outside the fixtures: not tried.
+    Ignored,
+    /// Refused by the TOML reader or by validation (the message has been checked).
+    Rejected,
+    Valid(Box<Scenario>),
+}
+
+/// Parses and validates `data` as a scenario, exactly as `Scenario::from_toml` does
+/// (`toml::from_str` into a [`RawScenario`], then `Scenario::from_raw`), with the file
+/// gate in between. Panics if an error message is empty or names no key.
+pub fn validate(data: &[u8]) -> Outcome {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return Outcome::Ignored;
+    };
+    let raw: RawScenario = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            check_error(&ScenarioError::from(e));
+            return Outcome::Rejected;
+        }
+    };
+    if !files_are_fixtures(&raw) {
+        return Outcome::Ignored;
+    }
+    match Scenario::from_raw(raw, "fuzz", &fixtures_dir()) {
+        Ok(s) => Outcome::Valid(Box::new(s)),
+        Err(e) => {
+            check_error(&e);
+            Outcome::Rejected
+        }
+    }
+}
+
+/// Edge-list paths, if any, are plain names inside the fixtures folder.
+fn files_are_fixtures(raw: &RawScenario) -> bool {
+    let plain = |name: &str| {
+        !name.starts_with('.')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    match &raw.network {
+        Some(RawNetwork::EdgeList { edges, nodes, .. }) => plain(edges) && plain(nodes),
+        _ => true,
+    }
+}
+
+/// A rejection says what is wrong: a non-empty message, and a key path for value errors.
+pub fn check_error(e: &ScenarioError) {
+    let message = e.to_string();
+    assert!(!message.trim().is_empty(), "empty error message: {e:?}");
+    if let ScenarioError::Invalid { path, .. } = e {
+        assert!(
+            !path.is_empty(),
+            "value error without a key path: {message}"
+        );
+    }
+}
+
+/// `scenario.resolved.toml` reproduces the run: the resolved text validates again, to a
+/// scenario with the same identity.
+pub fn check_resolved_round_trip(s: &Scenario) {
+    let text = s.resolved_toml(s.seed);
+    let again = Scenario::from_toml(&text, "fuzz", &fixtures_dir())
+        .unwrap_or_else(|e| panic!("the resolved scenario does not validate: {e}\n{text}"));
+    assert_eq!(
+        again.hash, s.hash,
+        "resolved scenario changed identity:\n{text}"
+    );
+}
