@@ -6,11 +6,11 @@
 //! scenario hash (what `scenario.resolved.toml` promises).
 #![no_main]
 
-use hashflood_fuzz::{Outcome, check_resolved_round_trip, validate};
+use hashflood_fuzz::{Outcome, check_resolved_round_trip, fixtures_dir, validate};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Outcome::Valid(s) = validate(data) {
-        check_resolved_round_trip(&s);
+        check_resolved_round_trip(&s, &fixtures_dir());
     }
 });

@@ -23,33 +23,40 @@ pub fn fixtures_dir() -> PathBuf {
 pub enum Outcome {
     /// Not UTF-8, or it names a file outside the fixtures: not tried.
     Ignored,
-    /// Refused by the TOML reader or by validation (the message has been checked).
-    Rejected,
+    /// Refused by the TOML reader or by validation; the message (already checked).
+    Rejected(String),
     Valid(Box<Scenario>),
+}
+
+/// [`validate_in`] with edge-list files resolved in `fuzz/fixtures/`.
+pub fn validate(data: &[u8]) -> Outcome {
+    validate_in(data, &fixtures_dir())
 }
 
 /// Parses and validates `data` as a scenario, exactly as `Scenario::from_toml` does
 /// (`toml::from_str` into a [`RawScenario`], then `Scenario::from_raw`), with the file
-/// gate in between. Panics if an error message is empty or names no key.
-pub fn validate(data: &[u8]) -> Outcome {
+/// gate in between; edge-list files are resolved in `dir`. Panics if an error message
+/// is empty or does not name the key.
+pub fn validate_in(data: &[u8], dir: &Path) -> Outcome {
     let Ok(text) = std::str::from_utf8(data) else {
         return Outcome::Ignored;
     };
     let raw: RawScenario = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
-            check_error(&ScenarioError::from(e));
-            return Outcome::Rejected;
+            let e = ScenarioError::from(e);
+            check_error(&e);
+            return Outcome::Rejected(e.to_string());
         }
     };
     if !files_are_fixtures(&raw) {
         return Outcome::Ignored;
     }
-    match Scenario::from_raw(raw, "fuzz", &fixtures_dir()) {
+    match Scenario::from_raw(raw, "fuzz", dir) {
         Ok(s) => Outcome::Valid(Box::new(s)),
         Err(e) => {
             check_error(&e);
-            Outcome::Rejected
+            Outcome::Rejected(e.to_string())
         }
     }
 }
@@ -80,11 +87,11 @@ pub fn check_error(e: &ScenarioError) {
     }
 }
 
-/// `scenario.resolved.toml` reproduces the run: the resolved text validates again, to a
-/// scenario with the same identity.
-pub fn check_resolved_round_trip(s: &Scenario) {
+/// `scenario.resolved.toml` reproduces the run: the resolved text validates again (in
+/// `dir`, though its edge-list paths are absolute), to a scenario with the same identity.
+pub fn check_resolved_round_trip(s: &Scenario, dir: &Path) {
     let text = s.resolved_toml(s.seed);
-    let again = Scenario::from_toml(&text, "fuzz", &fixtures_dir())
+    let again = Scenario::from_toml(&text, "fuzz", dir)
         .unwrap_or_else(|e| panic!("the resolved scenario does not validate: {e}\n{text}"));
     assert_eq!(
         again.hash, s.hash,
