@@ -6,11 +6,16 @@
 //! scenario hash (what `scenario.resolved.toml` promises).
 #![no_main]
 
-use hashflood_fuzz::{Outcome, check_resolved_round_trip, fixtures_dir, validate};
+use hashflood_fuzz::{Outcome, Tally, check_resolved_round_trip, fixtures_dir, validate};
 use libfuzzer_sys::fuzz_target;
 
+static TALLY: Tally = Tally::new();
+
 fuzz_target!(|data: &[u8]| {
-    if let Outcome::Valid(s) = validate(data) {
+    let outcome = validate(data);
+    let valid = matches!(outcome, Outcome::Valid(_));
+    if let Outcome::Valid(s) = outcome {
         check_resolved_round_trip(&s, &fixtures_dir());
     }
+    TALLY.count("parse", valid, false);
 });

@@ -10,6 +10,7 @@
 pub mod bounds;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use hashflood::scenario::raw::{RawNetwork, RawScenario};
 use hashflood::scenario::{Scenario, ScenarioError};
@@ -97,4 +98,38 @@ pub fn check_resolved_round_trip(s: &Scenario, dir: &Path) {
         again.hash, s.hash,
         "resolved scenario changed identity:\n{text}"
     );
+}
+
+/// How far the inputs of a target got: counted, and printed to stderr every 100,000
+/// inputs, so a long run shows whether the engine is reached at all.
+pub struct Tally {
+    inputs: AtomicU64,
+    valid: AtomicU64,
+    ran: AtomicU64,
+}
+
+impl Tally {
+    pub const fn new() -> Self {
+        Tally {
+            inputs: AtomicU64::new(0),
+            valid: AtomicU64::new(0),
+            ran: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one input: whether it validated and whether it was run.
+    pub fn count(&self, target: &str, valid: bool, ran: bool) {
+        let n = self.inputs.fetch_add(1, Ordering::Relaxed) + 1;
+        let valid = self.valid.fetch_add(u64::from(valid), Ordering::Relaxed) + u64::from(valid);
+        let ran = self.ran.fetch_add(u64::from(ran), Ordering::Relaxed) + u64::from(ran);
+        if n.is_multiple_of(100_000) {
+            eprintln!("hashflood {target}: {n} inputs, {valid} valid, {ran} run");
+        }
+    }
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Self::new()
+    }
 }
