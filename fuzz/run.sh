@@ -3,10 +3,11 @@
 # reached. libFuzzer without sanitizers (`-s none`), with debug assertions and overflow
 # checks on (`-a`), so an arithmetic overflow is a crash too.
 #
-#   fuzz/run.sh parse 60        # or: fuzz/run.sh run 600
+#   fuzz/run.sh parse 60        # targets: parse, run, generated
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz --locked`); no nightly toolchain. The corpus
-# grows in fuzz/corpus/TARGET (not committed) from the seeds in fuzz/seeds/; crashes,
+# grows in fuzz/corpus/TARGET (not committed), for parse and run from the scenario files
+# in fuzz/seeds/ (generated reads its input as generator decisions, not text); crashes,
 # timeouts (a run over 10 s) and out-of-memory inputs (over 2 GB) land in
 # fuzz/artifacts/TARGET/. Extra arguments go to libFuzzer (e.g. -jobs=2 -workers=2).
 set -euo pipefail
@@ -20,9 +21,12 @@ mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+seeds=()
+[ "$target" = generated ] || seeds=(fuzz/seeds)
+
 cargo fuzz build -s none -a "$target"
 status=0
-cargo fuzz run -s none -a "$target" "fuzz/corpus/$target" fuzz/seeds -- \
+cargo fuzz run -s none -a "$target" "fuzz/corpus/$target" "${seeds[@]}" -- \
     -dict=fuzz/scenario.dict -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=16384 -print_final_stats=1 "$@" 2>&1 | tee "$log" || status=$?
 

@@ -8,6 +8,7 @@
 //! which holds a few small valid and broken CSV files.
 
 pub mod bounds;
+pub mod generate;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
