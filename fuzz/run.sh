@@ -21,14 +21,22 @@ mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-seeds=()
-[ "$target" = generated ] || seeds=(fuzz/seeds)
+# parse and run read scenario text: seed files, a dictionary of keys, inputs up to 16 KB.
+# generated reads decisions: no seeds or dictionary; 4 KB of decisions from the start
+# (libFuzzer would otherwise keep inputs at a few bytes for minutes).
+if [ "$target" = generated ]; then
+    seeds=()
+    input=(-max_len=4096 -len_control=0)
+else
+    seeds=(fuzz/seeds)
+    input=(-dict=fuzz/scenario.dict -max_len=16384)
+fi
 
 cargo fuzz build -s none -a "$target"
 status=0
 cargo fuzz run -s none -a "$target" "fuzz/corpus/$target" "${seeds[@]}" -- \
-    -dict=fuzz/scenario.dict -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=16384 -print_final_stats=1 "$@" 2>&1 | tee "$log" || status=$?
+    "${input[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 "$@" 2>&1 | tee "$log" || status=$?
 
 execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
 rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
