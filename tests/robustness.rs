@@ -1,0 +1,425 @@
+//! Robustness under hostile scenario files: a seeded property test.
+//!
+//! A few thousand scenarios, generated or mutated from the bundled and fuzz-seed
+//! scenarios, go through parsing and validation and, when valid and small, a whole run
+//! (network + engine). What the test proves, for every one of them:
+//! - validation returns `Ok` or `Err` and never panics; an error message is non-empty, a
+//!   value error names its key path, a memory refusal names `limits.memory_mb`;
+//! - a valid scenario's resolved TOML validates again to the same hash;
+//! - a valid scenario within the run bounds (`RUN` below) runs to completion without a
+//!   panic, and the run's peak heap (counted by this binary's global allocator) stays
+//!   within the scenario's memory estimate plus a fixed allowance for what the estimate
+//!   leaves out.
+//!
+//! The generator (`fuzz/src/generate.rs`, shared with the `generated` fuzz target) covers
+//! every distribution kind with ordinary and extreme parameters (1e308, -1e308, 1e-308, 0,
+//! negative, `nan`, `inf`) in every distribution-valued key, extreme counts and durations,
+//! odd names (`/`, `..`, dots, unicode, empty), many feeds and populations, and line-level
+//! mutations of real scenarios. It is deterministic: its decisions come from one
+//! `Xoshiro256PlusPlus` seeded with [`SEED`]. `ROBUSTNESS_CASES=N` changes the number of
+//! cases; `HASHFLOOD_FUZZ_NO_SKIP=1` also runs scenarios whose expected posts exceed the
+//! bound (which hang the engine as of December 2026).
+//!
+//! A run that takes longer than [`HANG_SECONDS`] is reported with its scenario and the
+//! process aborts; the scenario being run is always in
+//! `target/tmp/robustness-current.toml`, so an out-of-memory abort can be reproduced too.
+//!
+//! This is its own test binary (not a module of `tests/tests.rs`) because it installs a
+//! counting `#[global_allocator]` and a panic hook, which must not see other tests.
+
+// The fuzz harness (file gate, error checks, bounds, generator), so that the fuzz targets
+// and this test check the same things.
+#[allow(dead_code)]
+#[path = "../fuzz/src/lib.rs"]
+mod harness;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use hashflood::{graph_source, sim};
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{Rng, SeedableRng};
+
+use harness::Outcome;
+use harness::bounds::{self, Bounds};
+use harness::generate::{Gen, Source};
+
+/// The seed of the whole test.
+const SEED: u64 = 0x5EED_F100D;
+/// Cases run by default (about 10 s of CPU with the test profile).
+const CASES: usize = 5_000;
+/// A single run taking longer than this is a hang.
+const HANG_SECONDS: u64 = 60;
+/// What a run's peak heap may exceed the estimate by: the estimate leaves out per-step
+/// post buffers, Top candidates, repost tables, moderation counters, the app's queue and
+/// the metrics' time series (`scenarios/README.md`, "Memory estimate").
+const ALLOWANCE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+/// The heap may never pass this: an allocation over it fails, and the process aborts.
+const HARD_CAP_BYTES: usize = 3 << 30;
+
+/// Scenarios larger than this are validated but not run.
+const RUN: Bounds = Bounds {
+    agents: 5_000,
+    steps: 5_000,
+    posts: 1e6,
+    submissions: 1e6,
+    edges: 1e6,
+    series_rows: 1e6,
+    memory_bytes: 256e6,
+};
+
+// ---------------------------------------------------------------------------------------
+// Counting allocator
+
+/// Wraps the system allocator and tracks the bytes in use and their peak.
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn reserve(bytes: usize) -> bool {
+    let now = CURRENT.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    if now > HARD_CAP_BYTES {
+        CURRENT.fetch_sub(bytes, Ordering::Relaxed);
+        // The allocation fails and the process aborts; say where the scenario is, without
+        // allocating.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"robustness: the heap passed its cap; the scenario is in target/tmp/robustness-current.toml\n",
+        );
+        return false;
+    }
+    PEAK.fetch_max(now, Ordering::Relaxed);
+    true
+}
+
+fn release(bytes: usize) {
+    CURRENT.fetch_sub(bytes, Ordering::Relaxed);
+}
+
+// SAFETY: every call is forwarded to `System` with the same arguments; the counters are
+// only bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if !reserve(layout.size()) {
+            return std::ptr::null_mut();
+        }
+        let p = unsafe { System.alloc(layout) };
+        if p.is_null() {
+            release(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if !reserve(layout.size()) {
+            return std::ptr::null_mut();
+        }
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if p.is_null() {
+            release(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        release(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let old = layout.size();
+        if new_size > old && !reserve(new_size - old) {
+            return std::ptr::null_mut();
+        }
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if p.is_null() {
+            if new_size > old {
+                release(new_size - old);
+            }
+        } else if new_size < old {
+            release(old - new_size);
+        }
+        p
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Runner
+
+/// The generator's decisions, from the test's seeded stream.
+struct Seeded(Xoshiro256PlusPlus);
+
+impl Source for Seeded {
+    fn bits(&mut self, bits: u32) -> u64 {
+        self.0.next_u64() >> (64 - bits)
+    }
+}
+
+/// The last panic's message and location, recorded by the hook (any thread).
+static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
+/// When the current run started (ms since the test began; 0: no run in progress).
+static RUN_STARTED_MS: AtomicU64 = AtomicU64::new(0);
+static CURRENT_TEXT: Mutex<String> = Mutex::new(String::new());
+
+/// One failure: where it happened, the panic (or check) message, the scenario.
+struct Failure {
+    stage: &'static str,
+    message: String,
+    text: String,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The seed texts for mutation: the bundled scenarios and the fuzz seeds, sorted by path.
+fn seed_texts() -> Vec<String> {
+    let mut paths = Vec::new();
+    for dir in ["scenarios", "fuzz/seeds"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+/// Runs `f`, turning a panic into `Err(message)` (taken from the hook, so it has the
+/// location and works for panics on rayon's threads too).
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    catch_unwind(AssertUnwindSafe(f))
+        .map_err(|_| LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()).clone())
+}
+
+fn start_watchdog(t0: Instant) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let started = RUN_STARTED_MS.load(Ordering::Relaxed);
+            let now = t0.elapsed().as_millis() as u64;
+            if started != 0 && now.saturating_sub(started) > HANG_SECONDS * 1000 {
+                let text = CURRENT_TEXT.lock().unwrap_or_else(|e| e.into_inner());
+                eprintln!(
+                    "HANG: a run took more than {HANG_SECONDS} s; scenario:\n{}",
+                    *text
+                );
+                std::process::abort();
+            }
+        }
+    });
+}
+
+#[derive(Default)]
+struct Counts {
+    generated: usize,
+    mutated: usize,
+    rejected: usize,
+    ignored: usize,
+    valid: usize,
+    ran: usize,
+    skipped: BTreeMap<&'static str, usize>,
+    largest_overshoot: f64,
+}
+
+#[test]
+fn hostile_scenarios_are_rejected_cleanly_or_run() {
+    let cases = std::env::var("ROBUSTNESS_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(CASES);
+    let verbose = std::env::var_os("ROBUSTNESS_VERBOSE").is_some();
+    let fixtures = root().join("fuzz/fixtures");
+    let current_file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("robustness-current.toml");
+    eprintln!(
+        "robustness: {cases} cases, seed {SEED:#x}; the scenario being run is kept in {}",
+        current_file.display()
+    );
+    let seeds = seed_texts();
+    let mut g = Gen {
+        src: Seeded(Xoshiro256PlusPlus::seed_from_u64(SEED)),
+        wild: 0.0,
+    };
+    let t0 = Instant::now();
+    start_watchdog(t0);
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| {
+        *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = info.to_string();
+    }));
+
+    let mut counts = Counts::default();
+    let mut failures: Vec<Failure> = Vec::new();
+    for _ in 0..cases {
+        g.wild = [0.0, 0.02, 0.05, 0.15, 0.4][g.below(5)];
+        let text = if g.chance(0.3) {
+            counts.mutated += 1;
+            let seed = seeds[g.below(seeds.len())].clone();
+            g.mutate(&seed)
+        } else {
+            counts.generated += 1;
+            g.scenario()
+        };
+
+        let outcome = match guarded(|| harness::validate_in(text.as_bytes(), &fixtures)) {
+            Ok(outcome) => outcome,
+            Err(message) => {
+                failures.push(Failure {
+                    stage: "validate",
+                    message,
+                    text,
+                });
+                continue;
+            }
+        };
+        let s = match outcome {
+            Outcome::Ignored => {
+                counts.ignored += 1;
+                continue;
+            }
+            Outcome::Rejected(message) => {
+                counts.rejected += 1;
+                if verbose {
+                    eprintln!("rejected: {}", message.replace('\n', " | "));
+                }
+                continue;
+            }
+            Outcome::Valid(s) => s,
+        };
+        counts.valid += 1;
+        if let Err(message) = guarded(|| harness::check_resolved_round_trip(&s, &fixtures)) {
+            failures.push(Failure {
+                stage: "resolved round trip",
+                message,
+                text: text.clone(),
+            });
+        }
+        if let Some(reason) = bounds::too_large(&s, &RUN) {
+            let class = reason.split(' ').next_back().unwrap_or("other");
+            let class = match class {
+                "agents" => "agents",
+                "steps" => "steps",
+                "posts" => "expected posts",
+                "submissions" => "expected submissions",
+                "edges" => "expected edges",
+                "rows" => "time-series rows",
+                _ => "memory estimate",
+            };
+            *counts.skipped.entry(class).or_default() += 1;
+            continue;
+        }
+
+        std::fs::write(&current_file, &text).unwrap();
+        text.clone_into(&mut CURRENT_TEXT.lock().unwrap_or_else(|e| e.into_inner()));
+        let before = CURRENT.load(Ordering::Relaxed);
+        PEAK.store(before, Ordering::Relaxed);
+        RUN_STARTED_MS.store(t0.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
+        let result = guarded(|| {
+            // An edge-list file that does not fit the scenario is an error, not a failure.
+            if let Ok(graph) = graph_source::follower_graph(&s, s.seed) {
+                let out = sim::run(&s, &graph, s.seed, &mut |_| {});
+                assert_eq!(out.summary.feeds.len(), s.feeds.len());
+            }
+        });
+        RUN_STARTED_MS.store(0, Ordering::Relaxed);
+        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before) as f64;
+        counts.ran += 1;
+        if let Err(message) = result {
+            failures.push(Failure {
+                stage: "run",
+                message,
+                text,
+            });
+            continue;
+        }
+        let estimate = bounds::memory_estimate(&s);
+        counts.largest_overshoot = counts.largest_overshoot.max(peak - estimate);
+        if peak > estimate + ALLOWANCE_BYTES {
+            failures.push(Failure {
+                stage: "memory",
+                message: format!(
+                    "peak heap {:.1} MB, over the estimate {:.1} MB + {:.0} MB",
+                    peak / 1e6,
+                    estimate / 1e6,
+                    ALLOWANCE_BYTES / 1e6
+                ),
+                text,
+            });
+        }
+    }
+    std::panic::set_hook(default_hook);
+
+    eprintln!(
+        "robustness: {} generated, {} mutated; {} rejected, {} ignored (files outside the \
+         fixtures), {} valid, {} ran, skipped as too large: {:?}; largest peak over the \
+         estimate {:.1} MB; {:.1} s",
+        counts.generated,
+        counts.mutated,
+        counts.rejected,
+        counts.ignored,
+        counts.valid,
+        counts.ran,
+        counts.skipped,
+        counts.largest_overshoot / 1e6,
+        t0.elapsed().as_secs_f64()
+    );
+    if !failures.is_empty() {
+        report(&failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} scenarios failed (see above)",
+        failures.len()
+    );
+    // The generator must reach the engine, or the test proves little.
+    assert!(
+        counts.ran * 10 >= cases,
+        "only {} of {cases} scenarios ran",
+        counts.ran
+    );
+}
+
+/// Prints the failures grouped by stage and message (its first line, which holds the
+/// location of a panic), with the shortest scenario of each group.
+fn report(failures: &[Failure]) {
+    let mut groups: BTreeMap<(&str, String), Vec<&Failure>> = BTreeMap::new();
+    for f in failures {
+        let key = f.message.lines().take(2).collect::<Vec<_>>().join(" | ");
+        groups.entry((f.stage, key)).or_default().push(f);
+    }
+    eprintln!("{} failures in {} groups:", failures.len(), groups.len());
+    for ((stage, key), group) in &groups {
+        let shortest = group
+            .iter()
+            .min_by_key(|f| f.text.len())
+            .expect("non-empty");
+        eprintln!(
+            "\n=== {stage}: {} x {key}\n--- shortest scenario ({} bytes):\n{}",
+            group.len(),
+            shortest.text.len(),
+            clip(&shortest.text, 4000)
+        );
+    }
+}
+
+fn clip(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
