@@ -46,6 +46,11 @@ impl Estimate {
             .saturating_add(self.outputs.saturating_mul(total.max(1)))
     }
 
+    /// Bytes of heap one run needs: every part, without the program's fixed base.
+    pub fn heap_bytes(&self) -> u64 {
+        self.engine.saturating_add(self.outputs)
+    }
+
     /// The largest parts of the work, as "posts 1.2e11, per-step bookkeeping 3.0e10".
     pub fn work_detail(&self) -> String {
         let mut parts = self.work_parts.clone();
@@ -187,10 +192,10 @@ pub fn estimate(s: &Scenario) -> Estimate {
         let held = (posts_per_step * (m.removal_delay_steps as f64 + 1.0)).min(posts) * flag;
         parts.push(("moderation queue", bytes(held, fp::PER_FLAGGED)));
     }
-    let outage_ring = s
-        .app
-        .as_ref()
-        .map_or(0, |a| a.outage_window_steps.min(s.time.steps) as u64 * 8);
+    // The outage window's ring, and each reviewer's next free time (a heap entry).
+    let outage_ring = s.app.as_ref().map_or(0, |a| {
+        a.outage_window_steps.min(s.time.steps) as u64 * 8 + a.reviewers as u64 * 16
+    });
     parts.push((
         "app queue",
         bytes(submissions, fp::PER_SUBMISSION).saturating_add(outage_ring),
