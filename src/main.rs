@@ -307,6 +307,7 @@ fn charts(dir: &Path) -> Result<Vec<&'static str>> {
 /// creates nothing if it is not.
 fn plot(run_dir: &Path) -> Result<()> {
     output::check_run_folder(run_dir)?;
+    let _run = output::lock_folder(run_dir)?;
     let charts = output::RunDir::create(&run_dir.join("charts"), output::Kind::Charts, true)?;
     let drawn =
         hashflood::plot::draw_all(run_dir, charts.path()).context("cannot draw the charts")?;

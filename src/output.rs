@@ -369,7 +369,7 @@ fn check(dest: &Path, shown: &Path, kind: Kind, replace: bool) -> Result<Found, 
     if fs::read_dir(dest).map_err(io(shown))?.next().is_none() {
         return Ok(Found::Empty);
     }
-    let old = ours(dest, kind == Kind::Charts).map_err(not_ours)?;
+    let old = ours(dest, "", kind == Kind::Charts).map_err(not_ours)?;
     if !kind.replaces(old) {
         return Err(not_ours(format!(
             "it holds {} output, not {} output",
@@ -412,9 +412,9 @@ fn read_marker(dir: &Path) -> Result<Marker, String> {
 }
 
 /// Checks that `dir` holds only what hashflood wrote: returns its kind, or the reason
-/// (naming the first entry that is not ours). `legacy_charts` accepts an unmarked folder
-/// of chart files written by a version before markers.
-fn ours(dir: &Path, legacy_charts: bool) -> Result<Kind, String> {
+/// (naming the first entry that is not ours, as `prefix` + its path in `dir`).
+/// `legacy_charts` accepts an unmarked folder of chart files written before markers.
+fn ours(dir: &Path, prefix: &str, legacy_charts: bool) -> Result<Kind, String> {
     let marker = match read_marker(dir) {
         Ok(m) => m,
         Err(reason) if legacy_charts => {
@@ -424,7 +424,8 @@ fn ours(dir: &Path, legacy_charts: bool) -> Result<Kind, String> {
                 Err(reason)
             };
         }
-        Err(reason) => return Err(reason),
+        Err(reason) if prefix.is_empty() => return Err(reason),
+        Err(reason) => return Err(format!("{prefix}: {reason}")),
     };
     let mut folders: BTreeSet<String> = BTreeSet::new();
     for f in marker.files.keys() {
@@ -435,37 +436,36 @@ fn ours(dir: &Path, legacy_charts: bool) -> Result<Kind, String> {
             parts.pop();
         }
     }
-    walk(dir, "", &marker, &folders)?;
+    walk(dir, prefix, "", &marker, &folders)?;
     Ok(marker.kind)
 }
 
-fn walk(dir: &Path, prefix: &str, m: &Marker, folders: &BTreeSet<String>) -> Result<(), String> {
-    let entries =
-        fs::read_dir(dir).map_err(|e| format!("{} cannot be read ({e})", dir.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("{} cannot be read ({e})", dir.display()))?;
+/// [`ours`] for the entries of `dir`, at `rel` inside the marked folder.
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    rel: &str,
+    m: &Marker,
+    folders: &BTreeSet<String>,
+) -> Result<(), String> {
+    let unreadable = |e: std::io::Error| format!("{prefix}{rel} cannot be read ({e})");
+    for entry in fs::read_dir(dir).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
         let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            return Err(format!(
-                "it holds {prefix}{}, which hashflood did not write",
-                name.to_string_lossy()
-            ));
-        };
-        let rel = format!("{prefix}{name}");
-        if (prefix.is_empty() && name == MARKER) || is_hidden_name(name) {
+        let name = name.to_string_lossy();
+        let path = format!("{rel}{name}");
+        if (rel.is_empty() && name == MARKER) || is_hidden_name(&name) {
             continue;
         }
-        let kind = entry
-            .file_type()
-            .map_err(|e| format!("{rel} cannot be read ({e})"))?;
-        if kind.is_dir() && m.folders.contains(&rel) {
-            ours(&entry.path(), false).map_err(|reason| format!("in {rel}/: {reason}"))?;
-        } else if kind.is_dir() && folders.contains(&rel) {
-            walk(&entry.path(), &format!("{rel}/"), m, folders)?;
-        } else if !(kind.is_file() && m.files.contains_key(&rel)) {
-            let what = if kind.is_dir() { "/" } else { "" };
+        let kind = entry.file_type().map_err(unreadable)?;
+        if kind.is_dir() && m.folders.contains(&path) {
+            ours(&entry.path(), &format!("{prefix}{path}/"), false)?;
+        } else if kind.is_dir() && folders.contains(&path) {
+            walk(&entry.path(), prefix, &format!("{path}/"), m, folders)?;
+        } else if !(kind.is_file() && m.files.contains_key(&path)) {
+            let slash = if kind.is_dir() { "/" } else { "" };
             return Err(format!(
-                "it holds {rel}{what}, which hashflood did not write"
+                "it holds {prefix}{path}{slash}, which hashflood did not write"
             ));
         }
     }
@@ -572,6 +572,24 @@ pub fn check_run_folder(dir: &Path) -> Result<(), OutputError> {
             "it has no {MARKER} marker and no summary.json"
         ))),
     }
+}
+
+/// The lock of an existing output folder, held while a command changes something inside
+/// it (`hashflood plot` re-drawing `charts/`), so that no run replaces the folder meanwhile
+/// and no two commands change it at once. Released on drop.
+pub struct FolderLock {
+    _lock: Option<Lock>,
+}
+
+/// Takes the lock of the existing folder `dir` ([`OutputError::Busy`] if another
+/// process is writing it).
+pub fn lock_folder(dir: &Path) -> Result<FolderLock, OutputError> {
+    let canonical = fs::canonicalize(dir).map_err(io(dir))?;
+    let lock = match canonical.file_name() {
+        Some(_) => Some(Lock::acquire(&hidden(&canonical, "lock"), dir)?),
+        None => None, // the root: nothing beside it to lock
+    };
+    Ok(FolderLock { _lock: lock })
 }
 
 /// Removes an old or staging folder of ours: the marker first, so that a kill while
@@ -909,6 +927,14 @@ mod tests {
         run.write("a/b.txt", b"1").unwrap();
         drop(run);
         assert!(names(tmp.path()).is_empty());
+    }
+
+    #[test]
+    fn the_root_is_never_a_destination() {
+        for root in ["/", "/..", "/tmp/../.."] {
+            let err = resolve(Path::new(root)).unwrap_err().to_string();
+            assert!(err.contains("it is the root folder"), "{root}: {err}");
+        }
     }
 
     #[test]
