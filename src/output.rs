@@ -48,6 +48,10 @@
 //! absent while a previous run existed (between 6 and 7) is undone by step 2 of the next
 //! command writing there. A command that fails removes its staging folder, its lock file
 //! and the parent folders it created (if still empty), so it leaves nothing behind.
+//!
+//! The steps are tested by killing runs at random moments (`tests/kill_run.rs`) and, for
+//! the windows too short to hit that way, by aborting at a named step: in debug builds
+//! only, `HASHFLOOD_ABORT_AT=sealed|aside|renamed|discarding` aborts the process there.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -272,6 +276,7 @@ impl RunDir {
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
         let staging = self.path().to_path_buf();
         seal(&staging, self.kind)?;
+        abort_at("sealed");
         let dest = self.dest.clone();
         match check(&dest, &self.shown, self.kind, self.replace)? {
             Found::Absent => fs::rename(&staging, &dest).map_err(io(&self.shown))?,
@@ -286,10 +291,12 @@ impl RunDir {
             Found::Ours => {
                 let aside = self.hidden(&format!("old-{}", std::process::id()));
                 fs::rename(&dest, &aside).map_err(io(&self.shown))?;
+                abort_at("aside");
                 if let Err(e) = fs::rename(&staging, &dest) {
                     let _ = fs::rename(&aside, &dest);
                     return Err(io(&self.shown)(e));
                 }
+                abort_at("renamed");
                 // The new run is in place; an old folder left here is tidied next time.
                 let _ = discard(&aside);
             }
@@ -600,7 +607,16 @@ fn discard(dir: &Path) -> std::io::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
+    abort_at("discarding");
     fs::remove_dir_all(dir)
+}
+
+/// Test hook: aborts the process (as a kill -9 would: nothing is cleaned up) when
+/// `HASHFLOOD_ABORT_AT` names `step`. Debug builds only; release builds ignore it.
+fn abort_at(step: &str) {
+    if cfg!(debug_assertions) && std::env::var_os("HASHFLOOD_ABORT_AT").is_some_and(|s| s == step) {
+        std::process::abort();
+    }
 }
 
 /// Step 2 of the protocol: with the lock held, restores a run moved aside by a killed

@@ -181,6 +181,65 @@ fn kill_trials(extra: &[&str], force: bool, seed: u64) {
     );
 }
 
+/// The windows of a replacement too short for a random kill to hit, each hit on purpose
+/// (debug builds abort at a named step; see `src/output.rs`).
+#[test]
+fn a_kill_at_each_step_of_a_replacement_keeps_a_complete_run() {
+    if !cfg!(debug_assertions) {
+        eprintln!("skipped: the abort hook exists in debug builds only");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tiny(tmp.path());
+    let base = ["run", scenario.as_str(), "-q"];
+    let (old, _) = reference(
+        tmp.path(),
+        &[&base[..], &["--seed", "1"][..]].concat(),
+        "ref1",
+    );
+    let (new, _) = reference(
+        tmp.path(),
+        &[&base[..], &["--seed", "2"][..]].concat(),
+        "ref2",
+    );
+    let replace = [&base[..], &["--seed", "2", "--out", "dest", "--force"][..]].concat();
+    for (step, expected) in [
+        ("sealed", Left::Previous),
+        ("aside", Left::PreviousAside),
+        ("renamed", Left::New),
+        ("discarding", Left::New),
+    ] {
+        let work = tmp.path().join(step);
+        fs::create_dir(&work).unwrap();
+        let (ok, err) = finish(
+            &work,
+            &[&base[..], &["--seed", "1", "--out", "dest"][..]].concat(),
+        );
+        assert!(ok, "{err}");
+        let o = command(&work, &replace)
+            .env("HASHFLOOD_ABORT_AT", step)
+            .output()
+            .unwrap();
+        assert!(
+            !o.status.success() && o.status.code().is_none(),
+            "{step}: aborted"
+        );
+        assert_eq!(what_is_left(&work, Some(&old), &new), expected, "{step}");
+        if step == "aside" {
+            // The next command to that place rolls back: without --force it finds the
+            // previous run in place and refuses to replace it.
+            let (ok, err) = finish(&work, &[&base[..], &["--out", "dest"][..]].concat());
+            assert!(!ok && err.contains("already exists"), "{err}");
+            assert_eq!(tree(&work.join("dest")), old);
+            assert_eq!(names(&work), ["dest"]);
+        }
+        let (ok, err) = finish(&work, &replace);
+        assert!(ok, "{step}: {err}");
+        assert_eq!(tree(&work.join("dest")), new, "{step}");
+        assert_eq!(names(&work), ["dest"], "{step}: leftovers tidied");
+    }
+}
+
 #[test]
 fn kill_during_run() {
     kill_trials(&[], false, 1);
