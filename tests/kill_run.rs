@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::output_safety::{assert_complete, names, tiny, tree};
+use super::output_safety::{Content, assert_complete, names, tiny, tree};
 
 const TRIALS: usize = 20;
 
@@ -51,7 +51,7 @@ fn finish(dir: &Path, args: &[&str]) -> (bool, String) {
 }
 
 /// A run that is not killed: its files, and how long it took.
-fn reference(dir: &Path, args: &[&str], out: &str) -> (BTreeMap<String, Vec<u8>>, Duration) {
+fn reference(dir: &Path, args: &[&str], out: &str) -> (BTreeMap<String, Content>, Duration) {
     let mut args = args.to_vec();
     args.extend(["--out", out]);
     let started = Instant::now();
@@ -84,8 +84,8 @@ enum Left {
 
 fn what_is_left(
     work: &Path,
-    previous: Option<&BTreeMap<String, Vec<u8>>>,
-    new: &BTreeMap<String, Vec<u8>>,
+    previous: Option<&BTreeMap<String, Content>>,
+    new: &BTreeMap<String, Content>,
 ) -> Left {
     let dest = work.join("dest");
     // Beside the destination: only our hidden names.

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -46,9 +47,13 @@ fn s(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// Every file under `dir` (hidden ones too) with its bytes; empty folders as `name/`.
-pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Vec<u8>>) {
+/// A file's size and a hash of its bytes (short to print when a comparison fails).
+pub type Content = (usize, u64);
+
+/// Every file under `dir` (hidden ones too) with its [`Content`]; empty folders as
+/// `name/`.
+pub fn tree(dir: &Path) -> BTreeMap<String, Content> {
+    fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Content>) {
         let mut empty = true;
         for e in fs::read_dir(dir).unwrap() {
             empty = false;
@@ -57,11 +62,14 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if e.file_type().unwrap().is_dir() {
                 walk(&e.path(), &format!("{rel}/"), out);
             } else {
-                out.insert(rel, fs::read(e.path()).unwrap());
+                let bytes = fs::read(e.path()).unwrap();
+                let mut h = DefaultHasher::new();
+                bytes.hash(&mut h);
+                out.insert(rel, (bytes.len(), h.finish()));
             }
         }
         if empty && !prefix.is_empty() {
-            out.insert(prefix.to_string(), Vec::new());
+            out.insert(prefix.to_string(), (0, 0));
         }
     }
     let mut out = BTreeMap::new();
