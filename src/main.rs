@@ -112,23 +112,20 @@ fn threads(n: Option<usize>) -> Result<()> {
     let n = match n {
         Some(n) if range.contains(&n) => n,
         Some(n) => bail!("--threads {n}: expected 1 to {}", cli::MAX_THREADS),
-        None => match std::env::var(VAR) {
-            Err(std::env::VarError::NotPresent) => return Ok(()),
-            Err(std::env::VarError::NotUnicode(v)) => {
-                bail!(
-                    "{VAR}={}: expected a whole number from 1 to {}",
-                    v.to_string_lossy(),
-                    cli::MAX_THREADS
-                )
-            }
-            Ok(v) => match v.trim().parse::<usize>() {
+        None => {
+            let Some(v) = std::env::var_os(VAR) else {
+                return Ok(());
+            };
+            let v = v.to_string_lossy();
+            match v.trim().parse::<usize>() {
                 Ok(n) if range.contains(&n) => n,
                 _ => bail!(
-                    "{VAR}={v:?}: expected a whole number from 1 to {} (the number of worker threads)",
+                    "{VAR}={v:?}: expected a whole number from 1 to {} (the number of worker \
+                     threads)",
                     cli::MAX_THREADS
                 ),
-            },
-        },
+            }
+        }
     };
     rayon::ThreadPoolBuilder::new()
         .num_threads(n)

@@ -21,7 +21,7 @@
 //! (not a file, not a symbolic link) holding a valid marker whose entries are all listed in
 //! the marker (or in a sub-folder's own marker, or are our hidden lock/staging names). A
 //! folder holding one file hashflood did not write is refused, naming that file. The working
-//! folder, its parents, the home folder and the root are never written to, marked or not.
+//! folder, its parents, the home folder and the root are never a destination, marked or not.
 //! An empty folder is replaced by `rename` (atomic on Unix), else with `remove_dir`, which
 //! fails on a folder that is not empty; nothing here calls `remove_dir_all` on a path that
 //! is not one of our hidden names.
@@ -138,6 +138,7 @@ pub enum OutputError {
         "{path} is not a hashflood run folder: {reason}; give a folder written by `hashflood run`"
     )]
     NotARun { path: PathBuf, reason: String },
+    /// A file system operation on `path` failed.
     #[error("cannot write {path}")]
     Io {
         path: PathBuf,
