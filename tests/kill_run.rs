@@ -182,7 +182,7 @@ fn kill_trials(extra: &[&str], force: bool, seed: u64) {
 }
 
 /// The windows of a replacement too short for a random kill to hit, each hit on purpose
-/// (debug builds abort at a named step; see `src/output.rs`).
+/// (debug builds abort at a named step; see `src/output/mod.rs`).
 #[test]
 fn a_kill_at_each_step_of_a_replacement_keeps_a_complete_run() {
     if !cfg!(debug_assertions) {

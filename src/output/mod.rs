@@ -53,12 +53,22 @@
 //! the windows too short to hit that way, by aborting at a named step: in debug builds
 //! only, `HASHFLOOD_ABORT_AT=sealed|aside|renamed|discarding` aborts the process there.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod lock;
+mod marker;
+mod place;
+
 use std::fs::{self, File};
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+pub use lock::{FolderLock, lock_folder};
+pub use marker::seal;
+
+use lock::Lock;
+use marker::{complete, ours, read_marker};
+use place::{create_parents, hidden, leftover_pid, resolve, sync_dir};
 
 /// The marker file's name inside every folder hashflood writes.
 pub const MARKER: &str = ".hashflood-output";
@@ -85,26 +95,6 @@ impl Kind {
         (self == Kind::Charts) == (old == Kind::Charts)
     }
 }
-
-/// The content of [`MARKER`].
-#[derive(Debug, Serialize, Deserialize)]
-struct Marker {
-    about: String,
-    tool: String,
-    version: String,
-    kind: Kind,
-    /// Every file written here, outside `folders`: path relative to the folder (`/`
-    /// separated) and size in bytes.
-    files: BTreeMap<String, u64>,
-    /// Sub-folders that carry their own marker (they may be re-written on their own).
-    #[serde(default)]
-    folders: Vec<String>,
-}
-
-const TOOL: &str = "hashflood";
-const ABOUT: &str = "Written last by hashflood: this folder is a complete hashflood output. \
-                     `hashflood run --force` replaces such a folder only if it holds nothing \
-                     but the files listed here.";
 
 /// Why an output folder could not be prepared or written.
 #[derive(Debug, thiserror::Error)]
@@ -323,32 +313,6 @@ impl Drop for RunDir {
     }
 }
 
-/// `PARENT/.NAME.hashflood-WHAT` for the destination `PARENT/NAME`.
-fn hidden(dest: &Path, what: &str) -> PathBuf {
-    let name = dest.file_name().expect("resolve refuses the root");
-    dest.with_file_name(format!(".{}.hashflood-{what}", name.to_string_lossy()))
-}
-
-/// Whether `name` is one of our hidden names (lock, staging or old folder) for any
-/// destination.
-fn is_hidden_name(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix('.') else {
-        return false;
-    };
-    let Some((_, what)) = rest.rsplit_once(".hashflood-") else {
-        return false;
-    };
-    what == "lock" || leftover_pid(what).is_some()
-}
-
-/// `staging-PID` or `old-PID` -> PID.
-fn leftover_pid(what: &str) -> Option<u32> {
-    let pid = what
-        .strip_prefix("staging-")
-        .or_else(|| what.strip_prefix("old-"))?;
-    pid.parse().ok()
-}
-
 /// What [`check`] found at a destination it may write.
 enum Found {
     Absent,
@@ -398,158 +362,6 @@ fn name(kind: Kind) -> &'static str {
     }
 }
 
-/// The marker of `dir`, or why there is none that can be trusted.
-fn read_marker(dir: &Path) -> Result<Marker, String> {
-    let path = dir.join(MARKER);
-    match fs::symlink_metadata(&path) {
-        Ok(m) if m.is_file() => {}
-        _ => {
-            return Err(format!(
-                "it has no {MARKER} marker, so hashflood did not write it (or a version \
-                 before markers did)"
-            ));
-        }
-    }
-    let bytes = fs::read(&path).map_err(|e| format!("its {MARKER} cannot be read ({e})"))?;
-    let marker: Marker = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("its {MARKER} is not a hashflood marker ({e})"))?;
-    if marker.tool != TOOL {
-        return Err(format!("its {MARKER} names the tool {:?}", marker.tool));
-    }
-    Ok(marker)
-}
-
-/// Checks that `dir` holds only what hashflood wrote: returns its kind, or the reason
-/// (naming the first entry that is not ours, as `prefix` + its path in `dir`).
-/// `legacy_charts` accepts an unmarked folder of chart files written before markers.
-fn ours(dir: &Path, prefix: &str, legacy_charts: bool) -> Result<Kind, String> {
-    let marker = match read_marker(dir) {
-        Ok(m) => m,
-        Err(reason) if legacy_charts => {
-            return if only_chart_files(dir) {
-                Ok(Kind::Charts)
-            } else {
-                Err(reason)
-            };
-        }
-        Err(reason) if prefix.is_empty() => return Err(reason),
-        Err(reason) => return Err(format!("{prefix}: {reason}")),
-    };
-    let mut folders: BTreeSet<String> = BTreeSet::new();
-    for f in marker.files.keys() {
-        let mut parts: Vec<&str> = f.split('/').collect();
-        parts.pop();
-        while !parts.is_empty() {
-            folders.insert(parts.join("/"));
-            parts.pop();
-        }
-    }
-    walk(dir, prefix, "", &marker, &folders)?;
-    Ok(marker.kind)
-}
-
-/// [`ours`] for the entries of `dir`, at `rel` inside the marked folder.
-fn walk(
-    dir: &Path,
-    prefix: &str,
-    rel: &str,
-    m: &Marker,
-    folders: &BTreeSet<String>,
-) -> Result<(), String> {
-    let unreadable = |e: std::io::Error| format!("{prefix}{rel} cannot be read ({e})");
-    for entry in fs::read_dir(dir).map_err(unreadable)? {
-        let entry = entry.map_err(unreadable)?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let path = format!("{rel}{name}");
-        if (rel.is_empty() && name == MARKER) || is_hidden_name(&name) {
-            continue;
-        }
-        let kind = entry.file_type().map_err(unreadable)?;
-        if kind.is_dir() && m.folders.contains(&path) {
-            ours(&entry.path(), &format!("{prefix}{path}/"), false)?;
-        } else if kind.is_dir() && folders.contains(&path) {
-            walk(&entry.path(), prefix, &format!("{path}/"), m, folders)?;
-        } else if !(kind.is_file() && m.files.contains_key(&path)) {
-            let slash = if kind.is_dir() { "/" } else { "" };
-            return Err(format!(
-                "it holds {prefix}{path}{slash}, which hashflood did not write"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Whether `dir` holds only chart files named as hashflood names them (charts written
-/// before markers existed).
-fn only_chart_files(dir: &Path) -> bool {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return false;
-    };
-    entries.into_iter().all(|e| {
-        let Ok(e) = e else { return false };
-        let name = e.file_name().to_string_lossy().into_owned();
-        let chart = ["shares", "mobilisation", "app", "domination"]
-            .iter()
-            .any(|c| name == format!("{c}.png") || name == format!("{c}.svg"))
-            || (name.starts_with("latest-") && name.ends_with(".gif"));
-        chart && e.file_type().is_ok_and(|t| t.is_file())
-    })
-}
-
-/// Whether `dir` is a complete output: a marker whose every file is there with its size,
-/// and whose marked sub-folders are complete too.
-fn complete(dir: &Path) -> bool {
-    let Ok(m) = read_marker(dir) else {
-        return false;
-    };
-    m.files.iter().all(|(f, &size)| {
-        fs::symlink_metadata(dir.join(f)).is_ok_and(|meta| meta.is_file() && meta.len() == size)
-    }) && m.folders.iter().all(|f| complete(&dir.join(f)))
-}
-
-/// Writes `dir`'s marker, listing every file in it (sub-folders with their own marker
-/// are listed as folders). Call it when every file is written: a marker means complete.
-pub fn seal(dir: &Path, kind: Kind) -> Result<(), OutputError> {
-    fn list(
-        dir: &Path,
-        prefix: &str,
-        files: &mut BTreeMap<String, u64>,
-        folders: &mut Vec<String>,
-    ) -> Result<(), OutputError> {
-        for entry in fs::read_dir(dir).map_err(io(dir))? {
-            let entry = entry.map_err(io(dir))?;
-            let path = entry.path();
-            let rel = format!("{prefix}{}", entry.file_name().to_string_lossy());
-            let meta = entry.metadata().map_err(io(&path))?;
-            if meta.is_dir() && path.join(MARKER).is_file() {
-                folders.push(rel);
-            } else if meta.is_dir() {
-                list(&path, &format!("{rel}/"), files, folders)?;
-            } else if rel != MARKER {
-                files.insert(rel, meta.len());
-            }
-        }
-        Ok(())
-    }
-    let (mut files, mut folders) = (BTreeMap::new(), Vec::new());
-    list(dir, "", &mut files, &mut folders)?;
-    folders.sort();
-    let marker = Marker {
-        about: ABOUT.into(),
-        tool: TOOL.into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        kind,
-        files,
-        folders,
-    };
-    let path = dir.join(MARKER);
-    let bytes = serde_json::to_vec_pretty(&marker).expect("a marker serialises");
-    let mut f = File::create(&path).map_err(io(&path))?;
-    f.write_all(&bytes).map_err(io(&path))?;
-    f.sync_all().map_err(io(&path))
-}
-
 /// Checks that `dir` is a run folder to read (for `hashflood plot`): a marker of a run,
 /// or, for runs written before markers, the summary files the charts are drawn from.
 pub fn check_run_folder(dir: &Path) -> Result<(), OutputError> {
@@ -580,24 +392,6 @@ pub fn check_run_folder(dir: &Path) -> Result<(), OutputError> {
             "it has no {MARKER} marker and no summary.json"
         ))),
     }
-}
-
-/// The lock of an existing output folder, held while a command changes something inside
-/// it (`hashflood plot` re-drawing `charts/`), so that no run replaces the folder meanwhile
-/// and no two commands change it at once. Released on drop.
-pub struct FolderLock {
-    _lock: Option<Lock>,
-}
-
-/// Takes the lock of the existing folder `dir` ([`OutputError::Busy`] if another
-/// process is writing it).
-pub fn lock_folder(dir: &Path) -> Result<FolderLock, OutputError> {
-    let canonical = fs::canonicalize(dir).map_err(io(dir))?;
-    let lock = match canonical.file_name() {
-        Some(_) => Some(Lock::acquire(&hidden(&canonical, "lock"), dir)?),
-        None => None, // the root: nothing beside it to lock
-    };
-    Ok(FolderLock { _lock: lock })
 }
 
 /// Removes an old or staging folder of ours: the marker first, so that a kill while
@@ -648,171 +442,6 @@ fn tidy(dest: &Path) -> Result<(), OutputError> {
         discard(&dir).map_err(io(&dir))?;
     }
     Ok(())
-}
-
-/// An OS advisory lock on a lock file, removed on release.
-///
-/// The file is unlinked while still locked, so a process that opened it just before
-/// then finds, after locking, that the path no longer names its file and starts over:
-/// two processes never both believe they hold the lock.
-struct Lock {
-    path: PathBuf,
-    _file: File,
-}
-
-impl Lock {
-    /// Takes the lock at `path` without waiting; [`OutputError::Busy`] (naming `dest`)
-    /// if another process holds it.
-    fn acquire(path: &Path, dest: &Path) -> Result<Lock, OutputError> {
-        for _ in 0..1000 {
-            let file = match fs::OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(path)
-            {
-                Ok(f) => f,
-                // The parent was removed by a failing process between our create and open.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    let parent = path.parent().expect("a lock file has a parent");
-                    fs::create_dir_all(parent).map_err(io(parent))?;
-                    continue;
-                }
-                Err(e) => return Err(io(path)(e)),
-            };
-            match file.try_lock() {
-                Ok(()) => {}
-                Err(fs::TryLockError::WouldBlock) => {
-                    return Err(OutputError::Busy(dest.to_path_buf()));
-                }
-                Err(fs::TryLockError::Error(e)) => return Err(io(path)(e)),
-            }
-            if still_named(&file, path) {
-                return Ok(Lock {
-                    path: path.to_path_buf(),
-                    _file: file,
-                });
-            }
-        }
-        Err(OutputError::Busy(dest.to_path_buf()))
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        // Unlink while locked (see the type's doc); the lock goes with the file handle.
-        if cfg!(unix) {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// Whether `path` still names the open `file` (it was not unlinked by its last holder).
-#[cfg(unix)]
-fn still_named(file: &File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), fs::metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    }
-}
-
-/// Lock files are never removed off Unix, so the path always names the file.
-#[cfg(not(unix))]
-fn still_named(_: &File, _: &Path) -> bool {
-    true
-}
-
-/// Makes the renames in `dir` durable (best effort; Unix only).
-fn sync_dir(dir: &Path) {
-    if cfg!(unix)
-        && let Ok(d) = File::open(dir)
-    {
-        let _ = d.sync_all();
-    }
-}
-
-/// Creates `dir` and its missing parents; returns the folders created, outermost first.
-fn create_parents(dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
-    let mut missing = Vec::new();
-    let mut p = Some(dir);
-    while let Some(d) = p {
-        if fs::symlink_metadata(d).is_ok() || d.as_os_str().is_empty() {
-            break;
-        }
-        missing.push(d.to_path_buf());
-        p = d.parent();
-    }
-    let mut created = Vec::new();
-    for d in missing.into_iter().rev() {
-        match fs::create_dir(&d) {
-            Ok(()) => created.push(d),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => {
-                for c in created.iter().rev() {
-                    let _ = fs::remove_dir(c);
-                }
-                return Err(io(&d)(e));
-            }
-        }
-    }
-    Ok(created)
-}
-
-/// The destination as an absolute path: `.` and `..` folded, its parent canonical (so
-/// every spelling of one folder locks the same file). Refuses the folders hashflood never
-/// writes to: the root, the home folder, the working folder and its parents.
-fn resolve(dest: &Path) -> Result<PathBuf, OutputError> {
-    let protected = |reason| OutputError::Protected {
-        path: dest.to_path_buf(),
-        reason,
-    };
-    let cwd = std::env::current_dir().map_err(io(Path::new(".")))?;
-    let mut folded = PathBuf::new();
-    for c in cwd.join(dest).components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                folded.pop();
-            }
-            c => folded.push(c),
-        }
-    }
-    let (Some(parent), Some(name)) = (folded.parent(), folded.file_name()) else {
-        return Err(protected("the root folder"));
-    };
-    // Canonicalise the longest existing part of the parent; keep the rest as written.
-    let mut rest = Vec::new();
-    let mut base = parent;
-    let canonical = loop {
-        match fs::canonicalize(base) {
-            Ok(c) => break c,
-            Err(_) => match (base.file_name(), base.parent()) {
-                (Some(n), Some(p)) => {
-                    rest.push(n.to_owned());
-                    base = p;
-                }
-                _ => break base.to_path_buf(),
-            },
-        }
-    };
-    let mut resolved = canonical;
-    resolved.extend(rest.iter().rev());
-    resolved.push(name);
-    let cwd = fs::canonicalize(&cwd).unwrap_or(cwd);
-    if resolved == cwd {
-        return Err(protected("the working folder"));
-    }
-    if cwd.starts_with(&resolved) {
-        return Err(protected("a parent of the working folder"));
-    }
-    let home = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from);
-    if home.is_some_and(|h| fs::canonicalize(&h).unwrap_or(h) == resolved) {
-        return Err(protected("the home folder"));
-    }
-    Ok(resolved)
 }
 
 #[cfg(test)]
@@ -917,9 +546,12 @@ mod tests {
         let err = a_run(&dest, "x.txt", true).unwrap_err().to_string();
         assert!(err.contains("sub/"), "{err}");
         fs::remove_dir(dest.join("sub")).unwrap();
-        let mut marker = read_marker(&dest).unwrap();
-        marker.tool = "other".into();
-        fs::write(dest.join(MARKER), serde_json::to_vec(&marker).unwrap()).unwrap();
+        let marker = fs::read_to_string(dest.join(MARKER)).unwrap();
+        fs::write(
+            dest.join(MARKER),
+            marker.replace("\"hashflood\"", "\"other\""),
+        )
+        .unwrap();
         let err = a_run(&dest, "x.txt", true).unwrap_err().to_string();
         assert!(err.contains("\"other\""), "{err}");
     }
@@ -944,32 +576,5 @@ mod tests {
         run.write("a/b.txt", b"1").unwrap();
         drop(run);
         assert!(names(tmp.path()).is_empty());
-    }
-
-    #[test]
-    fn the_root_is_never_a_destination() {
-        for root in ["/", "/..", "/tmp/../.."] {
-            let err = resolve(Path::new(root)).unwrap_err().to_string();
-            assert!(err.contains("it is the root folder"), "{root}: {err}");
-        }
-    }
-
-    #[test]
-    fn hidden_names_are_recognised() {
-        for name in [
-            ".a.hashflood-lock",
-            ".a.b.hashflood-staging-12",
-            ".a.hashflood-old-3",
-        ] {
-            assert!(is_hidden_name(name), "{name}");
-        }
-        for name in [
-            "a.hashflood-lock",
-            ".a.hashflood-staging-",
-            ".a.hashflood-old-x",
-            ".a",
-        ] {
-            assert!(!is_hidden_name(name), "{name}");
-        }
     }
 }
