@@ -14,6 +14,13 @@ Examples:
   hashflood validate scenarios/*.toml
 ";
 
+/// The most worker threads `--threads` or `RAYON_NUM_THREADS` may ask for: far above any
+/// useful count, below what makes starting the pool fail or exhaust the system.
+pub const MAX_THREADS: usize = 1024;
+
+/// The most replicates one run may ask for (checked before anything is allocated).
+pub const MAX_REPLICATES: usize = 100_000;
+
 /// Simulates coordinated hashtag flooding: fandom, opposing and bystander agents
 /// posting into hashtag feeds.
 #[derive(Debug, Parser)]
@@ -28,7 +35,8 @@ pub enum Command {
     /// Run a scenario and write its time series, summary and resolved scenario.
     #[command(after_help = EXAMPLES)]
     Run(RunArgs),
-    /// Re-draw the charts of a run folder from its saved files (into RUN_DIR/charts).
+    /// Re-draw the charts of a run folder from its saved files (into RUN_DIR/charts,
+    /// replacing only a charts folder hashflood wrote).
     Plot {
         /// A folder written by `hashflood run`.
         run_dir: PathBuf,
@@ -90,14 +98,17 @@ pub struct RunArgs {
     /// Output folder (default: output/<scenario>/seed-<seed>, never overwriting).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replace the --out folder if it already holds a run.
+    /// Replace the --out folder if it holds a run hashflood wrote (and nothing else).
+    /// Never a file, a folder hashflood did not write, the working folder, its parents
+    /// or the home folder.
     #[arg(long)]
     pub force: bool,
-    /// Worker threads (default: all cores, or RAYON_NUM_THREADS). Results do not depend on it.
+    /// Worker threads, 1 to 1024 (default: all cores, or RAYON_NUM_THREADS, checked the
+    /// same way). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Run this many replicates in parallel (seeds derived from the base seed) and write
-    /// their aggregate too.
+    /// their aggregate too; at most 100000.
     #[arg(long, default_value_t = 1)]
     pub replicates: usize,
     /// Print nothing but errors.

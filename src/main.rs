@@ -1,5 +1,26 @@
 //! The `hashflood` binary: a thin layer of files and terminal output over the library.
 
+/// `print!` and `println!` in this binary never panic: std's do when stdout is a closed
+/// pipe (`hashflood validate *.toml | head -1`). Once the reader has gone, output is
+/// dropped and the command carries on, so a run still commits its folder and its exit
+/// status still says whether it succeeded. Defined before the modules so all of them
+/// use it.
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::stdout(format_args!($($arg)*))
+    };
+}
+
+/// See [`print!`].
+macro_rules! println {
+    () => {
+        $crate::stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod cli;
 mod progress;
 mod report;
@@ -27,10 +48,27 @@ fn main() {
     }
 }
 
+/// Writes to stdout for [`print!`]/[`println!`]: a closed pipe drops the output silently,
+/// any other failure is reported once on stderr.
+fn stdout(args: std::fmt::Arguments) {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if let Err(e) = std::io::stdout().lock().write_fmt(args)
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+        && !WARNED.swap(true, Ordering::Relaxed)
+    {
+        eprintln!("warning: cannot write to standard output: {e}");
+    }
+}
+
 fn run() -> Result<()> {
     match Cli::parse().command {
         Command::Run(args) => run_scenario(args),
-        Command::Validate { scenarios } => validate(&scenarios),
+        Command::Validate { scenarios } => {
+            threads(None)?; // edge-list networks are read in parallel
+            validate(&scenarios)
+        }
         Command::Plot { run_dir } => plot(&run_dir),
         Command::Sweep(args) => sweep(args),
         Command::Merge { dirs, out } => merge(&dirs, out.as_deref()),
@@ -65,17 +103,34 @@ fn check(path: &Path) -> Result<(Scenario, String)> {
     Ok((scenario, text))
 }
 
+/// Starts the thread pool with `--threads`, else with `RAYON_NUM_THREADS` if it is set,
+/// after checking either against 1..=[`cli::MAX_THREADS`] (rayon would panic on a value
+/// the system cannot start, and silently ignore a malformed one).
 fn threads(n: Option<usize>) -> Result<()> {
-    if let Some(n) = n {
-        if n == 0 {
-            bail!("--threads must be at least 1");
+    const VAR: &str = "RAYON_NUM_THREADS";
+    let range = 1..=cli::MAX_THREADS;
+    let n = match n {
+        Some(n) if range.contains(&n) => n,
+        Some(n) => bail!("--threads {n}: expected 1 to {}", cli::MAX_THREADS),
+        None => {
+            let Some(v) = std::env::var_os(VAR) else {
+                return Ok(());
+            };
+            let v = v.to_string_lossy();
+            match v.trim().parse::<usize>() {
+                Ok(n) if range.contains(&n) => n,
+                _ => bail!(
+                    "{VAR}={v:?}: expected a whole number from 1 to {} (the number of worker \
+                     threads)",
+                    cli::MAX_THREADS
+                ),
+            }
         }
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-            .context("cannot start the thread pool")?;
-    }
-    Ok(())
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()
+        .with_context(|| format!("cannot start a pool of {n} threads"))
 }
 
 fn sweep(args: SweepArgs) -> Result<()> {
@@ -234,29 +289,26 @@ fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<()> {
     }
 }
 
-/// Draws a run's charts into `dir/charts` (the run's files must be in `dir`).
+/// Draws a run's charts into `dir/charts` (the run's files must be in `dir`) and seals
+/// that folder, so that `plot` may later replace it.
 fn charts(dir: &Path) -> Result<Vec<&'static str>> {
     let out = dir.join("charts");
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    hashflood::plot::draw_all(dir, &out).context("cannot draw the charts")
+    let drawn = hashflood::plot::draw_all(dir, &out).context("cannot draw the charts")?;
+    output::seal(&out, output::Kind::Charts)?;
+    Ok(drawn)
 }
 
-/// Re-draws the charts of a finished run: into a staging folder, then swapped in.
+/// Re-draws the charts of a finished run: into a staging folder, then swapped in (only
+/// over a `charts/` folder hashflood wrote). Checks first that `run_dir` is a run, and
+/// creates nothing if it is not.
 fn plot(run_dir: &Path) -> Result<()> {
-    let staging = run_dir.join(".charts.partial");
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)
-            .with_context(|| format!("cannot remove {}", staging.display()))?;
-    }
-    std::fs::create_dir_all(&staging)
-        .with_context(|| format!("cannot create {}", staging.display()))?;
-    let drawn = hashflood::plot::draw_all(run_dir, &staging).context("cannot draw the charts")?;
-    let dest = run_dir.join("charts");
-    if dest.exists() {
-        std::fs::remove_dir_all(&dest)
-            .with_context(|| format!("cannot replace {}", dest.display()))?;
-    }
-    std::fs::rename(&staging, &dest).with_context(|| format!("cannot write {}", dest.display()))?;
+    output::check_run_folder(run_dir)?;
+    let _run = output::lock_folder(run_dir)?;
+    let charts = output::RunDir::create(&run_dir.join("charts"), output::Kind::Charts, true)?;
+    let drawn =
+        hashflood::plot::draw_all(run_dir, charts.path()).context("cannot draw the charts")?;
+    let dest = charts.commit()?;
     println!("drew {} into {}", drawn.join(", "), dest.display());
     Ok(())
 }
@@ -309,31 +361,37 @@ fn validate(paths: &[PathBuf]) -> Result<()> {
 }
 
 fn run_scenario(args: RunArgs) -> Result<()> {
-    threads(args.threads)?;
-    if args.replicates == 0 {
-        bail!("--replicates must be at least 1");
+    let n = args.replicates;
+    if !(1..=cli::MAX_REPLICATES).contains(&n) {
+        bail!("--replicates {n}: expected 1 to {}", cli::MAX_REPLICATES);
     }
+    threads(args.threads)?;
     let (scenario, original) = load(&args.scenario)?;
     let seed = args.seed.unwrap_or(scenario.seed);
-    let n = args.replicates;
-    let dest = match &args.out {
-        Some(dir) => dir.clone(),
-        None if n == 1 => {
-            output::default_run_dir(Path::new("output"), &scenario.name, &format!("seed-{seed}"))
-        }
-        None => output::default_run_dir(
-            Path::new("output"),
-            &scenario.name,
-            &format!("seed-{seed}-x{n}"),
-        ),
-    };
-    output::RunDir::check(&dest, args.force)?;
-    let started = Instant::now();
-    let run_dir = if n == 1 {
-        single(&scenario, seed, &args, &dest, started)?
+    let kind = if n == 1 {
+        output::Kind::Run
     } else {
-        replicated(&scenario, seed, &args, &dest, started)?
+        output::Kind::Replicates
     };
+    // Locked and checked before the run, so that a refusal comes first and no other
+    // process can take the folder meanwhile.
+    let run_dir = match &args.out {
+        Some(dir) => output::RunDir::create(dir, kind, args.force)?,
+        None => {
+            let name = if n == 1 {
+                format!("seed-{seed}")
+            } else {
+                format!("seed-{seed}-x{n}")
+            };
+            output::RunDir::create_default(&Path::new("output").join(&scenario.name), &name, kind)?
+        }
+    };
+    let started = Instant::now();
+    if n == 1 {
+        single(&scenario, seed, &args, &run_dir, started)?;
+    } else {
+        replicated(&scenario, seed, &args, &run_dir, started)?;
+    }
     run_dir.write("scenario.toml", original.as_bytes())?;
     let resolved = format!(
         "# Resolved scenario: every default filled in. hashflood {}, sha256 {}\n{}",
@@ -379,30 +437,29 @@ fn single(
     scenario: &Scenario,
     seed: u64,
     args: &RunArgs,
-    dest: &Path,
+    run_dir: &output::RunDir,
     started: Instant,
-) -> Result<output::RunDir> {
+) -> Result<()> {
     let graph = graph_source::follower_graph(scenario, seed)
         .context("cannot build the follower network")?;
     let mut bar = progress::StepProgress::new(scenario.time.steps, !args.quiet);
     let out = sim::run(scenario, &graph, seed, &mut |done| bar.set(done));
     bar.finish();
     let elapsed = started.elapsed();
-    let run_dir = output::RunDir::create(dest, args.force)?;
-    write_run(&run_dir, "", &out, scenario)?;
+    write_run(run_dir, "", &out, scenario)?;
     if !args.quiet {
         print!("{}", report::summary(&out.summary, elapsed));
     }
-    Ok(run_dir)
+    Ok(())
 }
 
 fn replicated(
     scenario: &Scenario,
     seed: u64,
     args: &RunArgs,
-    dest: &Path,
+    run_dir: &output::RunDir,
     started: Instant,
-) -> Result<output::RunDir> {
+) -> Result<()> {
     let n = args.replicates;
     let seeds: Vec<u64> = (0..n as u64)
         .map(|r| rng::replicate_seed(seed, r))
@@ -420,15 +477,9 @@ fn replicated(
         .collect::<Result<Vec<RunOutput>>>()?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
-    let run_dir = output::RunDir::create(dest, args.force)?;
     let width = (n - 1).to_string().len();
     for (r, out) in outs.iter().enumerate() {
-        write_run(
-            &run_dir,
-            &format!("replicates/r{r:0width$}/"),
-            out,
-            scenario,
-        )?;
+        write_run(run_dir, &format!("replicates/r{r:0width$}/"), out, scenario)?;
     }
     let summaries: Vec<serde_json::Value> = outs
         .iter()
@@ -452,5 +503,5 @@ fn replicated(
     if !args.quiet {
         print!("{}", report::replicated(scenario, &metrics, n, elapsed));
     }
-    Ok(run_dir)
+    Ok(())
 }
