@@ -356,13 +356,14 @@ pub fn run(
     done: &(dyn Fn() + Sync),
 ) -> Result<(), ExecError> {
     runs.par_iter().try_for_each(|r| {
-        let point = &sweep.points[r.point];
+        let failed = |message: String| ExecError::Run {
+            run: r.id(),
+            message,
+        };
+        let scenario = sweep.scenario(r.point).map_err(|e| failed(e.to_string()))?;
         let graph =
-            graph_source::follower_graph(&point.scenario, r.seed).map_err(|e| ExecError::Run {
-                run: r.id(),
-                message: e.to_string(),
-            })?;
-        let out = sim::run(&point.scenario, &graph, r.seed, &mut |_| {});
+            graph_source::follower_graph(&scenario, r.seed).map_err(|e| failed(e.to_string()))?;
+        let out = sim::run(&scenario, &graph, r.seed, &mut |_| {});
         let mut metrics = BTreeMap::new();
         let summary = serde_json::to_value(&out.summary).expect("summary serialises");
         for key in ["totals", "feeds", "populations", "app"] {

@@ -15,6 +15,7 @@ pub mod tables;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -84,11 +85,12 @@ fn invalid(path: impl Into<String>, value: impl std::fmt::Display, expected: &st
     SweepError::Scenario(crate::scenario::error::invalid(path, value, expected))
 }
 
-/// One point of a sweep: its parameter values and the scenario they make.
+/// One point of a sweep: its parameter values. Its scenario is rebuilt when needed
+/// ([`Sweep::scenario`]), so a sweep of [`MAX_POINTS`] points holds that many lists of
+/// values, not that many scenarios (about 14 kB each for the classroom).
 #[derive(Debug, Clone)]
 pub struct Point {
     pub values: Vec<toml::Value>,
-    pub scenario: Scenario,
 }
 
 /// A validated sweep.
@@ -106,6 +108,11 @@ pub struct Sweep {
     /// The sweep file (absolute) and the overrides it was loaded with.
     pub source: PathBuf,
     pub sets: Vec<String>,
+    /// The base scenario after `--set`, every default filled in; its name if it has
+    /// none, and the folder its relative paths start from.
+    base: toml::Value,
+    default_name: String,
+    base_dir: PathBuf,
 }
 
 /// A run of a sweep: a point and a replicate, with its seed.
@@ -253,6 +260,35 @@ fn check_size(
         ));
     }
     Ok(())
+}
+
+/// The scenario of one point: `base` with `values` set at `parameters`, validated.
+fn build(
+    base: &toml::Value,
+    parameters: &[String],
+    values: &[toml::Value],
+    index: usize,
+    default_name: &str,
+    base_dir: &Path,
+) -> Result<Scenario, SweepError> {
+    let mut value = base.clone();
+    for (key, v) in parameters.iter().zip(values) {
+        set(&mut value, key, v.clone(), key)?;
+    }
+    let point_error = |source: ScenarioError| SweepError::Point {
+        index,
+        values: parameters
+            .iter()
+            .zip(values)
+            .map(|(k, v)| format!("{k} = {}", show(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        source,
+    };
+    let raw: RawScenario = value
+        .try_into()
+        .map_err(|e: toml::de::Error| point_error(ScenarioError::from(e)))?;
+    Scenario::from_raw(raw, default_name, base_dir).map_err(point_error)
 }
 
 impl Sweep {
@@ -429,38 +465,27 @@ impl Sweep {
         check_size(design, &parameters, &values, replicates)?;
         let mut design_rng = rng::stream(raw_sweep.seed, Stream::Sweep, u64::MAX);
         let combos = design::points(design, &values, &mut design_rng);
-        let mut points = Vec::with_capacity(combos.len());
-        for (index, combo) in combos.into_iter().enumerate() {
-            let mut value = resolved.clone();
-            for (key, v) in parameters.iter().zip(&combo) {
-                set(&mut value, key, v.clone(), key)?;
-            }
-            let label = parameters
-                .iter()
-                .zip(&combo)
-                .map(|(k, v)| format!("{k} = {}", show(v)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let raw: RawScenario =
-                value
-                    .try_into()
-                    .map_err(|e: toml::de::Error| SweepError::Point {
-                        index,
-                        values: label.clone(),
-                        source: ScenarioError::from(e),
-                    })?;
-            let scenario = Scenario::from_raw(raw, &default_name, &base_dir).map_err(|source| {
-                SweepError::Point {
+        // Every point is built and validated now (in parallel), then dropped; the first
+        // invalid one, in point order, is reported.
+        let checked: Vec<Result<(), SweepError>> = combos
+            .par_iter()
+            .enumerate()
+            .map(|(index, combo)| {
+                build(
+                    &resolved,
+                    &parameters,
+                    combo,
                     index,
-                    values: label.clone(),
-                    source,
-                }
-            })?;
-            points.push(Point {
-                values: combo,
-                scenario,
-            });
+                    &default_name,
+                    &base_dir,
+                )
+                .map(|_| ())
+            })
+            .collect();
+        if let Some(e) = checked.into_iter().find_map(Result::err) {
+            return Err(e);
         }
+        let points = combos.into_iter().map(|values| Point { values }).collect();
         let mut h = Sha256::new();
         h.update(toml::to_string(&resolved).expect("serialises"));
         h.update(format!(
@@ -479,7 +504,24 @@ impl Sweep {
             hash,
             source,
             sets: sets.to_vec(),
+            base: resolved,
+            default_name,
+            base_dir,
         })
+    }
+
+    /// The scenario of point `index`: the base with the point's values. `load` has
+    /// built and validated every point, so this fails only if the files it names (edge
+    /// lists) changed since.
+    pub fn scenario(&self, index: usize) -> Result<Scenario, SweepError> {
+        build(
+            &self.base,
+            &self.parameters,
+            &self.points[index].values,
+            index,
+            &self.default_name,
+            &self.base_dir,
+        )
     }
 
     /// The number of runs: points x replicates (at most [`MAX_RUNS`], checked by `load`).
