@@ -113,8 +113,14 @@ fn sweep(args: SweepArgs) -> Result<()> {
     }
     let opened = exec::open(&sweep, &dir, shard)?;
     let status = exec::status(&sweep, &dir, shard);
-    for refused in &status.refused {
+    for refused in status.refused.iter().take(10) {
         eprintln!("warning: {refused}; it is renamed *.corrupt and the run is redone");
+    }
+    if status.refused.len() > 10 {
+        eprintln!(
+            "warning: and {} more run files that do not verify (renamed *.corrupt, redone)",
+            status.refused.len() - 10
+        );
     }
     let pending = status.pending;
     let total = sweep.run_count();
@@ -262,8 +268,14 @@ fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<()> {
         .with_context(|| format!("cannot reload the sweep {}", source.display()))?;
     let out = out.unwrap_or(&dirs[0]);
     let merged = exec::merge(&sweep, dirs, out)?;
-    for refused in &merged.refused {
+    for refused in merged.refused.iter().take(10) {
         eprintln!("refused: {refused}; not copied");
+    }
+    if merged.refused.len() > 10 {
+        eprintln!(
+            "refused: and {} more run files that do not verify",
+            merged.refused.len() - 10
+        );
     }
     if merged.complete {
         println!(
