@@ -145,7 +145,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
     if let Err(e) = ran {
         if written.into_inner() == 0 {
             // Nothing of value was written: leave nothing this command created.
-            opened.rollback();
+            opened.rollback(&dir);
         }
         return Err(e.into());
     }

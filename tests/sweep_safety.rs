@@ -411,6 +411,28 @@ fn a_shard_being_run_refuses_a_second_identical_sweep_but_not_other_shards() {
 }
 
 #[test]
+fn a_sweep_that_finds_its_folder_in_use_leaves_what_it_made_to_the_user() {
+    // Two identical sweeps start at once into a new folder: A creates the folder, its
+    // manifest and runs/, B takes the lock first. A must not remove what B now runs in
+    // (it used to: B then failed, "No such file or directory"). Here the test plays B.
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let file = tiny_sweep(t, "");
+    let dir = t.join("new");
+    std::fs::create_dir_all(dir.join(".locks")).unwrap();
+    let held = std::fs::File::create(dir.join(".locks/shard-0-of-1.lock")).unwrap();
+    held.try_lock().unwrap();
+    let err = fails(&sweep_cmd(t, &file, &dir, &[]).output().unwrap());
+    assert!(err.contains("is in use"), "{err}");
+    assert!(
+        dir.join("manifest.json").is_file() && dir.join("runs").is_dir(),
+        "the folder's user relies on them"
+    );
+    drop(held);
+    ok(&sweep_cmd(t, &file, &dir, &["-q"]).output().unwrap());
+}
+
+#[test]
 fn concurrent_sweeps_into_one_folder_all_finish_with_the_whole_tables_or_refuse() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();

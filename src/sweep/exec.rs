@@ -179,16 +179,35 @@ fn lock_path(dir: &Path, name: &str, created: &mut Created) -> Result<PathBuf, E
 #[derive(Debug)]
 pub struct Opened {
     created: Created,
-    _lock: Lock,
+    lock: Lock,
+    lock_path: PathBuf,
 }
 
 impl Opened {
-    /// Removes what opening created (the folder, its manifest, the lock file) if
-    /// nothing else was written there since; for a command that fails before any run
-    /// is written.
-    pub fn rollback(self) {
-        let Opened { created, _lock } = self;
-        drop(_lock);
+    /// Removes what opening created (the folder, its manifest, the lock file), unless
+    /// another command has used the folder meanwhile (see [`rollback_alone`]); for a
+    /// command that fails before any run is written.
+    pub fn rollback(self, dir: &Path) {
+        let Opened {
+            created,
+            lock,
+            lock_path,
+        } = self;
+        rollback_alone(created, dir, &lock_path);
+        drop(lock);
+    }
+}
+
+/// Rolls back what a command created in `dir`, unless `dir/.locks` holds a lock file
+/// other than `own`: then another command has used (or is using) the folder and relies
+/// on its manifest and `runs/`, so everything stays.
+fn rollback_alone(created: Created, dir: &Path, own: &Path) {
+    let others = fs::read_dir(dir.join(".locks")).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().file_name() != own.file_name())
+    });
+    if !others {
         created.rollback();
     }
 }
@@ -206,25 +225,25 @@ pub fn open(sweep: &Sweep, dir: &Path, shard: Option<(usize, usize)>) -> Result<
         Ok::<_, ExecError>((Lock::try_take(&path, &mut created)?, path))
     })();
     match locked {
-        Ok((Some(lock), _)) => {
+        Ok((Some(lock), lock_path)) => {
             files::remove_stale_temps(&dir.join("runs"));
             Ok(Opened {
                 created,
-                _lock: lock,
+                lock,
+                lock_path,
             })
         }
-        Ok((None, path)) => {
-            created.rollback();
-            Err(ExecError::Busy {
-                dir: dir.to_path_buf(),
-                what: if n == 1 {
-                    "sweep".into()
-                } else {
-                    format!("sweep of shard {i}/{n}")
-                },
-                lock: path,
-            })
-        }
+        // The folder is in use: what this command created (if it won the race to
+        // create the folder) is now the other command's, and stays.
+        Ok((None, path)) => Err(ExecError::Busy {
+            dir: dir.to_path_buf(),
+            what: if n == 1 {
+                "sweep".into()
+            } else {
+                format!("sweep of shard {i}/{n}")
+            },
+            lock: path,
+        }),
         Err(e) => {
             created.rollback();
             Err(e)
@@ -509,11 +528,31 @@ pub fn merge(sweep: &Sweep, shards: &[PathBuf], out: &Path) -> Result<Merged, Ex
         check_manifest(sweep, dir)?;
     }
     let mut created = prepare(sweep, out)?;
+    let locked = (|| {
+        let path = lock_path(out, "merge", &mut created)?;
+        Ok::<_, ExecError>((Lock::try_take(&path, &mut created)?, path))
+    })();
+    let (lock, path) = match locked {
+        Ok((Some(lock), path)) => (lock, path),
+        // In use by another merge: what this one created is now the other's.
+        Ok((None, path)) => {
+            return Err(ExecError::Busy {
+                dir: out.to_path_buf(),
+                what: "merge".into(),
+                lock: path,
+            });
+        }
+        Err(e) => {
+            created.rollback();
+            return Err(e);
+        }
+    };
     let mut merged = Merged::default();
-    let result = merge_into(sweep, shards, out, &mut created, &mut merged);
+    let result = merge_into(sweep, shards, out, &mut merged);
     if result.is_err() && merged.copied == 0 {
-        created.rollback();
+        rollback_alone(created, out, &path);
     }
+    drop(lock);
     result?;
     Ok(merged)
 }
@@ -522,20 +561,8 @@ fn merge_into(
     sweep: &Sweep,
     shards: &[PathBuf],
     out: &Path,
-    created: &mut Created,
     merged: &mut Merged,
 ) -> Result<(), ExecError> {
-    let mut mine = Created::default();
-    let path = lock_path(out, "merge", &mut mine)?;
-    let lock = Lock::try_take(&path, &mut mine)?;
-    created.extend(mine);
-    let Some(_lock) = lock else {
-        return Err(ExecError::Busy {
-            dir: out.to_path_buf(),
-            what: "merge".into(),
-            lock: path,
-        });
-    };
     // The folders to read, the output first, each once.
     let canonical = |d: &Path| fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf());
     let out_c = canonical(out);
