@@ -216,7 +216,8 @@ fn rollback_alone(created: Created, dir: &Path, own: &Path) {
 /// the folder and its manifest if needed ([`prepare`]), and takes the shard's lock, so
 /// that a second identical command refuses instead of running the same runs at the same
 /// time; other shards take other locks and share the folder. Also removes temporary
-/// files that killed processes left in `runs/` (older than [`files::STALE_AFTER`]).
+/// files that killed processes left in the folder and `runs/` (older than
+/// [`files::STALE_AFTER`]).
 pub fn open(sweep: &Sweep, dir: &Path, shard: Option<(usize, usize)>) -> Result<Opened, ExecError> {
     let (i, n) = shard.unwrap_or((0, 1));
     let mut created = prepare(sweep, dir)?;
@@ -226,6 +227,7 @@ pub fn open(sweep: &Sweep, dir: &Path, shard: Option<(usize, usize)>) -> Result<
     })();
     match locked {
         Ok((Some(lock), lock_path)) => {
+            files::remove_stale_temps(dir);
             files::remove_stale_temps(&dir.join("runs"));
             Ok(Opened {
                 created,

@@ -301,6 +301,26 @@ mod tests {
     }
 
     #[test]
+    fn only_old_temporary_files_are_tidied_away() {
+        let tmp = tempfile::tempdir().unwrap();
+        let old = tmp.path().join(".p0000-r000.json.4242-7.tmp");
+        let fresh = temp_name(&tmp.path().join("p0000-r001.json"), "tmp");
+        let theirs = tmp.path().join(".notes.tmp");
+        for p in [&old, &fresh, &theirs] {
+            fs::write(p, "x").unwrap();
+        }
+        let hours_ago = SystemTime::now() - 2 * STALE_AFTER;
+        for p in [&old, &theirs] {
+            let f = fs::File::options().write(true).open(p).unwrap();
+            f.set_modified(hours_ago).unwrap();
+        }
+        remove_stale_temps(tmp.path());
+        assert!(!old.exists(), "stale");
+        assert!(fresh.exists(), "may belong to a live process");
+        assert!(theirs.exists(), "not a name hashflood makes");
+    }
+
+    #[test]
     fn set_aside_never_replaces_an_earlier_corrupt_file() {
         let tmp = tempfile::tempdir().unwrap();
         let p = tmp.path().join("r.json");
