@@ -147,27 +147,38 @@ fn sweep(args: SweepArgs) -> Result<()> {
             })?)
         }
     };
+    // Everything that can be checked is checked before anything is created.
+    if let Some(tasks) = args.slurm {
+        let max = hashflood::sweep::slurm::MAX_TASKS;
+        if !(1..=max).contains(&tasks) {
+            bail!("--slurm {tasks}: expected 1 to {max} array tasks");
+        }
+        if args.shard.is_some() {
+            bail!("--slurm makes its own shards: leave out --shard");
+        }
+    }
     let sweep = Sweep::load(&args.sweep, &args.sets)
         .with_context(|| format!("invalid sweep {}", args.sweep.display()))?;
     let dir = args
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&sweep.name));
-    exec::prepare(&sweep, &dir)?;
     if let Some(tasks) = args.slurm {
-        if !(1..=hashflood::sweep::slurm::MAX_TASKS).contains(&tasks) {
-            bail!(
-                "--slurm {tasks}: expected 1 to {} array tasks",
-                hashflood::sweep::slurm::MAX_TASKS
-            );
-        }
-        if args.shard.is_some() {
-            bail!("--slurm makes its own shards: leave out --shard");
-        }
         return slurm(&sweep, &dir, tasks, args.submit);
     }
-    let pending = exec::pending(&sweep, &dir, shard);
-    let total = sweep.points.len() * sweep.replicates;
+    let opened = exec::open(&sweep, &dir, shard)?;
+    let status = exec::status(&sweep, &dir, shard);
+    for refused in status.refused.iter().take(10) {
+        eprintln!("warning: {refused}; it is renamed *.corrupt and the run is redone");
+    }
+    if status.refused.len() > 10 {
+        eprintln!(
+            "warning: and {} more run files that do not verify (renamed *.corrupt, redone)",
+            status.refused.len() - 10
+        );
+    }
+    let pending = status.pending;
+    let total = sweep.run_count();
     if !args.quiet {
         println!(
             "{}: {} points x {} replicates = {total} runs; {} to run{}",
@@ -180,9 +191,21 @@ fn sweep(args: SweepArgs) -> Result<()> {
     }
     let started = Instant::now();
     let bar = progress::count_bar(pending.len() as u64, "runs", !args.quiet);
-    exec::run(&sweep, &dir, &pending, &|| bar.inc(1))?;
+    let written = std::sync::atomic::AtomicUsize::new(0);
+    let ran = exec::run(&sweep, &dir, &pending, &|| {
+        written.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        bar.inc(1);
+    });
     bar.finish_and_clear();
+    if let Err(e) = ran {
+        if written.into_inner() == 0 {
+            // Nothing of value was written: leave nothing this command created.
+            opened.rollback(&dir);
+        }
+        return Err(e.into());
+    }
     let complete = exec::finish(&sweep, &dir)?;
+    drop(opened);
     if !args.quiet {
         let secs = started.elapsed().as_secs_f64();
         println!(
@@ -201,27 +224,40 @@ fn sweep(args: SweepArgs) -> Result<()> {
     Ok(())
 }
 
-/// Writes the SLURM scripts of a sweep and, with `submit`, submits them.
+/// Writes the SLURM scripts of a sweep and, with `submit`, submits them. Checks what it
+/// can first; if it fails before the array job is submitted, it removes what it created.
 fn slurm(sweep: &Sweep, dir: &Path, tasks: usize, submit: bool) -> Result<()> {
+    use hashflood::sweep::files;
     let exe = std::env::current_exe().context("cannot find the hashflood binary")?;
-    let dir =
-        std::fs::canonicalize(dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
+    let dir = hashflood::sweep::slurm::resolve(dir)
+        .with_context(|| format!("cannot resolve {}", dir.display()))?;
     if dir.display().to_string().contains(char::is_whitespace) {
         bail!(
             "{}: SLURM's #SBATCH lines cannot hold a path with spaces; choose another --out",
             dir.display()
         );
     }
+    exec::check(sweep, &dir)?;
     let (array, merge) =
         hashflood::sweep::slurm::scripts(&exe, &sweep.source, &sweep.sets, &dir, tasks);
+    let mut created = exec::prepare(sweep, &dir)?;
     let scripts = dir.join("slurm");
-    std::fs::create_dir_all(&scripts)
-        .with_context(|| format!("cannot create {}", scripts.display()))?;
     let (array_path, merge_path) = (scripts.join("sweep.sbatch"), scripts.join("merge.sbatch"));
-    std::fs::write(&array_path, array)
-        .with_context(|| format!("cannot write {}", array_path.display()))?;
-    std::fs::write(&merge_path, merge)
-        .with_context(|| format!("cannot write {}", merge_path.display()))?;
+    let write = |created: &mut files::Created| -> Result<()> {
+        created.dir_all(&scripts)?;
+        for (path, text) in [(&array_path, &array), (&merge_path, &merge)] {
+            let new = !path.exists();
+            files::write_atomic(path, text.as_bytes())?;
+            if new {
+                created.file(path);
+            }
+        }
+        Ok(())
+    };
+    if let Err(e) = write(&mut created) {
+        created.rollback();
+        return Err(e);
+    }
     if !submit {
         println!(
             "wrote {} and {}",
@@ -254,12 +290,26 @@ fn slurm(sweep: &Sweep, dir: &Path, tasks: usize, submit: bool) -> Result<()> {
             .unwrap_or("")
             .to_string())
     };
-    let array_job = sbatch(&["--parsable", &array_path.display().to_string()])?;
+    let array_job = match sbatch(&["--parsable", &array_path.display().to_string()]) {
+        Ok(id) => id,
+        Err(e) => {
+            // Nothing was submitted: leave nothing this command created.
+            created.rollback();
+            return Err(e);
+        }
+    };
     let merge_job = sbatch(&[
         "--parsable",
         &format!("--dependency=afterok:{array_job}"),
         &merge_path.display().to_string(),
-    ])?;
+    ])
+    .with_context(|| {
+        format!(
+            "array job {array_job} was submitted and will write into {}; submit the merge job yourself: sbatch --dependency=afterok:{array_job} {}",
+            dir.display(),
+            merge_path.display()
+        )
+    })?;
     println!(
         "submitted array job {array_job} and merge job {merge_job} (results in {})",
         dir.display()
@@ -272,8 +322,17 @@ fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<()> {
     let sweep = Sweep::load(&source, &sets)
         .with_context(|| format!("cannot reload the sweep {}", source.display()))?;
     let out = out.unwrap_or(&dirs[0]);
-    let complete = exec::merge(&sweep, dirs, out)?;
-    if complete {
+    let merged = exec::merge(&sweep, dirs, out)?;
+    for refused in merged.refused.iter().take(10) {
+        eprintln!("refused: {refused}; not copied");
+    }
+    if merged.refused.len() > 10 {
+        eprintln!(
+            "refused: and {} more run files that do not verify",
+            merged.refused.len() - 10
+        );
+    }
+    if merged.complete {
         println!(
             "merged {} folders into {}: runs.csv and points.csv written",
             dirs.len(),
@@ -281,10 +340,18 @@ fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<()> {
         );
         Ok(())
     } else {
-        let missing = exec::pending(&sweep, out, None).len();
         bail!(
-            "{missing} runs are still missing in {}; run the missing shards and merge again",
-            out.display()
+            "{} runs are still missing in {}{}; run the missing shards and merge again",
+            merged.missing,
+            out.display(),
+            if merged.refused.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({} run files refused, listed above)",
+                    merged.refused.len()
+                )
+            }
         )
     }
 }

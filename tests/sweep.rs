@@ -314,9 +314,10 @@ fn a_sweep_table_inside_a_scenario_sweeps_that_scenario() {
     .unwrap();
     let sweep = Sweep::load(&path, &[]).unwrap();
     assert_eq!(sweep.points.len(), 2);
-    assert_eq!(sweep.points[1].scenario.populations[1].size, 200);
+    assert_eq!(sweep.scenario(1).unwrap().populations[1].size, 200);
     assert_eq!(
-        sweep.points[0].scenario.name, "classroom",
+        sweep.scenario(0).unwrap().name,
+        "classroom",
         "the scenario keeps its own name"
     );
 }

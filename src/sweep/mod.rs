@@ -1,15 +1,21 @@
 //! Scenario sweeps: a base scenario, parameters given by their key paths, a design
 //! (grid, random, Latin hypercube), replicates per point. Every point is built and
 //! validated before anything runs, so a bad path or an out-of-range value anywhere is
-//! reported first, with the point's values.
+//! reported first, with the point's values. Sizes are bounded before anything is built:
+//! at most [`MAX_RUNS`] runs in all (points x replicates), counted with checked
+//! arithmetic, so an oversized grid is an error, not an overflow or an allocation abort.
 
 pub mod design;
 pub mod exec;
+pub mod files;
+pub mod record;
 pub mod slurm;
+pub mod tables;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -17,6 +23,14 @@ use crate::rng::{self, Stream};
 use crate::scenario::raw::RawScenario;
 use crate::scenario::{Scenario, ScenarioError};
 use design::{Design, Values};
+
+/// The most runs (points x replicates) one sweep may have, so a sweep's bookkeeping
+/// (points, run list, one file per run) stays within memory and file-system limits.
+pub const MAX_RUNS: usize = 1_000_000;
+/// The most replicates per point.
+pub const MAX_REPLICATES: usize = 100_000;
+/// The most points (`samples` of `random` and `lhs`, or the grid's product of steps).
+pub const MAX_POINTS: usize = MAX_RUNS;
 
 /// The `[sweep]` table.
 #[derive(Debug, Clone, Deserialize)]
@@ -71,11 +85,12 @@ fn invalid(path: impl Into<String>, value: impl std::fmt::Display, expected: &st
     SweepError::Scenario(crate::scenario::error::invalid(path, value, expected))
 }
 
-/// One point of a sweep: its parameter values and the scenario they make.
+/// One point of a sweep: its parameter values. Its scenario is rebuilt when needed
+/// ([`Sweep::scenario`]), so a sweep of [`MAX_POINTS`] points holds that many lists of
+/// values, not that many scenarios (about 14 kB each for the classroom).
 #[derive(Debug, Clone)]
 pub struct Point {
     pub values: Vec<toml::Value>,
-    pub scenario: Scenario,
 }
 
 /// A validated sweep.
@@ -93,6 +108,11 @@ pub struct Sweep {
     /// The sweep file (absolute) and the overrides it was loaded with.
     pub source: PathBuf,
     pub sets: Vec<String>,
+    /// The base scenario after `--set`, every default filled in; its name if it has
+    /// none, and the folder its relative paths start from.
+    base: toml::Value,
+    default_name: String,
+    base_dir: PathBuf,
 }
 
 /// A run of a sweep: a point and a replicate, with its seed.
@@ -184,6 +204,93 @@ fn show(v: &toml::Value) -> String {
     v.to_string()
 }
 
+/// Checks, before any point is built, that the design has at most [`MAX_POINTS`] points
+/// and [`MAX_RUNS`] runs (checked arithmetic: a product that overflows is too big too).
+fn check_size(
+    design: Design,
+    parameters: &[String],
+    values: &[Values],
+    replicates: usize,
+) -> Result<(), SweepError> {
+    let points = match design {
+        Design::Random { samples } | Design::LatinHypercube { samples } => samples,
+        Design::Grid => {
+            let counts: Vec<usize> = values
+                .iter()
+                .map(|v| match v {
+                    Values::List(l) => l.len(),
+                    Values::Range { steps, .. } => *steps,
+                })
+                .collect();
+            let product = counts
+                .iter()
+                .try_fold(1u128, |acc, &c| acc.checked_mul(c as u128));
+            match product {
+                Some(p) if p <= MAX_POINTS as u128 => p as usize,
+                _ => {
+                    let sizes = parameters
+                        .iter()
+                        .zip(&counts)
+                        .map(|(k, c)| format!("{c} ({k})"))
+                        .collect::<Vec<_>>()
+                        .join(" x ");
+                    let total = product.map_or("more than 2^128".into(), |p| p.to_string());
+                    return Err(invalid(
+                        "sweep.parameters",
+                        format!("a grid of {sizes} = {total} points"),
+                        &format!(
+                            "at most {MAX_POINTS} grid points (the product of every parameter's number of values)"
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    if points
+        .checked_mul(replicates)
+        .is_none_or(|runs| runs > MAX_RUNS)
+    {
+        return Err(invalid(
+            "sweep.replicates",
+            format!(
+                "{replicates} (x {points} points = {} runs)",
+                points as u128 * replicates as u128
+            ),
+            &format!("at most {MAX_RUNS} runs in all (points x replicates)"),
+        ));
+    }
+    Ok(())
+}
+
+/// The scenario of one point: `base` with `values` set at `parameters`, validated.
+fn build(
+    base: &toml::Value,
+    parameters: &[String],
+    values: &[toml::Value],
+    index: usize,
+    default_name: &str,
+    base_dir: &Path,
+) -> Result<Scenario, SweepError> {
+    let mut value = base.clone();
+    for (key, v) in parameters.iter().zip(values) {
+        set(&mut value, key, v.clone(), key)?;
+    }
+    let point_error = |source: ScenarioError| SweepError::Point {
+        index,
+        values: parameters
+            .iter()
+            .zip(values)
+            .map(|(k, v)| format!("{k} = {}", show(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        source,
+    };
+    let raw: RawScenario = value
+        .try_into()
+        .map_err(|e: toml::de::Error| point_error(ScenarioError::from(e)))?;
+    Scenario::from_raw(raw, default_name, base_dir).map_err(point_error)
+}
+
 impl Sweep {
     /// Reads a sweep file (a scenario with a `[sweep]` table, or a sweep naming its base
     /// scenario), applies `--set` overrides to the base, and builds and validates every
@@ -235,21 +342,23 @@ impl Sweep {
 
         let replicates = usize::try_from(raw_sweep.replicates)
             .ok()
-            .filter(|&r| (1..=100_000).contains(&r))
+            .filter(|&r| (1..=MAX_REPLICATES).contains(&r))
             .ok_or_else(|| {
                 invalid(
                     "sweep.replicates",
                     raw_sweep.replicates,
-                    "a whole number from 1 to 100000",
+                    &format!("a whole number from 1 to {MAX_REPLICATES}"),
                 )
             })?;
         let samples = || -> Result<usize, SweepError> {
             match raw_sweep.samples {
-                Some(n) if (1..=1_000_000).contains(&n) => Ok(n as usize),
+                Some(n) if usize::try_from(n).is_ok_and(|n| (1..=MAX_POINTS).contains(&n)) => {
+                    Ok(n as usize)
+                }
                 Some(n) => Err(invalid(
                     "sweep.samples",
                     n,
-                    "a whole number from 1 to 1000000",
+                    &format!("a whole number from 1 to {MAX_POINTS}"),
                 )),
                 None => Err(invalid(
                     "sweep.samples",
@@ -315,12 +424,17 @@ impl Sweep {
                             "a list of values or { from, to, steps }",
                         ));
                     };
+                    if !from.is_finite() || !to.is_finite() {
+                        return Err(invalid(&what, spec, "finite numbers from and to"));
+                    }
                     let steps = t.get("steps").and_then(|s| s.as_integer()).unwrap_or(0);
-                    if design == Design::Grid && steps < 1 {
+                    if design == Design::Grid
+                        && !usize::try_from(steps).is_ok_and(|s| (1..=MAX_POINTS).contains(&s))
+                    {
                         return Err(invalid(
                             format!("{what}.steps"),
                             steps,
-                            "a number of grid values >= 1",
+                            &format!("a number of grid values from 1 to {MAX_POINTS}"),
                         ));
                     }
                     if !existing.is_integer() && !existing.is_float() {
@@ -348,40 +462,30 @@ impl Sweep {
             parameters.push(key.clone());
             values.push(v);
         }
+        check_size(design, &parameters, &values, replicates)?;
         let mut design_rng = rng::stream(raw_sweep.seed, Stream::Sweep, u64::MAX);
         let combos = design::points(design, &values, &mut design_rng);
-        let mut points = Vec::with_capacity(combos.len());
-        for (index, combo) in combos.into_iter().enumerate() {
-            let mut value = resolved.clone();
-            for (key, v) in parameters.iter().zip(&combo) {
-                set(&mut value, key, v.clone(), key)?;
-            }
-            let label = parameters
-                .iter()
-                .zip(&combo)
-                .map(|(k, v)| format!("{k} = {}", show(v)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let raw: RawScenario =
-                value
-                    .try_into()
-                    .map_err(|e: toml::de::Error| SweepError::Point {
-                        index,
-                        values: label.clone(),
-                        source: ScenarioError::from(e),
-                    })?;
-            let scenario = Scenario::from_raw(raw, &default_name, &base_dir).map_err(|source| {
-                SweepError::Point {
+        // Every point is built and validated now (in parallel), then dropped; the first
+        // invalid one, in point order, is reported.
+        let checked: Vec<Result<(), SweepError>> = combos
+            .par_iter()
+            .enumerate()
+            .map(|(index, combo)| {
+                build(
+                    &resolved,
+                    &parameters,
+                    combo,
                     index,
-                    values: label.clone(),
-                    source,
-                }
-            })?;
-            points.push(Point {
-                values: combo,
-                scenario,
-            });
+                    &default_name,
+                    &base_dir,
+                )
+                .map(|_| ())
+            })
+            .collect();
+        if let Some(e) = checked.into_iter().find_map(Result::err) {
+            return Err(e);
         }
+        let points = combos.into_iter().map(|values| Point { values }).collect();
         let mut h = Sha256::new();
         h.update(toml::to_string(&resolved).expect("serialises"));
         h.update(format!(
@@ -400,12 +504,34 @@ impl Sweep {
             hash,
             source,
             sets: sets.to_vec(),
+            base: resolved,
+            default_name,
+            base_dir,
         })
+    }
+
+    /// The scenario of point `index`: the base with the point's values. `load` has
+    /// built and validated every point, so this fails only if the files it names (edge
+    /// lists) changed since.
+    pub fn scenario(&self, index: usize) -> Result<Scenario, SweepError> {
+        build(
+            &self.base,
+            &self.parameters,
+            &self.points[index].values,
+            index,
+            &self.default_name,
+            &self.base_dir,
+        )
+    }
+
+    /// The number of runs: points x replicates (at most [`MAX_RUNS`], checked by `load`).
+    pub fn run_count(&self) -> usize {
+        self.points.len() * self.replicates
     }
 
     /// Every run, in a fixed order (point, then replicate).
     pub fn runs(&self) -> Vec<Run> {
-        let mut runs = Vec::with_capacity(self.points.len() * self.replicates);
+        let mut runs = Vec::with_capacity(self.run_count());
         for point in 0..self.points.len() {
             for replicate in 0..self.replicates {
                 runs.push(Run {

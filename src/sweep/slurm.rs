@@ -2,10 +2,30 @@
 //! `hashflood sweep --shard I/N` into the same folder on a shared file system) and a
 //! merge job that runs after all of them succeed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The most array tasks a script asks for (SLURM's default `MaxArraySize` is 1001).
 pub const MAX_TASKS: usize = 1000;
+
+/// The absolute path the scripts name for `dir`, which may not exist yet (nothing is
+/// created): its longest existing ancestor with symbolic links resolved, then the rest.
+pub fn resolve(dir: &Path) -> std::io::Result<PathBuf> {
+    let abs = std::path::absolute(dir)?;
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut out = std::fs::canonicalize(existing)?;
+    out.extend(rest.iter().rev());
+    Ok(out)
+}
 
 /// Shell-quotes one word.
 fn quote(s: &str) -> String {
