@@ -2,8 +2,9 @@
 //!
 //! Data flows one way: scenario TOML -> [`scenario::Scenario`] (validated) -> follower
 //! network ([`network`]) -> engine ([`sim`]) -> metrics ([`metrics`]) -> bytes
-//! ([`export`]) -> files ([`output`]). The engine does no I/O; only [`graph_source`]
-//! (edge-list files) and [`output`] touch the disk.
+//! ([`export`]) -> files ([`output`]). The engine ([`sim`]), the metrics and the
+//! exporters do no I/O (a test greps for it); [`graph_source`] reads edge-list files,
+//! validation measures and hashes them, and [`output`], [`plot`] and [`sweep`] write.
 //!
 //! ```
 //! use std::path::Path;

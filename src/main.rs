@@ -434,6 +434,15 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     }
     threads(args.threads)?;
     let (scenario, original) = load(&args.scenario)?;
+    // Replicates run in parallel and their outputs are held until written: the
+    // estimate for one run (checked by validation) times what runs at once.
+    let parallel = (n as u64).min(rayon::current_num_threads() as u64);
+    hashflood::memory::check_runs(&scenario, parallel, n as u64).with_context(|| {
+        format!(
+            "cannot run {n} replicates of {} ({parallel} at once)",
+            args.scenario.display()
+        )
+    })?;
     let seed = args.seed.unwrap_or(scenario.seed);
     let kind = if n == 1 {
         output::Kind::Run

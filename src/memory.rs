@@ -11,7 +11,9 @@
 use std::path::Path;
 
 use crate::network::{self, BYTES_PER_EDGE, BYTES_PER_NODE};
-use crate::scenario::{Capped, Cascade, Network, NetworkSource, Population, Scenario};
+use crate::scenario::{
+    Capped, Cascade, Network, NetworkSource, Population, Scenario, ScenarioError,
+};
 use crate::sim::footprint as fp;
 
 /// Bytes of the program itself, its thread stacks and small tables.
@@ -76,6 +78,26 @@ impl Estimate {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Refuses `total` runs of `s`, `parallel` of them at once (replicates), when their
+/// estimated memory is over `limits.memory_mb`.
+pub fn check_runs(s: &Scenario, parallel: u64, total: u64) -> Result<(), ScenarioError> {
+    let e = estimate(s);
+    let needed_mb = mb(e.bytes_for(parallel, total));
+    if needed_mb > s.memory_limit_mb {
+        let detail = if total > 1 {
+            format!("{total} runs, {parallel} at once; one run: {}", e.detail())
+        } else {
+            e.detail()
+        };
+        return Err(ScenarioError::TooLarge {
+            needed_mb,
+            limit_mb: s.memory_limit_mb,
+            detail,
+        });
+    }
+    Ok(())
 }
 
 /// Bytes in whole megabytes, rounded up.

@@ -167,6 +167,18 @@ pub fn summary(s: &Summary, elapsed: Duration) -> String {
     if let Some(a) = &s.app {
         app(&mut o, a);
     }
+    if !s.truncated_draws.is_empty() {
+        let list: Vec<String> = s
+            .truncated_draws
+            .iter()
+            .map(|(key, n)| format!("{key} {n}"))
+            .collect();
+        let _ = writeln!(
+            o,
+            "\ndraws truncated at their key's cap (see scenarios/README.md, \"Caps\"): {}",
+            list.join(", ")
+        );
+    }
     o
 }
 

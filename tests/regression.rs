@@ -334,3 +334,33 @@ fn tiny_chances_and_windows_longer_than_the_run_are_harmless() {
     let out = run(&s, 2);
     assert!(out.summary.feeds["f"].trending_hours > 0.0);
 }
+
+/// Replicates running in parallel, and the outputs of all of them held until written,
+/// were not counted: a scenario that fits once must be refused for many replicates.
+#[test]
+fn replicates_count_in_the_memory_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = "[time]\nduration = \"24h\"\n[metrics]\nsample_every = \"1m\"\n\
+                [limits]\nmemory_mb = 36\n[feeds.f]\n[populations.p]\nsize = 10\n\
+                rate = { dist = \"constant\", value = 1.0 }\n";
+    std::fs::write(dir.path().join("s.toml"), toml).unwrap();
+    let s = parse(toml).unwrap();
+    let e = hashflood::memory::estimate(&s);
+    assert!(hashflood::memory::mb(e.bytes_for(1, 1)) <= 36);
+    assert!(hashflood::memory::mb(e.bytes_for(2, 100)) > 36, "{e:?}");
+    let out = super::common::hashflood(
+        dir.path(),
+        &["run", "s.toml", "--replicates", "100", "-q"],
+        "2",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("100 replicates") && stderr.contains("limits.memory_mb"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("output").exists(),
+        "a refused run creates nothing"
+    );
+}

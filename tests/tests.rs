@@ -6,6 +6,7 @@ mod common;
 mod determinism;
 mod feeds;
 mod golden;
+mod invariants;
 mod kill_run;
 mod kill_sweep;
 mod mechanics;

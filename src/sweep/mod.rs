@@ -336,9 +336,12 @@ impl Sweep {
             let (key, value) = parse_set(s)?;
             set(&mut resolved, &key, value, &format!("--set {key}"))?;
         }
-        let name = path
-            .file_stem()
-            .map_or("sweep".into(), |s| s.to_string_lossy().into_owned());
+        // A name, not a path: it names the default output folder.
+        let name = crate::scenario::names::sanitised(
+            &path
+                .file_stem()
+                .map_or("sweep".into(), |s| s.to_string_lossy().into_owned()),
+        );
 
         let replicates = usize::try_from(raw_sweep.replicates)
             .ok()

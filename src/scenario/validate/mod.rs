@@ -403,16 +403,7 @@ fn check_size(s: &Scenario) -> Result<(), ScenarioError> {
             detail: "reading populations' sizes x browse rates x duration".into(),
         });
     }
-    let needed = e.bytes_for(1, 1);
-    let needed_mb = crate::memory::mb(needed);
-    if needed_mb > s.memory_limit_mb {
-        return Err(ScenarioError::TooLarge {
-            needed_mb,
-            limit_mb: s.memory_limit_mb,
-            detail: e.detail(),
-        });
-    }
-    Ok(())
+    crate::memory::check_runs(s, 1, 1)
 }
 
 /// SHA-256 of the resolved scenario with seed 0 and edge-list paths replaced by the hash
