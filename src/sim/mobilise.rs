@@ -97,7 +97,7 @@ impl World<'_> {
                     rate: me.rate,
                     bound: me.rate,
                     since: me.activated_at,
-                    until: me.end_at,
+                    active: (me.end_at - me.activated_at) as f32,
                     pop: me.pop,
                     tz: me.tz,
                 });

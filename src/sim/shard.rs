@@ -197,7 +197,7 @@ impl Shard {
                 // are far above the resolution of `t`, and this guard keeps the loop
                 // finite even if a gap rounds away.
                 c.t = DiurnalClock::advance(clock, c.t, gap).max(c.t.next_up());
-                if c.t >= c.until || c.t >= horizon {
+                if c.ended(c.t) || c.t >= horizon {
                     break;
                 }
                 if c.t >= end_of_step {
