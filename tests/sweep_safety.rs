@@ -490,12 +490,16 @@ fn a_file_put_into_charts_is_never_deleted() {
     let file = tiny_sweep(t, "plot = [\"populations.fans.cascade_fraction\"]");
     let dir = t.join("out");
     ok(&sweep_cmd(t, &file, &dir, &["-q"]).output().unwrap());
-    let mine = dir.join("charts/notes.txt");
-    std::fs::write(&mine, "my notes").unwrap();
-    let err = fails(&sweep_cmd(t, &file, &dir, &["-q"]).output().unwrap());
-    assert!(
-        err.contains("holds notes.txt, which hashflood did not write"),
-        "{err}"
-    );
-    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "my notes");
+    // A note, and a picture of the user's own (a PNG the sweep does not draw).
+    for name in ["notes.txt", "my-figure.png"] {
+        let mine = dir.join("charts").join(name);
+        std::fs::write(&mine, "mine").unwrap();
+        let err = fails(&sweep_cmd(t, &file, &dir, &["-q"]).output().unwrap());
+        assert!(
+            err.contains(&format!("holds {name}, which hashflood did not write")),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&mine).unwrap(), "mine");
+        std::fs::remove_file(&mine).unwrap();
+    }
 }

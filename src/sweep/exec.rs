@@ -471,7 +471,7 @@ fn charts(
     }
     let dest = dir.join("charts");
     if dest.exists() {
-        check_charts(&dest)?;
+        check_charts(&dest, &tables::chart_files(sweep))?;
     }
     let staging = files::temp_name(&dest, "partial");
     fs::create_dir(&staging).map_err(io(&staging))?;
@@ -490,14 +490,14 @@ fn charts(
     Ok(())
 }
 
-/// Checks that `charts/` holds only what finishing writes (PNG and SVG files), since it
-/// is replaced as a whole.
-fn check_charts(dest: &Path) -> Result<(), ExecError> {
+/// Checks that `charts/` holds only what finishing writes (the PNG and SVG files of the
+/// sweep's `plot` metrics, by name), since it is replaced as a whole: a user's own file
+/// there, even a PNG, makes finishing refuse instead of deleting it.
+fn check_charts(dest: &Path, ours: &[String]) -> Result<(), ExecError> {
     for e in fs::read_dir(dest).map_err(io(dest))? {
         let e = e.map_err(io(dest))?;
         let name = e.file_name().to_string_lossy().into_owned();
-        let ours = e.file_type().is_ok_and(|t| t.is_file())
-            && (name.ends_with(".png") || name.ends_with(".svg"));
+        let ours = e.file_type().is_ok_and(|t| t.is_file()) && ours.contains(&name);
         if !ours {
             return Err(ExecError::Foreign {
                 path: dest.to_path_buf(),

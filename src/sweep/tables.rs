@@ -145,6 +145,15 @@ pub fn draw_charts(
     Ok(())
 }
 
+/// The file names of the sweep's charts (PNG and SVG per metric in `plot`).
+pub fn chart_files(sweep: &Sweep) -> Vec<String> {
+    sweep
+        .plot
+        .iter()
+        .flat_map(|m| ["png", "svg"].map(|ext| format!("{}.{ext}", chart_name(m))))
+        .collect()
+}
+
 /// Whether the sweep draws charts at all.
 pub fn has_charts(sweep: &Sweep) -> bool {
     !sweep.plot.is_empty() && (1..=2).contains(&sweep.parameters.len())
