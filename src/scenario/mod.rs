@@ -1,7 +1,7 @@
 //! Scenario files: TOML in, a validated [`Scenario`] out.
 //!
 //! Two stages, as in ripgrep's low/high args: [`raw`] keeps what the user wrote (serde
-//! shape, unknown keys rejected, defaults filled in) and [`validate`] turns it into typed,
+//! shape, unknown keys rejected, defaults filled in) and `validate` turns it into typed,
 //! range-checked values in simulation units (steps, per-step rates, indices instead of
 //! names). Nothing downstream re-checks or sees a name lookup fail.
 

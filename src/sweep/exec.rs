@@ -185,7 +185,7 @@ pub struct Opened {
 
 impl Opened {
     /// Removes what opening created (the folder, its manifest, the lock file), unless
-    /// another command has used the folder meanwhile (see [`rollback_alone`]); for a
+    /// another command has used the folder meanwhile (see `rollback_alone`); for a
     /// command that fails before any run is written.
     pub fn rollback(self, dir: &Path) {
         let Opened {
