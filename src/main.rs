@@ -401,12 +401,16 @@ fn describe(path: &Path) -> Result<String> {
         ));
     }
     let (s, _) = check(path)?;
+    let e = hashflood::memory::estimate(&s);
     Ok(format!(
-        "{} agents in {} populations, {} feeds, {} steps",
+        "{} agents in {} populations, {} feeds, {} steps; at most {} MB of {} allowed, {:.1e} operations",
         s.agent_count(),
         s.populations.len(),
         s.feeds.len(),
-        s.time.steps
+        s.time.steps,
+        hashflood::memory::mb(e.bytes_for(1, 1)),
+        s.memory_limit_mb,
+        e.work
     ))
 }
 
