@@ -369,34 +369,53 @@ fn flatten(v: &Value, path: String, out: &mut BTreeMap<String, Value>) {
 }
 
 /// Runs `runs` in parallel, writing each result as it finishes; `done` is called after
-/// each one is written.
+/// each one is written. Each point's scenario is built once for its runs (runs come in
+/// point order) and dropped when they are done, so memory does not grow with points.
 pub fn run(
     sweep: &Sweep,
     dir: &Path,
     runs: &[Run],
     done: &(dyn Fn() + Sync),
 ) -> Result<(), ExecError> {
-    runs.par_iter().try_for_each(|r| {
-        let failed = |message: String| ExecError::Run {
-            run: r.id(),
-            message,
-        };
-        let scenario = sweep.scenario(r.point).map_err(|e| failed(e.to_string()))?;
-        let graph =
-            graph_source::follower_graph(&scenario, r.seed).map_err(|e| failed(e.to_string()))?;
-        let out = sim::run(&scenario, &graph, r.seed, &mut |_| {});
-        let mut metrics = BTreeMap::new();
-        let summary = serde_json::to_value(&out.summary).expect("summary serialises");
-        for key in ["totals", "feeds", "populations", "app"] {
-            if let Some(v) = summary.get(key) {
-                flatten(v, key.to_string(), &mut metrics);
-            }
-        }
-        let bytes = record::encode(&record::record(sweep, r, metrics));
-        store(sweep, dir, r, &bytes)?;
-        done();
-        Ok(())
+    let groups: Vec<&[Run]> = runs.chunk_by(|a, b| a.point == b.point).collect();
+    groups.par_iter().try_for_each(|group| {
+        let first = &group[0];
+        let scenario = sweep.scenario(first.point).map_err(|e| ExecError::Run {
+            run: first.id(),
+            message: e.to_string(),
+        })?;
+        group
+            .par_iter()
+            .try_for_each(|r| run_one(sweep, dir, &scenario, r, done))
     })
+}
+
+/// Runs one run of `scenario` (its point's) and writes its file.
+fn run_one(
+    sweep: &Sweep,
+    dir: &Path,
+    scenario: &crate::scenario::Scenario,
+    r: &Run,
+    done: &(dyn Fn() + Sync),
+) -> Result<(), ExecError> {
+    let failed = |message: String| ExecError::Run {
+        run: r.id(),
+        message,
+    };
+    let graph =
+        graph_source::follower_graph(scenario, r.seed).map_err(|e| failed(e.to_string()))?;
+    let out = sim::run(scenario, &graph, r.seed, &mut |_| {});
+    let mut metrics = BTreeMap::new();
+    let summary = serde_json::to_value(&out.summary).expect("summary serialises");
+    for key in ["totals", "feeds", "populations", "app"] {
+        if let Some(v) = summary.get(key) {
+            flatten(v, key.to_string(), &mut metrics);
+        }
+    }
+    let bytes = record::encode(&record::record(sweep, r, metrics));
+    store(sweep, dir, r, &bytes)?;
+    done();
+    Ok(())
 }
 
 /// Reads and verifies every run of the sweep, in run order; `None` if some are missing
