@@ -168,15 +168,11 @@ fn sweep(args: SweepArgs) -> Result<()> {
     }
     let opened = exec::open(&sweep, &dir, shard)?;
     let status = exec::status(&sweep, &dir, shard);
-    for refused in status.refused.iter().take(10) {
-        eprintln!("warning: {refused}; it is renamed *.corrupt and the run is redone");
-    }
-    if status.refused.len() > 10 {
-        eprintln!(
-            "warning: and {} more run files that do not verify (renamed *.corrupt, redone)",
-            status.refused.len() - 10
-        );
-    }
+    print_refused(
+        &status.refused,
+        "warning",
+        "it is renamed *.corrupt and the run is redone",
+    );
     let pending = status.pending;
     let total = sweep.run_count();
     if !args.quiet {
@@ -317,21 +313,26 @@ fn slurm(sweep: &Sweep, dir: &Path, tasks: usize, submit: bool) -> Result<()> {
     Ok(())
 }
 
+/// Lists run files that do not verify on stderr: the first ten, then how many more.
+fn print_refused(refused: &[impl std::fmt::Display], label: &str, action: &str) {
+    for r in refused.iter().take(10) {
+        eprintln!("{label}: {r}; {action}");
+    }
+    if refused.len() > 10 {
+        eprintln!(
+            "{label}: and {} more run files that do not verify ({action})",
+            refused.len() - 10
+        );
+    }
+}
+
 fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<()> {
     let (source, sets) = exec::source(&dirs[0])?;
     let sweep = Sweep::load(&source, &sets)
         .with_context(|| format!("cannot reload the sweep {}", source.display()))?;
     let out = out.unwrap_or(&dirs[0]);
     let merged = exec::merge(&sweep, dirs, out)?;
-    for refused in merged.refused.iter().take(10) {
-        eprintln!("refused: {refused}; not copied");
-    }
-    if merged.refused.len() > 10 {
-        eprintln!(
-            "refused: and {} more run files that do not verify",
-            merged.refused.len() - 10
-        );
-    }
+    print_refused(&merged.refused, "refused", "not copied");
     if merged.complete {
         println!(
             "merged {} folders into {}: runs.csv and points.csv written",

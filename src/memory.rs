@@ -48,6 +48,28 @@ impl Estimate {
             .saturating_add(self.outputs.saturating_mul(total.max(1)))
     }
 
+    /// Refuses `total` runs, `parallel` of them at once, when they need more than
+    /// `limit_mb` (`limits.memory_mb`).
+    pub fn check(&self, limit_mb: u64, parallel: u64, total: u64) -> Result<(), ScenarioError> {
+        let needed_mb = mb(self.bytes_for(parallel, total));
+        if needed_mb <= limit_mb {
+            return Ok(());
+        }
+        let detail = if total > 1 {
+            format!(
+                "{total} runs, {parallel} at once; one run: {}",
+                self.detail()
+            )
+        } else {
+            self.detail()
+        };
+        Err(ScenarioError::TooLarge {
+            needed_mb,
+            limit_mb,
+            detail,
+        })
+    }
+
     /// Bytes of heap one run needs: every part, without the program's fixed base.
     pub fn heap_bytes(&self) -> u64 {
         self.engine.saturating_add(self.outputs)
@@ -83,21 +105,7 @@ impl Estimate {
 /// Refuses `total` runs of `s`, `parallel` of them at once (replicates), when their
 /// estimated memory is over `limits.memory_mb`.
 pub fn check_runs(s: &Scenario, parallel: u64, total: u64) -> Result<(), ScenarioError> {
-    let e = estimate(s);
-    let needed_mb = mb(e.bytes_for(parallel, total));
-    if needed_mb > s.memory_limit_mb {
-        let detail = if total > 1 {
-            format!("{total} runs, {parallel} at once; one run: {}", e.detail())
-        } else {
-            e.detail()
-        };
-        return Err(ScenarioError::TooLarge {
-            needed_mb,
-            limit_mb: s.memory_limit_mb,
-            detail,
-        });
-    }
-    Ok(())
+    estimate(s).check(s.memory_limit_mb, parallel, total)
 }
 
 /// Bytes in whole megabytes, rounded up.
@@ -121,6 +129,15 @@ fn peak(pop: &Population) -> f64 {
     pop.diurnal.iter().copied().fold(1.0, f64::max)
 }
 
+/// Events per step at most, over the populations with the rate `rate` picks: each
+/// population's [`rate_bound`] at its diurnal peak.
+fn per_step(s: &Scenario, rate: impl Fn(&Population) -> Option<&Capped>) -> f64 {
+    s.populations
+        .iter()
+        .filter_map(|p| rate(p).map(|r| rate_bound(p.size as u64, r) * peak(p)))
+        .sum()
+}
+
 /// Saturating product of a float bound and a byte size.
 fn bytes(count: f64, each: u64) -> u64 {
     // Float to integer casts saturate (and NaN gives 0, which no bound here produces).
@@ -140,24 +157,10 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let shards = agents.div_ceil(fp::SHARD_AGENTS);
 
     // Events per step, at most (with the margin), and over the run.
-    let posts_per_step: f64 = s
-        .populations
-        .iter()
-        .map(|p| rate_bound(p.size as u64, &p.rate_per_step) * peak(p))
-        .sum();
+    let posts_per_step = per_step(s, |p| Some(&p.rate_per_step));
     let posts = posts_per_step * steps as f64;
-    let submissions: f64 = s
-        .populations
-        .iter()
-        .filter_map(|p| p.app.as_ref().map(|a| (p, a)))
-        .map(|(p, a)| rate_bound(p.size as u64, &a.submit_per_step) * peak(p) * steps as f64)
-        .sum();
-    let browses: f64 = s
-        .populations
-        .iter()
-        .filter_map(|p| p.reading.as_ref().map(|r| (p, r)))
-        .map(|(p, r)| rate_bound(p.size as u64, &r.rate_per_step) * peak(p) * steps as f64)
-        .sum();
+    let submissions = per_step(s, |p| p.app.as_ref().map(|a| &a.submit_per_step)) * steps as f64;
+    let browses = per_step(s, |p| p.reading.as_ref().map(|r| &r.rate_per_step)) * steps as f64;
 
     let mut parts = Vec::new();
     let mut per_agent = agents.saturating_mul(fp::PER_AGENT);

@@ -56,3 +56,16 @@ pub fn hashflood(dir: &Path, args: &[&str], threads: &str) -> Output {
         .output()
         .unwrap()
 }
+
+/// Writes the sweep file `name` holding `sweep` (its `[sweep]` tables) beside a copy of
+/// the classroom scenario in `dir`, and returns its path.
+pub fn classroom_sweep(dir: &Path, name: &str, sweep: &str) -> PathBuf {
+    std::fs::copy(
+        root().join("scenarios/classroom.toml"),
+        dir.join("classroom.toml"),
+    )
+    .unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, sweep).unwrap();
+    path
+}

@@ -8,20 +8,17 @@ use std::time::{Duration, Instant};
 use hashflood::rng;
 use hashflood::sweep::Sweep;
 
-use super::common::{hashflood, root};
+use super::common::{classroom_sweep, hashflood, root};
 
 /// A small sweep over the classroom scenario, written next to a copy of it.
 fn sweep_file(dir: &Path, extra: &str) -> PathBuf {
-    std::fs::copy(
-        root().join("scenarios/classroom.toml"),
-        dir.join("classroom.toml"),
-    )
-    .unwrap();
-    let path = dir.join("small.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"
+    let replicates = if extra.contains("replicates") {
+        ""
+    } else {
+        "replicates = 3\n"
+    };
+    let sweep = format!(
+        r#"
 [sweep]
 scenario = "classroom.toml"
 {replicates}seed = 11
@@ -29,16 +26,9 @@ scenario = "classroom.toml"
 [sweep.parameters]
 "populations.fans.size" = [500, 1500]
 "populations.fans.mobilisation.cascade.p" = {{ from = 0.1, to = 0.3, steps = 3 }}
-"#,
-            replicates = if extra.contains("replicates") {
-                ""
-            } else {
-                "replicates = 3\n"
-            }
-        ),
-    )
-    .unwrap();
-    path
+"#
+    );
+    classroom_sweep(dir, "small.toml", &sweep)
 }
 
 fn tables(dir: &Path) -> (Vec<u8>, Vec<u8>) {

@@ -8,21 +8,13 @@ use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
 
-use super::common::{hashflood, root};
+use super::common::{classroom_sweep, hashflood, root};
 
 /// A tiny sweep (2 x 2 points x 2 replicates = 8 runs of a 2-hour classroom) in `dir`,
 /// with `extra` lines added to its `[sweep]` table.
 pub(super) fn tiny_sweep(dir: &Path, extra: &str) -> String {
-    std::fs::copy(
-        root().join("scenarios/classroom.toml"),
-        dir.join("classroom.toml"),
-    )
-    .unwrap();
-    let path = dir.join("tiny.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"
+    let sweep = format!(
+        r#"
 [sweep]
 scenario = "classroom.toml"
 replicates = 2
@@ -32,10 +24,10 @@ seed = 3
 "populations.fans.size" = [200, 400]
 "populations.fans.mobilisation.cascade.p" = {{ from = 0.1, to = 0.3, steps = 2 }}
 "#
-        ),
-    )
-    .unwrap();
-    path.display().to_string()
+    );
+    classroom_sweep(dir, "tiny.toml", &sweep)
+        .display()
+        .to_string()
 }
 
 /// `hashflood sweep FILE --set time.duration="2h" --out DIR ARGS...`, in `cwd`.

@@ -403,7 +403,7 @@ fn check_size(s: &Scenario) -> Result<(), ScenarioError> {
             detail: "reading populations' sizes x browse rates x duration".into(),
         });
     }
-    crate::memory::check_runs(s, 1, 1)
+    e.check(s.memory_limit_mb, 1, 1)
 }
 
 /// SHA-256 of the resolved scenario with seed 0 and edge-list paths replaced by the hash
