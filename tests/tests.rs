@@ -13,6 +13,7 @@ mod mechanics;
 mod output_safety;
 mod regression;
 mod slurm;
+mod snapshots;
 mod sweep;
 mod sweep_safety;
 mod theory;
