@@ -108,7 +108,7 @@ fn bench(path: &std::path::Path) -> Figures {
         );
     }
     println!(
-        "  phases       setup {:.2} s, mobilise {:.2} s, post {:.2} s, merge and read {:.2} s",
+        "  phases       setup {:.2} s, mobilise {:.2} s, post {:.2} s, publish and read {:.2} s",
         timing.setup.as_secs_f64(),
         timing.phases[0].as_secs_f64(),
         timing.phases[1].as_secs_f64(),

@@ -154,7 +154,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let nk = s.kinds.len().max(1) as u64;
     let nl = s.metrics.levels.len() as u64;
     let samples = steps.div_ceil(s.metrics.sample_every_steps as u64) + 1;
-    let shards = agents.div_ceil(fp::SHARD_AGENTS);
+    let blocks = agents.div_ceil(fp::BLOCK_AGENTS);
 
     // Events per step, at most (with the margin), and over the run.
     let posts_per_step = per_step(s, |p| Some(&p.rate_per_step));
@@ -182,18 +182,18 @@ pub fn estimate(s: &Scenario) -> Estimate {
     parts.push(("agents", per_agent));
 
     let buckets = steps.clamp(1, fp::CALENDAR_BUCKETS).next_power_of_two();
-    let shard_tables =
-        shards.saturating_mul(buckets * 24 + nf * np * nk * 4 + nf * np * 8 + nf * 24 + 4096);
-    parts.push(("shard tables", shard_tables));
+    let block_tables =
+        blocks.saturating_mul(buckets * 24 + nf * np * nk * 4 + nf * np * 8 + nf * 24 + 4096);
+    parts.push(("block tables", block_tables));
 
     parts.push(("network", network_bytes(s, agents)));
 
-    // Each shard buffers at most 2K + 1024 posts per feed in a step (and never more
-    // than the step's posts); the merge copies at most K per feed and shard.
+    // Each block buffers at most 2K + 1024 posts per feed in a step (and never more
+    // than the step's posts); the publish copies at most K per feed and block.
     let buffer_cap: f64 = s
         .feeds
         .iter()
-        .map(|f| (2 * f.latest_window as u64 + 1024) as f64 * shards as f64)
+        .map(|f| (2 * f.latest_window as u64 + 1024) as f64 * blocks as f64)
         .sum();
     let buffers = bytes(posts_per_step.min(buffer_cap), 2 * fp::PER_POST);
     parts.push(("post buffers", buffers));
@@ -266,7 +266,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
         .filter(|(name, _)| *name != "time series")
         .map(|p| p.1)
         .fold(0, u64::saturating_add);
-    let work_parts = work(s, shards, samples, posts, submissions);
+    let work_parts = work(s, blocks, samples, posts, submissions);
     Estimate {
         engine,
         outputs,
@@ -280,7 +280,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
 /// The parts of a run's work (see [`Estimate::work`]), in operations.
 fn work(
     s: &Scenario,
-    shards: u64,
+    blocks: u64,
     samples: u64,
     posts: f64,
     submissions: f64,
@@ -312,7 +312,7 @@ fn work(
         .iter()
         .map(|f| (f.latest_window + f.top.window) as f64)
         .sum();
-    let per_step = shards as f64 * (2.0 * nf * np * nk + 64.0)
+    let per_step = blocks as f64 * (2.0 * nf * np * nk + 64.0)
         + items * (1.0 + 2.0 * readers)
         + nf * np * (s.metrics.levels.len() as f64 + 8.0)
         + np * 16.0;

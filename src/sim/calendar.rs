@@ -4,7 +4,7 @@
 //! length; an entry more than one lap ahead waits in its bucket until its own lap comes.
 //! Cost is proportional to candidates, not to agents x steps.
 
-/// A candidate post of the agent with this shard-local index (shards hold 2^16 agents)
+/// A candidate post of the agent with this block-local index (blocks hold 2^16 agents)
 /// at time `t` (in steps). 32 bytes.
 ///
 /// Times are `f64`: exact to a few nanoseconds of a step over the longest allowed run

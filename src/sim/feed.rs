@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use super::shard::Post;
+use super::block::Post;
 use crate::scenario::Trending;
 
 /// The Latest tab: a window of the `K` most recent posts with per-population counts.

@@ -3,9 +3,9 @@
 
 use std::mem::size_of;
 
+use super::block::{Agent, AgentState, Post};
 use super::calendar::Candidate;
 use super::moderate::Flagged;
-use super::shard::{Agent, AgentState, Post};
 
 /// Bytes per agent: life-cycle state, home feed, drawn attributes, one calendar entry
 /// (every active agent has one; counted twice for the slack of growing buckets), and
@@ -32,7 +32,7 @@ pub const PER_TOP_POST: u64 = (size_of::<Post>() + 8 + 32) as u64;
 pub const PER_FLAGGED: u64 = (size_of::<Flagged>() + 8) as u64;
 /// Bytes per app submission held (queue item and its recorded wait).
 pub const PER_SUBMISSION: u64 = 48;
-/// Buckets in each shard's post calendar, at most.
+/// Buckets in each block's post calendar, at most.
 pub const CALENDAR_BUCKETS: u64 = 4096;
-/// Agents per shard.
-pub const SHARD_AGENTS: u64 = super::shard::SHARD_SIZE as u64;
+/// Agents per block.
+pub const BLOCK_AGENTS: u64 = super::block::BLOCK_SIZE as u64;

@@ -2,17 +2,17 @@
 //! discouragement, and spreading through the follower network.
 //!
 //! Runs sequentially at the start of each step with a stream keyed by the step, so its
-//! randomness is independent of the posting shards and of the thread count.
+//! randomness is independent of the posting blocks and of the thread count.
 
 use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1, Geometric};
 use rayon::prelude::*;
 
 use super::World;
+use super::block::AgentState;
 use super::calendar::Candidate;
 use super::clock::DiurnalClock;
 use super::setup::pick;
-use super::shard::AgentState;
 use crate::rng::{self, SimRng, Stream};
 use crate::scenario::{Cascade, DiscouragementAction, Targeting};
 
@@ -48,7 +48,7 @@ impl World<'_> {
             for chance in chances {
                 for agent in sample(pop.agents(), chance, &mut rng) {
                     let (s, a) = Self::locate(agent);
-                    if self.shards[s].state[a] == AgentState::Dormant {
+                    if self.blocks[s].state[a] == AgentState::Dormant {
                         self.activate(agent, step, false, &mut rng, &mut newly);
                     }
                 }
@@ -69,29 +69,29 @@ impl World<'_> {
         newly: &mut Vec<u32>,
     ) {
         let (s, a) = Self::locate(agent);
-        let shard = &mut self.shards[s];
-        let p = shard.agents[a].pop as usize;
+        let block = &mut self.blocks[s];
+        let p = block.agents[a].pop as usize;
         let pop = &self.scenario.populations[p];
-        shard.state[a] = AgentState::Active;
-        shard.agents[a].activated_at = step as f64;
+        block.state[a] = AgentState::Active;
+        block.agents[a].activated_at = step as f64;
         if let Some(d) = &pop.fatigue.active_steps {
             let end = step as f64 + d.sampler().sample(rng);
-            shard.agents[a].end_at = end;
+            block.agents[a].end_at = end;
             if end < self.scenario.time.steps as f64 {
                 self.fatigue_ends[p]
                     [end as usize / self.scenario.metrics.sample_every_steps as usize] += 1;
             }
         }
         if let Targeting::Weights(w) = &pop.targeting {
-            shard.feed[a] = pick(rng, w.iter().copied()) as u8;
+            block.feed[a] = pick(rng, w.iter().copied()) as u8;
         }
-        let me = shard.agents[a];
+        let me = block.agents[a];
         if me.rate > 0.0 {
             let clock = self.ctx.clocks[p][me.tz as usize].as_ref();
             let gap = rng.sample::<f64, _>(Exp1) / me.rate as f64;
             let t = DiurnalClock::advance(clock, step as f64, gap);
             if t < me.end_at && t < self.scenario.time.steps as f64 {
-                shard.calendar.push(Candidate {
+                block.calendar.push(Candidate {
                     agent: a as u16,
                     t,
                     rate: me.rate,
@@ -131,7 +131,7 @@ impl World<'_> {
                         {
                             None => false,
                             Some(Cascade::Independent { p: chance }) => {
-                                world.shards[s].state[a] == AgentState::Dormant
+                                world.blocks[s].state[a] == AgentState::Dormant
                                     && rng::edge_uniform(key, u, v) < *chance
                             }
                             Some(Cascade::Threshold { .. }) => true,
@@ -149,18 +149,18 @@ impl World<'_> {
         for v in events.into_iter().flatten() {
             let (s, a) = Self::locate(v);
             let p = self.pop_of(v);
-            let shard = &mut self.shards[s];
+            let block = &mut self.blocks[s];
             let joins = match &self.scenario.populations[p].mobilisation.cascade {
                 Some(Cascade::Threshold { .. }) => {
-                    shard.active_followees[a] += 1;
-                    let needed = shard.threshold[a] as f64 * self.graph.followee_count(v) as f64;
-                    shard.state[a] == AgentState::Dormant
-                        && shard.active_followees[a] as f64 >= needed
+                    block.active_followees[a] += 1;
+                    let needed = block.threshold[a] as f64 * self.graph.followee_count(v) as f64;
+                    block.state[a] == AgentState::Dormant
+                        && block.active_followees[a] as f64 >= needed
                 }
-                _ => shard.state[a] == AgentState::Dormant,
+                _ => block.state[a] == AgentState::Dormant,
             };
             if joins {
-                shard.state[a] = AgentState::Pending;
+                block.state[a] = AgentState::Pending;
                 reached[p].push(v);
             }
         }
@@ -201,13 +201,13 @@ impl World<'_> {
         let mut quits = 0;
         for agent in sample(pop.agents(), d.p, rng) {
             let (s, a) = Self::locate(agent);
-            let shard = &mut self.shards[s];
-            if shard.state[a] != AgentState::Active || shard.agents[a].end_at <= step as f64 {
+            let block = &mut self.blocks[s];
+            if block.state[a] != AgentState::Active || block.agents[a].end_at <= step as f64 {
                 continue;
             }
             let feed = match self.ctx.forced_feed[p] {
                 Some(f) if least_dominated => f as usize,
-                _ => shard.feed[a] as usize,
+                _ => block.feed[a] as usize,
             };
             if !below[feed] {
                 continue;
@@ -224,13 +224,13 @@ impl World<'_> {
             };
             match destination {
                 Some(f) => {
-                    shard.feed[a] = f as u8;
+                    block.feed[a] = f as u8;
                     self.counts[p].moved += 1;
                 }
                 None => {
-                    shard.state[a] = AgentState::Quit;
+                    block.state[a] = AgentState::Quit;
                     self.counts[p].quit += 1;
-                    let end = shard.agents[a].end_at;
+                    let end = block.agents[a].end_at;
                     if end < self.scenario.time.steps as f64 {
                         self.fatigue_ends[p]
                             [end as usize / self.scenario.metrics.sample_every_steps as usize] -= 1;

@@ -3,26 +3,26 @@
 //! Each step has three phases:
 //! 1. **mobilise** (sequential): network activations from the previous step, call to
 //!    action, broadcast while trending, discouragement, and spreading from the newly active;
-//! 2. **post** (parallel over fixed-size shards): each shard runs its agents' posting
+//! 2. **post** (parallel over fixed-size blocks): each block runs its agents' posting
 //!    process from its calendar, with its own random stream;
-//! 3. **merge** (sequential, shard order): posts go to the feeds' Latest windows, trending
+//! 3. **publish** (sequential, block order): posts go to the feeds' Latest windows, trending
 //!    meters update, and the metrics recorder observes the step.
 //!
 //! Architecture invariant: the engine does no I/O and never reads the clock; results
 //! depend only on (scenario, network, seed), never on the thread count.
 
 mod app;
+mod block;
 mod calendar;
 mod clock;
 mod feed;
 pub mod footprint;
-mod merge;
 mod mobilise;
 mod moderate;
+mod publish;
 mod rates;
 mod read;
 mod setup;
-mod shard;
 mod top;
 
 use rayon::prelude::*;
@@ -30,9 +30,9 @@ use rayon::prelude::*;
 use crate::metrics::{FeedCounts, PopulationCounts, Recorder, RunOutput};
 use crate::network::FollowerGraph;
 use crate::scenario::{Scenario, Targeting};
+use block::{BLOCK_BITS, Block, Post, StepContext};
 use feed::{LatestWindow, TrendingMeter};
 use read::ReaderPop;
-use shard::{Post, SHARD_BITS, Shard, StepContext};
 use top::TopTab;
 
 /// The phases of a step, in order (see the module documentation).
@@ -40,7 +40,7 @@ use top::TopTab;
 pub enum Phase {
     Mobilise,
     Post,
-    Merge,
+    Publish,
 }
 
 /// A running simulation. Build with [`World::new`], advance with [`World::step`] or run
@@ -49,7 +49,7 @@ pub struct World<'a> {
     scenario: &'a Scenario,
     graph: &'a FollowerGraph,
     seed: u64,
-    shards: Vec<Shard>,
+    blocks: Vec<Block>,
     ctx: StepContext,
     latest: Vec<LatestWindow>,
     top: Vec<TopTab>,
@@ -110,14 +110,14 @@ impl<'a> World<'a> {
             .steps
             .div_ceil(scenario.metrics.sample_every_steps) as usize
             + 1;
-        let (shards, rate_truncations) = setup::shards(scenario, seed);
-        let readers = setup::readers(scenario, seed, graph, &shards);
-        let app = app::AppState::new(scenario, seed, &shards);
+        let (blocks, rate_truncations) = setup::blocks(scenario, seed);
+        let readers = setup::readers(scenario, seed, graph, &blocks);
+        let app = app::AppState::new(scenario, seed, &blocks);
         World {
             scenario,
             graph,
             seed,
-            shards,
+            blocks,
             ctx: setup::context(scenario),
             latest: scenario
                 .feeds
@@ -179,11 +179,11 @@ impl<'a> World<'a> {
         phase(Some(Phase::Post));
         let ctx = &self.ctx;
         let windows = &self.windows;
-        self.shards
+        self.blocks
             .par_iter_mut()
             .for_each(|s| s.post_step(ctx, windows));
-        phase(Some(Phase::Merge));
-        self.merge(step);
+        phase(Some(Phase::Publish));
+        self.publish(step);
         phase(None);
         self.next_step += 1;
     }
@@ -275,8 +275,8 @@ impl<'a> World<'a> {
     #[inline]
     fn locate(agent: u32) -> (usize, usize) {
         (
-            (agent >> SHARD_BITS) as usize,
-            (agent & ((1 << SHARD_BITS) - 1)) as usize,
+            (agent >> BLOCK_BITS) as usize,
+            (agent & ((1 << BLOCK_BITS) - 1)) as usize,
         )
     }
 }

@@ -1,8 +1,8 @@
-//! Platform moderation inside a shard: per-account rate limits, flagging posts by kind,
+//! Platform moderation inside a block: per-account rate limits, flagging posts by kind,
 //! removing flagged posts after a delay, suspending accounts after repeated removals.
 //!
-//! All of it runs in the parallel posting phase on the shard's own agents and stream;
-//! the merge then takes removed posts out of the feeds.
+//! All of it runs in the parallel posting phase on the block's own agents and stream;
+//! the publish then takes removed posts out of the feeds.
 
 use std::collections::BTreeMap;
 
@@ -12,15 +12,15 @@ use crate::scenario::{Moderation, RateLimit};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Flagged {
     pub id: u64,
-    /// Shard-local author.
+    /// Block-local author.
     pub agent: u16,
     pub feed: u8,
     pub pop: u8,
 }
 
-/// Moderation state of one shard's agents.
+/// Moderation state of one block's agents.
 #[derive(Debug, Default)]
-pub struct ShardModeration {
+pub struct BlockModeration {
     /// Rate-limit window each agent's count refers to, and the count.
     window: Vec<u32>,
     posted: Vec<u32>,
@@ -30,10 +30,10 @@ pub struct ShardModeration {
     queue: BTreeMap<u32, Vec<Flagged>>,
 }
 
-impl ShardModeration {
+impl BlockModeration {
     pub fn new(agents: usize, m: &Moderation) -> Self {
         let limited = m.rate_limit.is_some();
-        ShardModeration {
+        BlockModeration {
             window: if limited {
                 vec![u32::MAX; agents]
             } else {
@@ -101,7 +101,7 @@ mod tests {
             suspend_after: None,
             detrend_above: 1.0,
         };
-        let mut s = ShardModeration::new(1, &m);
+        let mut s = BlockModeration::new(1, &m);
         let rule = m.rate_limit.as_ref().unwrap();
         let admitted: Vec<bool> = [0.5, 1.0, 9.9, 10.0, 10.1, 19.0]
             .iter()
@@ -119,7 +119,7 @@ mod tests {
             suspend_after: Some(2),
             detrend_above: 1.0,
         };
-        let mut s = ShardModeration::new(2, &m);
+        let mut s = BlockModeration::new(2, &m);
         for id in 0..3 {
             s.schedule(
                 5 + id as u32,

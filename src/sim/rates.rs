@@ -4,7 +4,7 @@
 use crate::rng::SimRng;
 use crate::scenario::{Capped, Population};
 
-use super::shard::{SHARD_BITS, Shard};
+use super::block::{BLOCK_BITS, Block};
 
 /// The sum of a population's per-agent rates (per step, diurnal factor 1) by time zone.
 #[derive(Debug, Clone, Default)]
@@ -16,11 +16,11 @@ pub struct RateSums {
 
 impl RateSums {
     /// Draws one rate per agent of `pop` from `rate` (each agent's time zone is the one
-    /// set up in its shard) and calls `each` with every rate, in agent order.
+    /// set up in its block) and calls `each` with every rate, in agent order.
     pub fn draw(
         pop: &Population,
         rate: &Capped,
-        shards: &[Shard],
+        blocks: &[Block],
         rng: &mut SimRng,
         mut each: impl FnMut(f64),
     ) -> Self {
@@ -30,8 +30,8 @@ impl RateSums {
         for agent in pop.agents() {
             let (r, cut) = sampler.draw(rng);
             truncated += cut as u64;
-            let shard = &shards[(agent >> SHARD_BITS) as usize];
-            by_tz[shard.agents[(agent - shard.first) as usize].tz as usize] += r;
+            let block = &blocks[(agent >> BLOCK_BITS) as usize];
+            by_tz[block.agents[(agent - block.first) as usize].tz as usize] += r;
             each(r);
         }
         RateSums { by_tz, truncated }

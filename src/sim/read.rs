@@ -17,8 +17,8 @@ use rand_distr::weighted::WeightedAliasIndex;
 use rand_distr::{Binomial, Distribution as _, Normal};
 
 use super::World;
+use super::block::Post;
 use super::rates::{RateSums, poisson};
-use super::shard::Post;
 use crate::rng::{self, SimRng, Stream};
 
 /// A reading population's browse rates, summed where the engine needs them.

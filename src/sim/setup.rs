@@ -3,23 +3,23 @@
 use rand::RngExt;
 use rayon::prelude::*;
 
+use super::block::{Agent, AgentState, BLOCK_SIZE, Block, BlockOutput, StepContext};
 use super::calendar::Calendar;
 use super::clock::DiurnalClock;
-use super::moderate::ShardModeration;
+use super::moderate::BlockModeration;
 use super::rates::RateSums;
 use super::read::{ReaderPop, Reposters};
-use super::shard::{Agent, AgentState, SHARD_SIZE, Shard, ShardOutput, StepContext};
 use crate::network::FollowerGraph;
 use crate::rng::{self, Stream};
 use crate::scenario::{Cascade, Scenario, Targeting};
 use rand_distr::weighted::WeightedAliasIndex;
 
-/// Draws every agent's attributes, shard by shard in parallel; each shard uses its own
+/// Draws every agent's attributes, block by block in parallel; each block uses its own
 /// stream, so the result does not depend on the thread count.
 /// Also returns, per population, how many rate draws were truncated at the cap.
-pub fn shards(s: &Scenario, seed: u64) -> (Vec<Shard>, Vec<u64>) {
+pub fn blocks(s: &Scenario, seed: u64) -> (Vec<Block>, Vec<u64>) {
     let n = s.agent_count();
-    let n_shards = n.div_ceil(SHARD_SIZE as u64);
+    let n_blocks = n.div_ceil(BLOCK_SIZE as u64);
     let samplers: Vec<_> = s
         .populations
         .iter()
@@ -34,11 +34,11 @@ pub fn shards(s: &Scenario, seed: u64) -> (Vec<Shard>, Vec<u64>) {
         })
         .collect();
     let any_threshold = thresholds.iter().any(Option::is_some);
-    let built: Vec<(Shard, Vec<u64>)> = (0..n_shards)
+    let built: Vec<(Block, Vec<u64>)> = (0..n_blocks)
         .into_par_iter()
         .map(|i| {
-            let first = (i * SHARD_SIZE as u64) as u32;
-            let len = (n - first as u64).min(SHARD_SIZE as u64) as usize;
+            let first = (i * BLOCK_SIZE as u64) as u32;
+            let len = (n - first as u64).min(BLOCK_SIZE as u64) as usize;
             let mut init = rng::stream(seed, Stream::AgentInit, i);
             let mut agents = Vec::with_capacity(len);
             let mut threshold = Vec::new();
@@ -74,7 +74,7 @@ pub fn shards(s: &Scenario, seed: u64) -> (Vec<Shard>, Vec<u64>) {
                     );
                 }
             }
-            let shard = Shard {
+            let block = Block {
                 first,
                 state: vec![AgentState::Dormant; len],
                 feed: vec![0; len],
@@ -87,22 +87,22 @@ pub fn shards(s: &Scenario, seed: u64) -> (Vec<Shard>, Vec<u64>) {
                 threshold,
                 calendar: Calendar::new(s.time.steps),
                 posted: 0,
-                moderation: s.moderation.as_ref().map(|m| ShardModeration::new(len, m)),
+                moderation: s.moderation.as_ref().map(|m| BlockModeration::new(len, m)),
                 rng: rng::stream(seed, Stream::Posting, i),
-                out: ShardOutput::default(),
+                out: BlockOutput::default(),
             };
-            (shard, truncated)
+            (block, truncated)
         })
         .collect();
     let mut truncated = vec![0; s.populations.len()];
-    let mut shards = Vec::with_capacity(built.len());
-    for (shard, cut) in built {
-        shards.push(shard);
+    let mut blocks = Vec::with_capacity(built.len());
+    for (block, cut) in built {
+        blocks.push(block);
         for (t, c) in truncated.iter_mut().zip(cut) {
             *t += c;
         }
     }
-    (shards, truncated)
+    (blocks, truncated)
 }
 
 /// Index drawn with probability proportional to `weights` (which sum to 1).
@@ -183,7 +183,7 @@ pub fn update_context(ctx: &mut StepContext, s: &Scenario, shares: &[f64]) {
 /// Draws the reading populations' browse rates (one stream per population) and sums them
 /// by time zone; when the readers repost and are in the network, also builds the table
 /// that picks reposters in proportion to their browse rates.
-pub fn readers(s: &Scenario, seed: u64, graph: &FollowerGraph, shards: &[Shard]) -> Vec<ReaderPop> {
+pub fn readers(s: &Scenario, seed: u64, graph: &FollowerGraph, blocks: &[Block]) -> Vec<ReaderPop> {
     s.populations
         .iter()
         .enumerate()
@@ -197,7 +197,7 @@ pub fn readers(s: &Scenario, seed: u64, graph: &FollowerGraph, shards: &[Shard])
                 .is_some_and(|n| n.populations.contains(&p));
             let reposting = r.repost_share > 0.0 && in_network && graph.num_edges() > 0;
             let mut each = Vec::with_capacity(if reposting { pop.size as usize } else { 0 });
-            let rates = RateSums::draw(pop, &r.rate_per_step, shards, &mut rng, |rate| {
+            let rates = RateSums::draw(pop, &r.rate_per_step, blocks, &mut rng, |rate| {
                 if reposting {
                     each.push(rate);
                 }

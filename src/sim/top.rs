@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use super::shard::Post;
+use super::block::Post;
 use crate::scenario::TopRule;
 
 /// A post the tab tracks, with its engagement so far.

@@ -17,8 +17,8 @@ use rand_distr::{Distribution as _, Geometric};
 pub use outage::OutageMeter;
 pub use queue::{Item, ReviewQueue};
 
+use super::block::Block;
 use super::rates::{RateSums, poisson};
-use super::shard::Shard;
 use crate::metrics::AppStep;
 use crate::rng::{self, SimRng, Stream};
 use crate::scenario::{Capacity, Scenario};
@@ -46,7 +46,7 @@ pub struct AppState {
 
 impl AppState {
     /// Draws the submitters' rates (a stream per population) and builds the app.
-    pub fn new(s: &Scenario, seed: u64, shards: &[Shard]) -> Option<Self> {
+    pub fn new(s: &Scenario, seed: u64, blocks: &[Block]) -> Option<Self> {
         let app = s.app.as_ref()?;
         let submitters = s
             .populations
@@ -57,7 +57,7 @@ impl AppState {
                 let mut rng = rng::stream(seed, Stream::AppInit, p as u64);
                 Submitters {
                     pop: p,
-                    rates: RateSums::draw(pop, &a.submit_per_step, shards, &mut rng, |_| {}),
+                    rates: RateSums::draw(pop, &a.submit_per_step, blocks, &mut rng, |_| {}),
                     sizes_truncated: 0,
                     rated: if a.rating.is_some() {
                         vec![false; pop.size as usize]

@@ -1,14 +1,14 @@
-//! The merge phase: shard outputs into the feeds (removals, Latest, Top), readers'
+//! The publish phase: block outputs into the feeds (removals, Latest, Top), readers'
 //! browsing, trending, and the step's report to the metrics recorder.
 
 use super::World;
+use super::block::AgentState;
 use super::feed::latest_k;
-use super::shard::AgentState;
 use crate::metrics::{AppStep, PopulationCounts, StepView};
 
 impl World<'_> {
-    /// Collects the shards' posts into the feeds and reports the step to the recorder.
-    pub(super) fn merge(&mut self, step: u32) {
+    /// Collects the blocks' posts into the feeds and reports the step to the recorder.
+    pub(super) fn publish(&mut self, step: u32) {
         let n_pops = self.scenario.populations.len();
         let n_kinds = self.scenario.kinds.len();
         let n_feeds = self.scenario.feeds.len();
@@ -16,30 +16,30 @@ impl World<'_> {
         self.feed_posts.iter_mut().for_each(Vec::clear);
         self.fc.clear_step();
         let mut suspended = Vec::new();
-        for shard in &self.shards {
-            for (total, &c) in self.step_counts.iter_mut().zip(&shard.out.counts) {
+        for block in &self.blocks {
+            for (total, &c) in self.step_counts.iter_mut().zip(&block.out.counts) {
                 *total += c as u64;
             }
-            for (f, posts) in shard.out.latest.iter().enumerate() {
+            for (f, posts) in block.out.latest.iter().enumerate() {
                 self.feed_posts[f].extend_from_slice(posts);
             }
-            for (i, (&limited, &flagged)) in shard
+            for (i, (&limited, &flagged)) in block
                 .out
                 .rate_limited
                 .iter()
-                .zip(&shard.out.flagged)
+                .zip(&block.out.flagged)
                 .enumerate()
             {
                 self.fc.rate_limited[i] += limited as u64;
                 self.fc.flagged[i] += flagged as u64;
             }
-            for r in &shard.out.removed {
+            for r in &block.out.removed {
                 let f = r.feed as usize;
                 self.fc.removed[f * n_pops + r.pop as usize] += 1;
                 self.latest[f].remove(r.id);
                 self.top[f].remove(r.id);
             }
-            suspended.extend_from_slice(&shard.out.suspended);
+            suspended.extend_from_slice(&block.out.suspended);
         }
         for agent in suspended {
             self.suspend(agent);
@@ -129,20 +129,20 @@ impl World<'_> {
             |pop| this.active_fraction(pop),
             |agent| {
                 let (s, a) = Self::locate(agent);
-                this.shards[s].state[a] == AgentState::Active
+                this.blocks[s].state[a] == AgentState::Active
             },
         );
         self.app = Some(app);
         Some(result)
     }
 
-    /// Records a suspension decided in a shard.
+    /// Records a suspension decided in a block.
     fn suspend(&mut self, agent: u32) {
         let (s, a) = Self::locate(agent);
         let p = self.pop_of(agent);
         self.counts[p].suspended += 1;
         self.leave_activity(p, 1);
-        let end = self.shards[s].agents[a].end_at;
+        let end = self.blocks[s].agents[a].end_at;
         if end < self.scenario.time.steps as f64 {
             self.fatigue_ends[p]
                 [end as usize / self.scenario.metrics.sample_every_steps as usize] -= 1;

@@ -1,6 +1,6 @@
 //! A fixed block of agents with its own calendar and random stream.
 //!
-//! Shards are the unit of parallel work: during a step every shard runs its own posting
+//! Blocks are the unit of parallel work: during a step every block runs its own posting
 //! process independently, so the split is a property of the agents (fixed size), never of
 //! the thread count.
 
@@ -10,14 +10,14 @@ use rand_distr::Exp1;
 use super::calendar::{Calendar, Candidate};
 use super::clock::DiurnalClock;
 use super::feed::latest_k;
-use super::moderate::{Flagged, ShardModeration};
+use super::moderate::{BlockModeration, Flagged};
 use crate::rng::SimRng;
 use crate::scenario::Moderation;
 
-/// Agents per shard; part of the determinism contract (changing it changes results).
-/// At most 16: calendar entries store the shard-local index in a `u16`.
-pub const SHARD_BITS: u32 = 16;
-pub const SHARD_SIZE: u32 = 1 << SHARD_BITS;
+/// Agents per block; part of the determinism contract (changing it changes results).
+/// At most 16: calendar entries store the block-local index in a `u16`.
+pub const BLOCK_BITS: u32 = 16;
+pub const BLOCK_SIZE: u32 = 1 << BLOCK_BITS;
 
 /// Where an agent is in its life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,13 +34,13 @@ pub enum AgentState {
     Suspended,
 }
 
-/// One post, as the shard reports it to the feeds.
+/// One post, as the block reports it to the feeds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Post {
     /// Time in steps since the start.
     pub t: f64,
     pub author: u32,
-    /// Unique per run: the shard number and the shard's post count.
+    /// Unique per run: the block number and the block's post count.
     pub id: u64,
     pub feed: u8,
     pub pop: u8,
@@ -86,9 +86,9 @@ impl StepContext {
     }
 }
 
-/// Counts and posts a shard produced in one step.
+/// Counts and posts a block produced in one step.
 #[derive(Debug, Default)]
-pub struct ShardOutput {
+pub struct BlockOutput {
     /// Posts by `(feed * n_pops + pop) * n_kinds + kind`.
     pub counts: Vec<u32>,
     /// Posts dropped by the rate limit, by `feed * n_pops + pop`.
@@ -99,8 +99,8 @@ pub struct ShardOutput {
     pub removed: Vec<Flagged>,
     /// Agents suspended this step (global ids).
     pub suspended: Vec<u32>,
-    /// Per feed, the shard's latest posts of the step (at most the feed's window size,
-    /// oldest first): all the feed's Latest window can take from this shard.
+    /// Per feed, the block's latest posts of the step (at most the feed's window size,
+    /// oldest first): all the feed's Latest window can take from this block.
     pub latest: Vec<Vec<Post>>,
 }
 
@@ -119,7 +119,7 @@ pub struct Agent {
 
 /// A block of agents `first..first + agents.len()`.
 #[derive(Debug)]
-pub struct Shard {
+pub struct Block {
     pub first: u32,
     /// Life-cycle state, one byte per agent: small enough to stay in cache.
     pub state: Vec<AgentState>,
@@ -132,16 +132,16 @@ pub struct Shard {
     pub active_followees: Vec<u32>,
     pub calendar: Calendar,
     pub rng: SimRng,
-    pub out: ShardOutput,
+    pub out: BlockOutput,
     /// Posts emitted so far (the low bits of post ids).
     pub posted: u64,
-    pub moderation: Option<ShardModeration>,
+    pub moderation: Option<BlockModeration>,
 }
 
-impl Shard {
+impl Block {
     /// Runs this step's posting: each due candidate becomes a post (after thinning for
     /// activity decay), and the agent's next candidate is drawn on its diurnal clock. Ends with
-    /// each feed's latest posts selected, so the sequential merge only sees a few.
+    /// each feed's latest posts selected, so the sequential publish only sees a few.
     pub fn post_step(&mut self, ctx: &StepContext, windows: &[usize]) {
         let step = ctx.step;
         let n_counts = windows.len() * ctx.n_pops * ctx.n_kinds;
@@ -229,7 +229,7 @@ impl Shard {
         };
         let fp = feed as usize * ctx.n_pops + pop;
         let mut flagged = false;
-        let id = (((self.first >> SHARD_BITS) as u64) << 40) | self.posted;
+        let id = (((self.first >> BLOCK_BITS) as u64) << 40) | self.posted;
         if let (Some(m), Some(rule)) = (&mut self.moderation, &ctx.moderation) {
             if let Some(limit) = &rule.rate_limit
                 && !m.admit(c.agent as usize, c.t, limit)
