@@ -122,25 +122,36 @@ impl Band {
     }
 }
 
+/// The aggregate series: its tabs and rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bands {
+    /// The feeds' tabs, in order (the names of [`BandRow::shares`]).
+    pub tabs: Vec<String>,
+    pub rows: Vec<BandRow>,
+}
+
 /// One row of the aggregate series: a sample time x feed x population across replicates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BandRow {
     pub step: u32,
     pub feed: usize,
     pub population: usize,
-    pub latest_share: Band,
-    pub top_share: Band,
+    /// Each tab's share.
+    pub shares: Vec<Band>,
     pub posts: Band,
     pub active: Band,
     pub quit: Band,
 }
 
 /// The aggregate series; all replicates have the same rows (same scenario).
-pub fn series_bands(runs: &[RunOutput]) -> Vec<BandRow> {
+pub fn series_bands(runs: &[RunOutput]) -> Bands {
     let Some(first) = runs.first() else {
-        return Vec::new();
+        return Bands {
+            tabs: Vec::new(),
+            rows: Vec::new(),
+        };
     };
-    (0..first.series.len())
+    let rows = (0..first.series.len())
         .map(|i| {
             let rows: Vec<&SeriesRow> = runs.iter().map(|r| &r.series[i]).collect();
             let band =
@@ -149,14 +160,19 @@ pub fn series_bands(runs: &[RunOutput]) -> Vec<BandRow> {
                 step: rows[0].step,
                 feed: rows[0].feed,
                 population: rows[0].population,
-                latest_share: band(|r| r.latest_share),
-                top_share: band(|r| r.top_share),
+                shares: (0..first.tabs.len())
+                    .map(|t| Band::of(&rows.iter().map(|r| r.shares[t]).collect::<Vec<_>>()))
+                    .collect(),
                 posts: band(|r| r.posts as f64),
                 active: band(|r| r.active as f64),
                 quit: band(|r| r.quit as f64),
             }
         })
-        .collect()
+        .collect();
+    Bands {
+        tabs: first.tabs.clone(),
+        rows,
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@
 //! let scenario = Scenario::from_toml(toml, "example", Path::new(".")).unwrap();
 //! let graph = graph_source::follower_graph(&scenario, 7).unwrap();
 //! let out = sim::run(&scenario, &graph, 7, &mut |_| {});
-//! let share = out.summary.feeds["Example"].populations["fans"].latest.last;
+//! let share = out.summary.feeds["Example"].populations["fans"].shares["latest"].last;
 //! assert!(share > 0.4, "fans post 3x as much: expected share 0.75, got {share}");
 //! ```
 

@@ -193,14 +193,18 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let buffer_cap: f64 = s
         .feeds
         .iter()
-        .map(|f| (2 * f.latest_window as u64 + 1024) as f64 * blocks as f64)
+        .map(|f| (2 * f.latest_window() as u64 + 1024) as f64 * blocks as f64)
         .sum();
     let buffers = bytes(posts_per_step.min(buffer_cap), 2 * fp::PER_POST);
     parts.push(("post buffers", buffers));
     let windows: u64 = s
         .feeds
         .iter()
-        .map(|f| (f.latest_window as u64 + 4 * f.top.window as u64) * fp::PER_TOP_POST)
+        .map(|f| {
+            // Latest holds its window; a ranked tab tracks up to about 4x its size.
+            let ranked: u64 = f.tabs[1..].iter().map(|t| t.size as u64).sum();
+            (f.latest_window() as u64 + 4 * ranked) * fp::PER_TOP_POST
+        })
         .fold(0, u64::saturating_add);
     parts.push(("feed windows", windows));
     let trending: u64 = s
@@ -236,7 +240,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
     // of one run while it is written.
     let rows = samples.saturating_mul(nf).saturating_mul(np);
     let series = rows.saturating_mul(std::mem::size_of::<crate::metrics::SeriesRow>() as u64);
-    let window_items: u64 = s.feeds.iter().map(|f| f.latest_window as u64).sum();
+    let window_items: u64 = s.feeds.iter().map(|f| f.latest_window() as u64).sum();
     let name_len = s
         .populations
         .iter()
@@ -310,13 +314,13 @@ fn work(
     let items: f64 = s
         .feeds
         .iter()
-        .map(|f| (f.latest_window + f.top.window) as f64)
+        .map(|f| f.tabs.iter().map(|t| t.size).sum::<usize>() as f64)
         .sum();
     let per_step = blocks as f64 * (2.0 * nf * np * nk + 64.0)
         + items * (1.0 + 2.0 * readers)
         + nf * np * (s.metrics.levels.len() as f64 + 8.0)
         + np * 16.0;
-    let window_items: f64 = s.feeds.iter().map(|f| f.latest_window as f64).sum();
+    let window_items: f64 = s.feeds.iter().map(|f| f.latest_window() as f64).sum();
     let per_sample = nf * np * 32.0 + window_items;
     vec![
         ("posts", posts),

@@ -78,40 +78,47 @@ pub fn summary(s: &Summary, elapsed: Duration) -> String {
         s.totals.posts,
         s.totals.posts as f64 / secs.max(1e-9) / 1e6
     );
-    let levels: Vec<String> = s
+    let first = s
         .feeds
         .values()
         .next()
-        .and_then(|f| f.populations.values().next())
-        .map(|p| p.latest.domination_hours.keys().cloned().collect())
+        .and_then(|f| f.populations.values().next());
+    let levels: Vec<String> = first
+        .and_then(|p| p.shares.values().next())
+        .map(|t| t.domination_hours.keys().cloned().collect())
         .unwrap_or_default();
     let readers = s.totals.browses > 0;
-    let _ = write!(
-        o,
-        "\n{:<20} {:<12} {:>9} {:>7}",
-        "feed", "population", "posts", "latest"
-    );
-    for l in &levels {
-        let _ = write!(o, " {:>9}", format!("{l} at"));
-    }
-    if readers {
-        let _ = write!(o, " {:>7}", "top");
+    // The first tab (Latest) always; the others rank by engagement, so only with readers.
+    let tabs: Vec<&str> = first
+        .map(|p| p.shares.iter().map(|(name, _)| name).collect())
+        .unwrap_or_default();
+    let tabs = &tabs[..if readers {
+        tabs.len()
+    } else {
+        tabs.len().min(1)
+    }];
+    let _ = write!(o, "\n{:<20} {:<12} {:>9}", "feed", "population", "posts");
+    for name in tabs {
+        let _ = write!(o, " {name:>7}");
         for l in &levels {
             let _ = write!(o, " {:>9}", format!("{l} at"));
         }
+    }
+    if readers {
         let _ = write!(o, " {:>7}", "seen");
     }
     let _ = writeln!(o);
     for (feed, f) in &s.feeds {
         for (pop, p) in &f.populations {
-            if p.posts == 0 && p.impressions.total == 0 && p.latest.peak == 0.0 && p.top.peak == 0.0
+            if p.posts == 0 && p.impressions.total == 0 && p.shares.values().all(|t| t.peak == 0.0)
             {
                 continue; // never in the feed (e.g. pure readers)
             }
             let _ = write!(o, "{:<20} {:<12} {:>9}", feed, pop, p.posts);
-            tab(&mut o, &p.latest, &levels);
+            for name in tabs {
+                tab(&mut o, &p.shares[name], &levels);
+            }
             if readers {
-                tab(&mut o, &p.top, &levels);
                 let _ = write!(o, " {:>7.3}", p.impressions.share);
             }
             let _ = writeln!(o);
@@ -147,7 +154,8 @@ pub fn summary(s: &Summary, elapsed: Duration) -> String {
     if readers {
         let _ = writeln!(
             o,
-            "(latest/top: final share of the tab; seen: share of the feed's impressions; {} browses)",
+            "({}: final share of the tab; seen: share of the feed's impressions; {} browses)",
+            tabs.join("/"),
             s.totals.browses
         );
     }
@@ -218,10 +226,9 @@ pub fn replicated(
         .and_then(|m| m.mean)
         .unwrap_or(0.0)
         > 0.0;
-    let mut tabs = vec!["latest"];
-    if browses {
-        tabs.push("top");
-    }
+    // The first tab (Latest) always; the others rank by engagement, so only with readers.
+    let mut tabs = s.tab_names();
+    tabs.truncate(if browses { tabs.len() } else { 1 });
     let _ = writeln!(
         o,
         "\n{:<20} {:<12} {:<7} {:<6} reached at (h)",

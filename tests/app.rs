@@ -103,10 +103,10 @@ fn every_submission_is_reviewed_waiting_or_lost() {
     }
     // The sampled series adds up to the same totals.
     let sum = |f: fn(&hashflood::metrics::AppRow) -> u64| out.app_series.iter().map(f).sum::<u64>();
-    assert_eq!(sum(|r| r.arrivals[1]), app.legitimate.submitted);
-    assert_eq!(sum(|r| r.lost[0]), app.junk.lost);
+    assert_eq!(sum(|r| r.arrivals.legitimate), app.legitimate.submitted);
+    assert_eq!(sum(|r| r.lost.junk), app.junk.lost);
     assert_eq!(
-        sum(|r| r.reviewed[0] + r.reviewed[1]),
+        sum(|r| r.reviewed.total()),
         app.junk.reviewed + app.legitimate.reviewed
     );
 }
@@ -118,7 +118,7 @@ fn the_app_goes_down_exactly_when_the_window_is_over_capacity() {
         let users = format!("submit = {{ dist = \"constant\", value = {per_hour} }}");
         let out = app_run(BUSY_APP, &users, "12h", 52);
         let rows = &out.app_series;
-        let arrivals: Vec<u64> = rows.iter().map(|r| r.arrivals[0] + r.arrivals[1]).collect();
+        let arrivals: Vec<u64> = rows.iter().map(|r| r.arrivals.total()).collect();
         let mut first_over = None;
         for i in 0..rows.len() {
             let window: u64 = arrivals[i.saturating_sub(29)..=i].iter().sum();

@@ -53,19 +53,23 @@ fn impressions_are_browses_times_items_shown() {
     let out = run(&scenario(&busy_feed("")), 21);
     let f = &out.summary.feeds["tag"];
     let pops = &f.populations;
-    let latest: u64 = pops.values().map(|p| p.impressions.latest).sum();
-    let top: u64 = pops.values().map(|p| p.impressions.top).sum();
+    let latest: u64 = pops.values().map(|p| p.impressions.tabs["latest"]).sum();
+    let top: u64 = pops.values().map(|p| p.impressions.tabs["top"]).sum();
     assert_eq!(
         latest,
-        f.browses_latest * 20,
+        f.browses["latest"] * 20,
         "every Latest browse shows 20 items"
     );
-    assert_eq!(top, f.browses_top * 10, "every Top browse shows 10 items");
+    assert_eq!(
+        top,
+        f.browses["top"] * 10,
+        "every Top browse shows 10 items"
+    );
     // Browses: Poisson(10000 readers x 6/h x 6 h); Top: Binomial(browses, 1/4).
-    let browses = (f.browses_latest + f.browses_top) as f64;
+    let browses = (f.browses["latest"] + f.browses["top"]) as f64;
     within(browses, 360_000.0, 600.0, "browses");
     within(
-        f.browses_top as f64,
+        f.browses["top"] as f64,
         browses / 4.0,
         (browses * 0.25 * 0.75).sqrt(),
         "Top browses",
@@ -73,7 +77,7 @@ fn impressions_are_browses_times_items_shown() {
     let share_sum: f64 = pops.values().map(|p| p.impressions.share).sum();
     assert!((share_sum - 1.0).abs() < 1e-9);
     for p in pops.values() {
-        assert!(p.browse_reach.latest <= 1.0 && p.browse_reach.top <= 1.0);
+        assert!(p.browse_reach["latest"] <= 1.0 && p.browse_reach["top"] <= 1.0);
     }
     assert_eq!(pops["readers"].impressions.total, 0, "readers post nothing");
     assert!(pops["fans"].engagement > 0 && pops["locals"].engagement > 0);
@@ -85,12 +89,16 @@ fn engagement_lifts_appealing_posts_into_top() {
     // fancams not at all): locals hold far more of Top than of Latest.
     let out = run(&scenario(&busy_feed("")), 22);
     let locals = &out.summary.feeds["tag"].populations["locals"];
-    assert!(locals.latest.last < 0.4, "Latest {}", locals.latest.last);
     assert!(
-        locals.top.last > locals.latest.last,
+        locals.shares["latest"].last < 0.4,
+        "Latest {}",
+        locals.shares["latest"].last
+    );
+    assert!(
+        locals.shares["top"].last > locals.shares["latest"].last,
         "Top {} vs Latest {}",
-        locals.top.last,
-        locals.latest.last
+        locals.shares["top"].last,
+        locals.shares["latest"].last
     );
 }
 
@@ -259,7 +267,7 @@ fn only_active_agents_read() {
     let active = out.summary.populations["readers"].counts.ever_active as f64;
     assert!((2000.0..3000.0).contains(&active));
     let f = &out.summary.feeds["tag"];
-    let browses = (f.browses_latest + f.browses_top) as f64;
+    let browses = (f.browses["latest"] + f.browses["top"]) as f64;
     within(
         browses,
         active * 36.0,

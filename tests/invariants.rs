@@ -18,12 +18,7 @@ fn sources(path: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 #[test]
 fn the_engine_metrics_and_exporters_do_no_io() {
     let mut files = Vec::new();
-    for part in [
-        "src/sim",
-        "src/metrics",
-        "src/export.rs",
-        "src/aggregate.rs",
-    ] {
+    for part in ["src/sim", "src/metrics", "src/export", "src/aggregate.rs"] {
         sources(&root().join(part), &mut files);
     }
     assert!(files.len() > 10, "found only {files:?}");

@@ -193,7 +193,7 @@ fn discouraged_agents_move_to_their_other_feed() {
         (2000.0 * pi * (1.0 - pi)).sqrt(),
         "moved",
     );
-    assert!(out.summary.feeds["y"].populations["a"].latest.last > 0.99);
+    assert!(out.summary.feeds["y"].populations["a"].shares["latest"].last > 0.99);
 }
 
 #[test]

@@ -39,7 +39,7 @@ targeting = {{ mode = "weights", weights = {{ tag = 1.0 }} }}
         .series
         .iter()
         .filter(|r| r.population == 0 && r.step > 60)
-        .map(|r| r.latest_share)
+        .map(|r| r.shares[hashflood::scenario::LATEST])
         .collect();
     let n = shares.len() as f64;
     assert!(n >= 590.0, "expected ~600 samples, got {n}");

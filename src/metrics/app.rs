@@ -1,7 +1,7 @@
 //! The app's metrics: the sampled `app.csv` rows and the summary.
 
 use super::summary::{AppSummary, KindCounts, RatingSummary, WaitSummary};
-use super::{AppRow, AppStep, When, round6};
+use super::{AppRow, AppStep, JunkLegit, When, round6};
 use crate::scenario::App;
 
 /// Accumulates the app's steps.
@@ -11,10 +11,10 @@ pub struct AppRecorder {
     sla_steps: f64,
     alert_below: f64,
     initial_rating: f64,
-    submitted: [u64; 2],
-    lost: [u64; 2],
-    reviewed: [u64; 2],
-    waiting: [u64; 2],
+    submitted: JunkLegit,
+    lost: JunkLegit,
+    reviewed: JunkLegit,
+    waiting: JunkLegit,
     legit_waits: Vec<f64>,
     within_sla: u64,
     outages: u64,
@@ -35,10 +35,10 @@ impl AppRecorder {
             sla_steps: app.sla_steps as f64,
             alert_below: app.alert_below,
             initial_rating: app.initial_mean,
-            submitted: [0; 2],
-            lost: [0; 2],
-            reviewed: [0; 2],
-            waiting: [0; 2],
+            submitted: JunkLegit::default(),
+            lost: JunkLegit::default(),
+            reviewed: JunkLegit::default(),
+            waiting: JunkLegit::default(),
             legit_waits: Vec::new(),
             within_sla: 0,
             outages: 0,
@@ -51,9 +51,9 @@ impl AppRecorder {
             since: AppRow {
                 step: 0,
                 up: true,
-                arrivals: [0; 2],
-                lost: [0; 2],
-                reviewed: [0; 2],
+                arrivals: JunkLegit::default(),
+                lost: JunkLegit::default(),
+                reviewed: JunkLegit::default(),
                 queue_length: 0,
                 rating: app.initial_mean,
                 rating_count: app.initial_count,
@@ -63,14 +63,12 @@ impl AppRecorder {
     }
 
     pub fn observe(&mut self, step: u32, a: &AppStep, sample: bool) {
-        for k in 0..2 {
-            self.submitted[k] += a.arrivals[k];
-            self.lost[k] += a.lost[k];
-            self.reviewed[k] += a.reviewed[k];
-            self.since.arrivals[k] += a.arrivals[k];
-            self.since.lost[k] += a.lost[k];
-            self.since.reviewed[k] += a.reviewed[k];
-        }
+        self.submitted += a.arrivals;
+        self.lost += a.lost;
+        self.reviewed += a.reviewed;
+        self.since.arrivals += a.arrivals;
+        self.since.lost += a.lost;
+        self.since.reviewed += a.reviewed;
         self.waiting = a.waiting;
         self.within_sla += a
             .legit_waits
@@ -96,14 +94,14 @@ impl AppRecorder {
             self.rows.push(AppRow {
                 step: step + 1,
                 up: a.up,
-                queue_length: a.waiting[0] + a.waiting[1],
+                queue_length: a.waiting.total(),
                 rating: a.rating,
                 rating_count: a.rating_count,
                 ..self.since.clone()
             });
-            self.since.arrivals = [0; 2];
-            self.since.lost = [0; 2];
-            self.since.reviewed = [0; 2];
+            self.since.arrivals = JunkLegit::default();
+            self.since.lost = JunkLegit::default();
+            self.since.reviewed = JunkLegit::default();
         }
     }
 
@@ -112,11 +110,11 @@ impl AppRecorder {
             Some(s) => When::Hours(round6((s + end as u32) as f64 * self.hours_per_step)),
             None => When::Never,
         };
-        let kind = |k: usize| KindCounts {
-            submitted: self.submitted[k],
-            reviewed: self.reviewed[k],
-            waiting: self.waiting[k],
-            lost: self.lost[k],
+        let kind = |of: fn(&JunkLegit) -> u64| KindCounts {
+            submitted: of(&self.submitted),
+            reviewed: of(&self.reviewed),
+            waiting: of(&self.waiting),
+            lost: of(&self.lost),
         };
         let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let waits = &mut self.legit_waits;
@@ -138,8 +136,8 @@ impl AppRecorder {
             first_outage_hours: hours(self.first_outage, false),
             outages: self.outages,
             downtime_hours: round6(self.down_steps as f64 * self.hours_per_step),
-            legitimate: kind(1),
-            junk: kind(0),
+            legitimate: kind(|c| c.legitimate),
+            junk: kind(|c| c.junk),
             legitimate_wait_hours: WaitSummary {
                 count: waits.len() as u64,
                 mean: round6(mean * self.hours_per_step),
@@ -147,8 +145,8 @@ impl AppRecorder {
                 p90: quantile(0.9),
                 p99: quantile(0.99),
             },
-            legitimate_within_sla: ratio(self.within_sla, self.submitted[1]),
-            legitimate_lost_share: ratio(self.lost[1], self.submitted[1]),
+            legitimate_within_sla: ratio(self.within_sla, self.submitted.legitimate),
+            legitimate_lost_share: ratio(self.lost.legitimate, self.submitted.legitimate),
             rating: RatingSummary {
                 initial: self.initial_rating,
                 last: round6(self.rating),

@@ -5,14 +5,18 @@
 //! no I/O: `export` turns the records into bytes.
 
 mod app;
+mod grid;
 mod recorder;
 mod share;
 mod summary;
+mod tabbed;
 
 use serde::{Serialize, Serializer};
 
+pub use grid::FeedPop;
 pub use recorder::Recorder;
 pub use summary::*;
+pub use tabbed::Tabbed;
 
 /// Agent counts of one population at the end of a step.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -31,102 +35,119 @@ pub struct PopulationCounts {
     pub suspended: u64,
 }
 
-/// What happened in the feeds in one step, by `feed * n_pops + pop` (browses by feed).
-/// The shares are the state at the end of the step; the rest are counts of the step.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// What one tab showed in one step, for every feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TabCounts {
+    /// Items shown to readers, by the author's population.
+    pub impressions: FeedPop<u64>,
+    /// Browses that showed at least one post of the population.
+    pub reach: FeedPop<u64>,
+    /// Browses of the tab, by feed.
+    pub browses: Vec<u64>,
+}
+
+/// What happened in the feeds in one step: counts per tab and per feed x population.
+#[derive(Debug, Clone, PartialEq)]
 pub struct FeedCounts {
-    pub top_share: Vec<f64>,
-    pub impressions_latest: Vec<u64>,
-    pub impressions_top: Vec<u64>,
+    /// Indexed like each feed's tabs.
+    pub tabs: Vec<TabCounts>,
     /// Impressions in reposters' followers' timelines.
-    pub impressions_repost: Vec<u64>,
-    /// Browses of Latest (Top) that showed at least one post of the population.
-    pub reach_latest: Vec<u64>,
-    pub reach_top: Vec<u64>,
-    pub engagement: Vec<u64>,
-    pub rate_limited: Vec<u64>,
-    pub flagged: Vec<u64>,
-    pub removed: Vec<u64>,
-    /// Browses of each feed's Latest and Top tabs.
-    pub browses_latest: Vec<u64>,
-    pub browses_top: Vec<u64>,
+    pub repost_impressions: FeedPop<u64>,
+    pub engagement: FeedPop<u64>,
+    pub rate_limited: FeedPop<u64>,
+    pub flagged: FeedPop<u64>,
+    pub removed: FeedPop<u64>,
 }
 
 impl FeedCounts {
-    pub fn new(n_feeds: usize, n_pops: usize) -> Self {
-        let fp = vec![0; n_feeds * n_pops];
+    pub fn new(n_tabs: usize, n_feeds: usize, n_pops: usize) -> Self {
+        let fp = FeedPop::new(n_feeds, n_pops);
         FeedCounts {
-            top_share: vec![0.0; n_feeds * n_pops],
-            impressions_latest: fp.clone(),
-            impressions_top: fp.clone(),
-            impressions_repost: fp.clone(),
-            reach_latest: fp.clone(),
-            reach_top: fp.clone(),
+            tabs: (0..n_tabs)
+                .map(|_| TabCounts {
+                    impressions: fp.clone(),
+                    reach: fp.clone(),
+                    browses: vec![0; n_feeds],
+                })
+                .collect(),
+            repost_impressions: fp.clone(),
             engagement: fp.clone(),
             rate_limited: fp.clone(),
             flagged: fp.clone(),
             removed: fp,
-            browses_latest: vec![0; n_feeds],
-            browses_top: vec![0; n_feeds],
         }
     }
 
-    fn counts(&self) -> [&Vec<u64>; 11] {
-        [
-            &self.impressions_latest,
-            &self.impressions_top,
-            &self.impressions_repost,
-            &self.reach_latest,
-            &self.reach_top,
+    /// Every counter, as slices in a fixed order.
+    fn counts(&self) -> Vec<&[u64]> {
+        let tabs = self
+            .tabs
+            .iter()
+            .flat_map(|t| [t.impressions.values(), t.reach.values(), &t.browses[..]]);
+        let feed_pops = [
+            &self.repost_impressions,
             &self.engagement,
             &self.rate_limited,
             &self.flagged,
             &self.removed,
-            &self.browses_latest,
-            &self.browses_top,
-        ]
+        ];
+        tabs.chain(feed_pops.into_iter().map(FeedPop::values))
+            .collect()
     }
 
-    fn counts_mut(&mut self) -> [&mut Vec<u64>; 11] {
-        [
-            &mut self.impressions_latest,
-            &mut self.impressions_top,
-            &mut self.impressions_repost,
-            &mut self.reach_latest,
-            &mut self.reach_top,
+    /// See [`FeedCounts::counts`].
+    fn counts_mut(&mut self) -> Vec<&mut [u64]> {
+        let tabs = self.tabs.iter_mut().flat_map(|t| {
+            [
+                t.impressions.values_mut(),
+                t.reach.values_mut(),
+                &mut t.browses[..],
+            ]
+        });
+        let feed_pops = [
+            &mut self.repost_impressions,
             &mut self.engagement,
             &mut self.rate_limited,
             &mut self.flagged,
             &mut self.removed,
-            &mut self.browses_latest,
-            &mut self.browses_top,
-        ]
+        ];
+        tabs.chain(feed_pops.into_iter().map(FeedPop::values_mut))
+            .collect()
     }
 
-    /// Adds another step's counts (not the shares).
+    /// Adds another step's counts.
     pub fn add(&mut self, other: &FeedCounts) {
         for (mine, theirs) in self.counts_mut().into_iter().zip(other.counts()) {
-            for (a, b) in mine.iter_mut().zip(theirs) {
+            for (a, b) in mine.iter_mut().zip(theirs.iter()) {
                 // Saturating: repost reach can exceed any counter (see `sim::read`).
                 *a = a.saturating_add(*b);
             }
         }
     }
 
-    /// Zeroes the step counts (not the shares).
-    pub fn clear_step(&mut self) {
+    /// Zeroes the counts.
+    pub fn clear(&mut self) {
         for v in self.counts_mut() {
-            v.iter_mut().for_each(|x| *x = 0);
+            v.fill(0);
         }
+    }
+
+    /// Impressions of `(feed, pop)`'s posts in every tab and through reposts.
+    pub fn impressions(&self, feed: usize, pop: usize) -> u64 {
+        self.tabs
+            .iter()
+            .map(|t| t.impressions[(feed, pop)])
+            .fold(self.repost_impressions[(feed, pop)], u64::saturating_add)
     }
 }
 
-/// The state the engine reports after one step. Slices are indexed
-/// `feed * n_pops + pop` (and `* n_kinds + kind` for kinds), or by feed.
+/// The state the engine reports after one step.
 pub struct StepView<'a> {
     pub step: u32,
-    pub posts_by_kind: &'a [u64],
-    pub latest_share: &'a [f64],
+    /// Posts of the step per feed x population, one per content kind.
+    pub posts_by_kind: &'a FeedPop<u64>,
+    /// Per tab: each population's share of what the tab shows at the end of the step.
+    pub shares: &'a [FeedPop<f64>],
     pub feeds: &'a FeedCounts,
     pub trending: &'a [bool],
     /// Over the trending threshold but held off by moderation.
@@ -148,19 +169,48 @@ pub struct WindowRow {
     pub populations: Vec<u8>,
 }
 
-/// What happened in the app in one step. Pairs are `[junk, legitimate]`.
+/// App submissions counted by kind: junk or legitimate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JunkLegit {
+    pub junk: u64,
+    pub legitimate: u64,
+}
+
+impl JunkLegit {
+    /// The count of legitimate submissions if `legitimate`, else of junk.
+    pub fn of_mut(&mut self, legitimate: bool) -> &mut u64 {
+        if legitimate {
+            &mut self.legitimate
+        } else {
+            &mut self.junk
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.junk + self.legitimate
+    }
+}
+
+impl std::ops::AddAssign for JunkLegit {
+    fn add_assign(&mut self, other: JunkLegit) {
+        self.junk += other.junk;
+        self.legitimate += other.legitimate;
+    }
+}
+
+/// What happened in the app in one step.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppStep {
     pub up: bool,
     /// The app goes down at the end of this step.
     pub outage_starts: bool,
-    pub arrivals: [u64; 2],
+    pub arrivals: JunkLegit,
     /// Arrivals while down.
-    pub lost: [u64; 2],
+    pub lost: JunkLegit,
     /// Reviews started.
-    pub reviewed: [u64; 2],
+    pub reviewed: JunkLegit,
     /// Waiting at the end of the step.
-    pub waiting: [u64; 2],
+    pub waiting: JunkLegit,
     /// Waits (steps) of the legitimate submissions whose review started.
     pub legit_waits: Vec<f64>,
     pub rating: f64,
@@ -174,10 +224,10 @@ pub struct AppStep {
 pub struct AppRow {
     pub step: u32,
     pub up: bool,
-    /// Since the previous sample, `[junk, legitimate]`.
-    pub arrivals: [u64; 2],
-    pub lost: [u64; 2],
-    pub reviewed: [u64; 2],
+    /// Since the previous sample.
+    pub arrivals: JunkLegit,
+    pub lost: JunkLegit,
+    pub reviewed: JunkLegit,
     /// At the sample time.
     pub queue_length: u64,
     pub rating: f64,
@@ -193,9 +243,9 @@ pub struct SeriesRow {
     pub feed: usize,
     pub population: usize,
     pub posts: u64,
-    pub latest_share: f64,
-    pub top_share: f64,
-    /// Impressions of the population's posts: Latest, Top and reposts.
+    /// The population's share of each tab (indexed like [`RunOutput::tabs`]).
+    pub shares: Vec<f64>,
+    /// Impressions of the population's posts: in every tab and through reposts.
     pub impressions: u64,
     pub engagement: u64,
     pub rate_limited: u64,
@@ -226,6 +276,8 @@ impl Serialize for When {
 /// Everything a run produces.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
+    /// The feeds' tabs, in order: the names of [`SeriesRow::shares`].
+    pub tabs: Vec<String>,
     pub series: Vec<SeriesRow>,
     /// Present when the scenario has an app.
     pub app_series: Vec<AppRow>,

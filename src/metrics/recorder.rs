@@ -11,23 +11,24 @@ use crate::scenario::Scenario;
 pub struct Recorder {
     n_feeds: usize,
     n_pops: usize,
-    n_kinds: usize,
     steps: u32,
     sample_every: u32,
     hours_per_step: f64,
     levels: Vec<f64>,
     hold: u32,
-    posts_by_kind: Vec<u64>,
+    /// The feeds' tabs, in order.
+    tabs: Vec<String>,
+    posts_by_kind: FeedPop<u64>,
     /// Counts since the previous sample, and over the run.
     since_sample: FeedCounts,
-    posts_since_sample: Vec<u64>,
+    posts_since_sample: FeedPop<u64>,
     totals: FeedCounts,
-    latest: Vec<ShareTracker>,
-    top: Vec<ShareTracker>,
+    /// Per tab: each feed x population's share over time.
+    shares: Vec<FeedPop<ShareTracker>>,
     trending_steps: Vec<u64>,
     detrended_steps: Vec<u64>,
     first_trending: Vec<Option<u32>>,
-    first_category: Vec<Option<u32>>,
+    first_category: FeedPop<Option<u32>>,
     last_counts: Vec<PopulationCounts>,
     rows: Vec<SeriesRow>,
     windows: Vec<WindowRow>,
@@ -35,28 +36,29 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(s: &Scenario) -> Self {
+    /// A recorder for a run of `s` whose feeds have the tabs `tabs` (in order).
+    pub fn new(s: &Scenario, tabs: Vec<String>) -> Self {
         let (nf, np, nk) = (s.feeds.len(), s.populations.len(), s.kinds.len());
         let nl = s.metrics.levels.len();
+        let trackers = FeedPop::filled(nf, np, ShareTracker::new(nl));
         Recorder {
             n_feeds: nf,
             n_pops: np,
-            n_kinds: nk,
             steps: s.time.steps,
             sample_every: s.metrics.sample_every_steps,
             hours_per_step: s.time.dt_seconds / 3600.0,
             levels: s.metrics.levels.clone(),
             hold: s.metrics.hold_steps.max(1),
-            posts_by_kind: vec![0; nf * np * nk],
-            since_sample: FeedCounts::new(nf, np),
-            posts_since_sample: vec![0; nf * np],
-            totals: FeedCounts::new(nf, np),
-            latest: vec![ShareTracker::new(nl); nf * np],
-            top: vec![ShareTracker::new(nl); nf * np],
+            posts_by_kind: FeedPop::with_width(nf, np, nk),
+            since_sample: FeedCounts::new(tabs.len(), nf, np),
+            posts_since_sample: FeedPop::new(nf, np),
+            totals: FeedCounts::new(tabs.len(), nf, np),
+            shares: vec![trackers; tabs.len()],
+            tabs,
             trending_steps: vec![0; nf],
             detrended_steps: vec![0; nf],
             first_trending: vec![None; nf],
-            first_category: vec![None; nf * np],
+            first_category: FeedPop::new(nf, np),
             last_counts: vec![PopulationCounts::default(); np],
             rows: Vec::new(),
             windows: Vec::new(),
@@ -76,9 +78,14 @@ impl Recorder {
         if let (Some(rec), Some(a)) = (&mut self.app, v.app) {
             rec.observe(v.step, a, v.populations.is_some());
         }
-        for (i, &n) in v.posts_by_kind.iter().enumerate() {
-            self.posts_by_kind[i] += n;
-            self.posts_since_sample[i / self.n_kinds] += n;
+        for f in 0..self.n_feeds {
+            for p in 0..self.n_pops {
+                let step_posts = v.posts_by_kind.cell(f, p);
+                for (total, &n) in self.posts_by_kind.cell_mut(f, p).iter_mut().zip(step_posts) {
+                    *total += n;
+                }
+                self.posts_since_sample[(f, p)] += step_posts.iter().sum::<u64>();
+            }
         }
         self.since_sample.add(v.feeds);
         self.totals.add(v.feeds);
@@ -91,11 +98,12 @@ impl Recorder {
                 self.detrended_steps[f] += 1;
             }
             if let Some(pop) = v.category[f] {
-                self.first_category[f * self.n_pops + pop].get_or_insert(v.step);
+                self.first_category[(f, pop)].get_or_insert(v.step);
             }
-            for i in f * self.n_pops..(f + 1) * self.n_pops {
-                self.latest[i].observe(v.step, v.latest_share[i], &self.levels, self.hold);
-                self.top[i].observe(v.step, v.feeds.top_share[i], &self.levels, self.hold);
+            for p in 0..self.n_pops {
+                for (trackers, shares) in self.shares.iter_mut().zip(v.shares) {
+                    trackers[(f, p)].observe(v.step, shares[(f, p)], &self.levels, self.hold);
+                }
             }
         }
         if let Some(windows) = v.windows {
@@ -112,21 +120,17 @@ impl Recorder {
             let c = &self.since_sample;
             for f in 0..self.n_feeds {
                 for (p, pc) in counts.iter().enumerate() {
-                    let i = f * self.n_pops + p;
                     self.rows.push(SeriesRow {
                         step: v.step + 1,
                         feed: f,
                         population: p,
-                        posts: self.posts_since_sample[i],
-                        latest_share: v.latest_share[i],
-                        top_share: v.feeds.top_share[i],
-                        impressions: c.impressions_latest[i]
-                            + c.impressions_top[i]
-                            + c.impressions_repost[i],
-                        engagement: c.engagement[i],
-                        rate_limited: c.rate_limited[i],
-                        flagged: c.flagged[i],
-                        removed: c.removed[i],
+                        posts: self.posts_since_sample[(f, p)],
+                        shares: v.shares.iter().map(|s| s[(f, p)]).collect(),
+                        impressions: c.impressions(f, p),
+                        engagement: c.engagement[(f, p)],
+                        rate_limited: c.rate_limited[(f, p)],
+                        flagged: c.flagged[(f, p)],
+                        removed: c.removed[(f, p)],
                         trending: v.trending[f],
                         category: v.category[f],
                         active: pc.active,
@@ -134,8 +138,8 @@ impl Recorder {
                     });
                 }
             }
-            self.since_sample.clear_step();
-            self.posts_since_sample.iter_mut().for_each(|n| *n = 0);
+            self.since_sample.clear();
+            self.posts_since_sample.values_mut().fill(0);
         }
     }
 
@@ -159,62 +163,69 @@ impl Recorder {
         let t = &self.totals;
         let hours = |step| self.hours(step);
         let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let tabbed = |value: &dyn Fn(usize) -> u64| {
+            let entries = self.tabs.iter().enumerate();
+            entries.map(|(i, name)| (name.clone(), value(i))).collect()
+        };
         let mut feeds = BTreeMap::new();
         let (mut total_posts, mut total_impressions) = (0, 0);
         for (f, feed) in s.feeds.iter().enumerate() {
-            let range = f * self.n_pops..(f + 1) * self.n_pops;
-            let impressions_of = |i: usize| {
-                t.impressions_latest[i]
-                    .saturating_add(t.impressions_top[i])
-                    .saturating_add(t.impressions_repost[i])
-            };
-            let feed_impressions: u64 = range
-                .clone()
-                .map(impressions_of)
+            let feed_impressions: u64 = (0..self.n_pops)
+                .map(|p| t.impressions(f, p))
                 .fold(0, u64::saturating_add);
             total_impressions = u64::saturating_add(total_impressions, feed_impressions);
             let mut pops = BTreeMap::new();
             let mut feed_posts = 0;
             for (p, pop) in s.populations.iter().enumerate() {
-                let i = f * self.n_pops + p;
+                let posts_by_kind = self.posts_by_kind.cell(f, p);
                 let by_kind: BTreeMap<String, u64> = s
                     .kinds
                     .iter()
-                    .enumerate()
-                    .map(|(k, name)| (name.clone(), self.posts_by_kind[i * self.n_kinds + k]))
+                    .zip(posts_by_kind)
+                    .zip(&pop.content)
                     // Every kind the population can post (0 included), so that
                     // aggregates across runs count a run without such posts as 0.
-                    .filter(|(k, n)| {
-                        *n > 0
-                            || pop.content[s.kinds.iter().position(|x| x == k).unwrap_or(0)] > 0.0
-                    })
+                    .filter(|((_, n), share)| **n > 0 || **share > 0.0)
+                    .map(|((name, &n), _)| (name.clone(), n))
                     .collect();
                 let posts: u64 = by_kind.values().sum();
                 feed_posts += posts;
+                let impressions = t.impressions(f, p);
                 pops.insert(
                     pop.name.clone(),
                     FeedPopulationSummary {
                         posts,
                         posts_by_kind: by_kind,
-                        latest: self.latest[i].summary(&self.levels, hours),
-                        top: self.top[i].summary(&self.levels, hours),
-                        first_trending_category_hours: self.hours(self.first_category[i]),
+                        shares: Tabbed::new(
+                            self.tabs
+                                .iter()
+                                .zip(&self.shares)
+                                .map(|(name, tr)| {
+                                    (name.clone(), tr[(f, p)].summary(&self.levels, hours))
+                                })
+                                .collect(),
+                        ),
+                        first_trending_category_hours: self.hours(self.first_category[(f, p)]),
                         impressions: Impressions {
-                            latest: t.impressions_latest[i],
-                            top: t.impressions_top[i],
-                            reposts: t.impressions_repost[i],
-                            total: impressions_of(i),
-                            share: ratio(impressions_of(i), feed_impressions),
+                            tabs: Tabbed::new(tabbed(&|i| t.tabs[i].impressions[(f, p)])),
+                            reposts: t.repost_impressions[(f, p)],
+                            total: impressions,
+                            share: ratio(impressions, feed_impressions),
                         },
-                        browse_reach: Reach {
-                            latest: ratio(t.reach_latest[i], t.browses_latest[f]),
-                            top: ratio(t.reach_top[i], t.browses_top[f]),
-                        },
-                        engagement: t.engagement[i],
+                        browse_reach: Tabbed::new(
+                            self.tabs
+                                .iter()
+                                .zip(&t.tabs)
+                                .map(|(name, c)| {
+                                    (name.clone(), ratio(c.reach[(f, p)], c.browses[f]))
+                                })
+                                .collect(),
+                        ),
+                        engagement: t.engagement[(f, p)],
                         moderation: ModerationCounts {
-                            rate_limited: t.rate_limited[i],
-                            flagged: t.flagged[i],
-                            removed: t.removed[i],
+                            rate_limited: t.rate_limited[(f, p)],
+                            flagged: t.flagged[(f, p)],
+                            removed: t.removed[(f, p)],
                         },
                     },
                 );
@@ -224,8 +235,7 @@ impl Recorder {
                 feed.name.clone(),
                 FeedSummary {
                     posts: feed_posts,
-                    browses_latest: t.browses_latest[f],
-                    browses_top: t.browses_top[f],
+                    browses: Tabbed::prefixed("browses_", tabbed(&|i| t.tabs[i].browses[f])),
                     trending_hours: round6(self.trending_steps[f] as f64 * self.hours_per_step),
                     first_trending_hours: self.hours(self.first_trending[f]),
                     detrended_hours: round6(self.detrended_steps[f] as f64 * self.hours_per_step),
@@ -257,6 +267,7 @@ impl Recorder {
             None => (Vec::new(), None),
         };
         RunOutput {
+            tabs: self.tabs,
             series: self.rows,
             app_series,
             windows: self.windows,
@@ -276,7 +287,7 @@ impl Recorder {
                     agents: s.agent_count(),
                     follower_edges,
                     posts: total_posts,
-                    browses: t.browses_latest.iter().chain(&t.browses_top).sum(),
+                    browses: t.tabs.iter().flat_map(|c| &c.browses).sum(),
                     impressions: total_impressions,
                 },
                 feeds,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{PopulationCounts, When};
+use super::{PopulationCounts, Tabbed, When};
 
 /// Per run: what, by whom, and the key numbers.
 #[derive(Debug, Clone, Serialize)]
@@ -64,8 +64,9 @@ pub struct Totals {
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedSummary {
     pub posts: u64,
-    pub browses_latest: u64,
-    pub browses_top: u64,
+    /// Browses of each tab (keys `browses_TAB`).
+    #[serde(flatten)]
+    pub browses: Tabbed<u64>,
     pub trending_hours: f64,
     pub first_trending_hours: When,
     /// Time over the trending threshold but held off by moderation (de-trended).
@@ -89,13 +90,15 @@ pub struct ShareSummary {
 pub struct FeedPopulationSummary {
     pub posts: u64,
     pub posts_by_kind: BTreeMap<String, u64>,
-    pub latest: ShareSummary,
-    pub top: ShareSummary,
+    /// The population's share of each tab (keyed by tab name).
+    #[serde(flatten)]
+    pub shares: Tabbed<ShareSummary>,
     /// First time the trending category was this population.
     pub first_trending_category_hours: When,
     pub impressions: Impressions,
-    /// Probability that a browse showed at least one of the population's posts.
-    pub browse_reach: Reach,
+    /// Per tab, the probability that a browse showed at least one of the population's
+    /// posts.
+    pub browse_reach: Tabbed<f64>,
     /// Likes and reposts of the population's posts.
     pub engagement: u64,
     pub moderation: ModerationCounts,
@@ -103,18 +106,13 @@ pub struct FeedPopulationSummary {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Impressions {
-    pub latest: u64,
-    pub top: u64,
+    /// In each tab (keyed by tab name).
+    #[serde(flatten)]
+    pub tabs: Tabbed<u64>,
     pub reposts: u64,
     pub total: u64,
     /// Share of all impressions in the feed.
     pub share: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Reach {
-    pub latest: f64,
-    pub top: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -29,8 +29,9 @@ fn colour(i: usize) -> RGBColor {
 }
 
 fn end_hours(d: &RunData) -> f64 {
-    d.latest
-        .values()
+    d.shares
+        .iter()
+        .flat_map(|tab| tab.values())
         .flat_map(|v| v.last())
         .map(|p| p.hours)
         .fold(1.0, f64::max)
@@ -93,10 +94,22 @@ fn band_and_line<DB: DrawingBackend>(
 /// Share of each feed's tabs over time: a panel per feed, a colour per population.
 pub fn shares<DB: DrawingBackend>(root: &Area<DB>, d: &RunData) -> Res {
     root.fill(&WHITE).map_err(err)?;
-    let tabs = if d.readers {
-        "Latest (solid) and Top (dashed) tabs"
+    // The first tab (Latest) always; the others rank by engagement, so only with readers.
+    let shown = if d.readers {
+        d.tabs.len()
     } else {
-        "Latest tab"
+        d.tabs.len().min(1)
+    };
+    let title_case = |t: &String| {
+        let mut c = t.chars();
+        c.next()
+            .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+    };
+    let names: Vec<String> = d.tabs[..shown].iter().map(title_case).collect();
+    let tabs = match names.split_first() {
+        Some((first, [])) => format!("{first} tab"),
+        Some((first, rest)) => format!("{first} (solid) and {} (dashed) tabs", rest.join(", ")),
+        None => "tabs".into(),
     };
     let bands = if d.replicates > 1 {
         format!(", mean and 95% band of {} replicates", d.replicates)
@@ -142,31 +155,29 @@ pub fn shares<DB: DrawingBackend>(root: &Area<DB>, d: &RunData) -> Res {
         let mut entries = Vec::new();
         for (i, pop) in d.populations.iter().enumerate() {
             let key = (feed.clone(), pop.clone());
-            let Some(latest) = d.latest.get(&key) else {
+            let Some(latest) = d.shares.first().and_then(|tab| tab.get(&key)) else {
                 continue;
             };
             if latest.iter().all(|p| p.hi == 0.0) {
                 continue; // never in this feed
             }
             let c = colour(i);
-            band_and_line(&mut chart, latest, c, false)?;
-            entries.push((format!("{pop} Latest"), c, false));
-            if d.readers
-                && let Some(top) = d.top.get(&key)
-            {
-                band_and_line(&mut chart, top, c, true)?;
-                entries.push((format!("{pop} Top"), c, true));
+            for (t, name) in names.iter().enumerate() {
+                if let Some(points) = d.shares[t].get(&key) {
+                    band_and_line(&mut chart, points, c, t > 0)?;
+                    entries.push((format!("{pop} {name}"), c, t > 0));
+                }
             }
             // Domination times: a marker where each level was first reached and held.
-            for (tab, size) in [("latest", 7), ("top", 5)] {
+            for (t, tab) in d.tabs[..shown].iter().enumerate() {
+                let size = if t == 0 { 7 } else { 5 };
                 for &level in &d.levels {
                     if let Some(&t) = d.reached.get(&(
                         feed.clone(),
                         pop.clone(),
-                        tab.to_string(),
+                        tab.clone(),
                         format!("{level:?}"),
-                    )) && (tab == "latest" || d.readers)
-                    {
+                    )) {
                         chart
                             .draw_series(std::iter::once(TriangleMarker::new(
                                 (t, level),
@@ -414,8 +425,9 @@ pub fn window_frame<DB: DrawingBackend>(
         let n = pops.iter().filter(|p| *p == pop).count();
         if n == 0
             && !d
-                .latest
-                .get(&(feed.to_string(), pop.clone()))
+                .shares
+                .first()
+                .and_then(|tab| tab.get(&(feed.to_string(), pop.clone())))
                 .is_some_and(|v| v.iter().any(|p| p.hi > 0.0))
         {
             continue;

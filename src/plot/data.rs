@@ -7,6 +7,10 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::aggregate::Band;
+use crate::export::table::{self, Row};
+use crate::export::{AppCsvRow, BandCsvRow, TimeseriesRow, WindowCsvRow};
+
 /// A value over time: one run (`lo == hi == mean`) or a band across replicates.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
@@ -36,66 +40,22 @@ pub struct RunData {
     pub feeds: Vec<String>,
     pub populations: Vec<String>,
     pub levels: Vec<f64>,
-    /// By (feed, population).
-    pub latest: BTreeMap<(String, String), Vec<Point>>,
-    pub top: BTreeMap<(String, String), Vec<Point>>,
+    /// The feeds' tabs, in order; the first is Latest.
+    pub tabs: Vec<String>,
+    /// Per tab, each (feed, population)'s share over time.
+    pub shares: Vec<BTreeMap<(String, String), Vec<Point>>>,
     /// By population, as fractions of its size.
     pub active: BTreeMap<String, Vec<Point>>,
     pub quit: BTreeMap<String, Vec<Point>>,
     /// Mean time (hours) each (feed, population, tab, level) was reached, if it was.
     pub reached: BTreeMap<(String, String, String, String), f64>,
-    /// Whether readers browsed (so the Top tab means something).
+    /// Whether readers browsed (so the tabs ranked by engagement mean something).
     pub readers: bool,
     pub app: Vec<AppPoint>,
     pub rating_alert: Option<f64>,
     pub distribution: Spread,
     /// Per feed: the Latest tab at each sample time (hours, populations oldest first).
     pub windows: BTreeMap<String, Vec<(f64, Vec<String>)>>,
-}
-
-#[derive(Deserialize)]
-struct WindowRow {
-    hours: f64,
-    feed: String,
-    latest: String,
-}
-
-#[derive(Deserialize)]
-struct SingleRow {
-    hours: f64,
-    feed: String,
-    population: String,
-    latest_share: f64,
-    top_share: f64,
-    active: f64,
-    quit: f64,
-}
-
-#[derive(Deserialize)]
-struct BandRow {
-    hours: f64,
-    feed: String,
-    population: String,
-    latest_share_mean: f64,
-    latest_share_lo: f64,
-    latest_share_hi: f64,
-    top_share_mean: f64,
-    top_share_lo: f64,
-    top_share_hi: f64,
-    active_mean: f64,
-    active_lo: f64,
-    active_hi: f64,
-    quit_mean: f64,
-    quit_lo: f64,
-    quit_hi: f64,
-}
-
-#[derive(Deserialize)]
-struct AppRow {
-    hours: f64,
-    up: u8,
-    queue_length: f64,
-    rating: f64,
 }
 
 /// Why a run folder could not be read for plotting.
@@ -115,6 +75,14 @@ fn read(dir: &Path, name: &str) -> Result<Vec<u8>, PlotDataError> {
     std::fs::read(&path).map_err(|source| PlotDataError::Io {
         path: path.display().to_string(),
         source,
+    })
+}
+
+/// The rows of a table with per-tab columns, and its tabs.
+fn table_rows<R: Row>(dir: &Path, name: &str) -> Result<(Vec<String>, Vec<R>), PlotDataError> {
+    table::read(&read(dir, name)?).map_err(|message| PlotDataError::Format {
+        path: dir.join(name).display().to_string(),
+        message,
     })
 }
 
@@ -172,8 +140,7 @@ impl RunData {
         let mut add = |feed: String,
                        pop: String,
                        hours,
-                       latest: [f64; 3],
-                       top: [f64; 3],
+                       shares: Vec<[f64; 3]>,
                        active: [f64; 3],
                        quit: [f64; 3]| {
             let p = |v: [f64; 3]| Point {
@@ -194,35 +161,38 @@ impl RunData {
                 push(&mut d.active, pop.clone(), frac(active));
                 push(&mut d.quit, pop.clone(), frac(quit));
             }
-            push(&mut d.latest, (feed.clone(), pop.clone()), p(latest));
-            push(&mut d.top, (feed, pop), p(top));
+            d.shares.resize_with(shares.len(), BTreeMap::new);
+            for (tab, share) in d.shares.iter_mut().zip(shares) {
+                push(tab, (feed.clone(), pop.clone()), p(share));
+            }
         };
-        if replicated {
-            for r in csv_rows::<BandRow>(dir, "aggregate_series.csv")? {
+        let band = |b: &Band| [b.mean, b.lo, b.hi];
+        let tabs = if replicated {
+            let (tabs, rows) = table_rows::<BandCsvRow>(dir, "aggregate_series.csv")?;
+            for r in rows {
+                let shares = r.shares.iter().map(band).collect();
                 add(
                     r.feed,
                     r.population,
                     r.hours,
-                    [r.latest_share_mean, r.latest_share_lo, r.latest_share_hi],
-                    [r.top_share_mean, r.top_share_lo, r.top_share_hi],
-                    [r.active_mean, r.active_lo, r.active_hi],
-                    [r.quit_mean, r.quit_lo, r.quit_hi],
+                    shares,
+                    band(&r.active),
+                    band(&r.quit),
                 );
             }
+            tabs
         } else {
-            for r in csv_rows::<SingleRow>(dir, "timeseries.csv")? {
+            let (tabs, rows) = table_rows::<TimeseriesRow>(dir, "timeseries.csv")?;
+            for r in rows {
                 let one = |v| [v, v, v];
-                add(
-                    r.feed,
-                    r.population,
-                    r.hours,
-                    one(r.latest_share),
-                    one(r.top_share),
-                    one(r.active),
-                    one(r.quit),
-                );
+                let shares = r.shares.iter().map(|&x| one(x)).collect();
+                let (active, quit) = (one(r.active as f64), one(r.quit as f64));
+                add(r.feed, r.population, r.hours, shares, active, quit);
             }
-        }
+            tabs
+        };
+        d.shares.resize_with(tabs.len(), BTreeMap::new);
+        d.tabs = tabs;
         d.readers = number("totals.browses").unwrap_or(0.0) > 0.0;
         d.replicates = if replicated {
             summary["replicates"].as_array().map_or(0, Vec::len)
@@ -232,7 +202,7 @@ impl RunData {
         // Levels and the times they were reached.
         for feed in d.feeds.clone() {
             for pop in d.populations.clone() {
-                for tab in ["latest", "top"] {
+                for tab in d.tabs.clone() {
                     let prefix = format!("feeds.{feed}.populations.{pop}.{tab}.domination_hours");
                     let keys: Vec<String> = if replicated {
                         summary["metrics"]
@@ -246,7 +216,7 @@ impl RunData {
                             })
                             .unwrap_or_default()
                     } else {
-                        summary["feeds"][&feed]["populations"][&pop][tab]["domination_hours"]
+                        summary["feeds"][&feed]["populations"][&pop][&tab]["domination_hours"]
                             .as_object()
                             .map(|m| m.keys().cloned().collect())
                             .unwrap_or_default()
@@ -260,7 +230,7 @@ impl RunData {
                         let time = if replicated {
                             number(&format!("{prefix}.{level}"))
                         } else {
-                            summary["feeds"][&feed]["populations"][&pop][tab]["domination_hours"]
+                            summary["feeds"][&feed]["populations"][&pop][&tab]["domination_hours"]
                                 [&level]
                                 .as_f64()
                         };
@@ -282,19 +252,19 @@ impl RunData {
             dir.to_path_buf()
         };
         if app_dir.join("app.csv").is_file() {
-            d.app = csv_rows::<AppRow>(&app_dir, "app.csv")?
+            d.app = csv_rows::<AppCsvRow>(&app_dir, "app.csv")?
                 .into_iter()
                 .map(|r| AppPoint {
                     hours: r.hours,
                     up: r.up == 1,
-                    queue: r.queue_length,
+                    queue: r.queue_length as f64,
                     rating: r.rating,
                 })
                 .collect();
             d.rating_alert = number("app.rating.alert_below");
         }
         if app_dir.join("latest_windows.csv").is_file() {
-            for r in csv_rows::<WindowRow>(&app_dir, "latest_windows.csv")? {
+            for r in csv_rows::<WindowCsvRow>(&app_dir, "latest_windows.csv")? {
                 let pops = r
                     .latest
                     .split(';')
@@ -336,17 +306,20 @@ fn first_replicate(dir: &Path) -> Result<String, PlotDataError> {
         })
 }
 
-/// Times to each Latest domination level across replicates.
+/// Times to each domination level of the first tab (Latest) across replicates.
 fn distribution(dir: &Path, d: &RunData) -> Result<Spread, PlotDataError> {
     let reps = dir.join("replicates");
     let names = replicate_names(dir)?;
     let mut out = Spread::new();
     for name in names {
         let s = json(&reps.join(&name), "summary.json")?;
+        let Some(latest) = d.tabs.first() else {
+            break;
+        };
         for feed in &d.feeds {
             for pop in &d.populations {
                 if let Some(levels) =
-                    s["feeds"][feed]["populations"][pop]["latest"]["domination_hours"].as_object()
+                    s["feeds"][feed]["populations"][pop][latest]["domination_hours"].as_object()
                 {
                     for (level, v) in levels {
                         let e = out

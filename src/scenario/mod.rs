@@ -61,21 +61,44 @@ pub struct MetricsConfig {
     pub hold_steps: u32,
 }
 
-/// One hashtag feed.
+/// One hashtag feed: the tabs a reader can open, and its trending rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feed {
     pub name: String,
-    /// `K`: how many of the most recent posts the Latest tab shows.
-    pub latest_window: usize,
+    /// The feed's tabs, in order (the same names in every feed). The first is always the
+    /// reverse-chronological Latest tab ([`LATEST`]): its size is how many of a step's
+    /// newest posts the feed takes in, and the other tabs rank what it took in.
+    pub tabs: Vec<Tab>,
     pub trending: Option<Trending>,
-    pub top: TopRule,
 }
 
-/// The Top tab: the `window` posts with the best `engagement / (age_hours + 2)^gravity`.
+impl Feed {
+    /// `K`: how many of the most recent posts the Latest tab shows.
+    pub fn latest_window(&self) -> usize {
+        self.tabs[LATEST].size
+    }
+}
+
+/// Index of the Latest tab in [`Feed::tabs`]: the tab that discouragement and
+/// least-dominated targeting look at, and that the teaching animation shows.
+pub const LATEST: usize = 0;
+
+/// One tab of a feed: its name (a column of the time series and a key of the summary),
+/// how many posts it shows, and how it ranks them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TopRule {
-    pub window: usize,
-    pub gravity: f64,
+pub struct Tab {
+    pub name: String,
+    pub size: usize,
+    pub ranking: Ranking,
+}
+
+/// How a tab chooses the posts it shows (the engine's rankers implement these).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ranking {
+    /// Reverse-chronological: the `size` most recent posts.
+    Latest,
+    /// The `size` posts with the best `engagement / (age_hours + 2)^gravity`.
+    Top { gravity: f64 },
 }
 
 /// A hashtag trends while its post count over the last `window_steps` is at least `threshold`.
@@ -160,7 +183,8 @@ pub struct Reading {
     pub rate_per_step: Capped,
     /// Probability per feed (indexed like [`Scenario::feeds`]) that a browse opens it.
     pub feeds: Vec<f64>,
-    pub top_share: f64,
+    /// Probability per tab (indexed like [`Feed::tabs`]) that a browse opens it.
+    pub tabs: Vec<f64>,
     /// Engagement probability per item shown, by kind (indexed like [`Scenario::kinds`]).
     pub appeal: Vec<f64>,
     pub repost_share: f64,
@@ -335,6 +359,14 @@ impl Scenario {
     /// Total number of agents.
     pub fn agent_count(&self) -> u64 {
         self.populations.iter().map(|p| p.size as u64).sum()
+    }
+
+    /// The names of the feeds' tabs, in order (every feed has the same tabs).
+    pub fn tab_names(&self) -> Vec<String> {
+        self.feeds
+            .first()
+            .map(|f| f.tabs.iter().map(|t| t.name.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// Index of the feed called `name`.

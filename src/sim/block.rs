@@ -11,6 +11,7 @@ use super::calendar::{Calendar, Candidate};
 use super::clock::DiurnalClock;
 use super::feed::latest_k;
 use super::moderate::{BlockModeration, Flagged};
+use crate::metrics::FeedPop;
 use crate::rng::SimRng;
 use crate::scenario::Moderation;
 
@@ -89,17 +90,17 @@ impl StepContext {
 /// Counts and posts a block produced in one step.
 #[derive(Debug, Default)]
 pub struct BlockOutput {
-    /// Posts by `(feed * n_pops + pop) * n_kinds + kind`.
-    pub counts: Vec<u32>,
-    /// Posts dropped by the rate limit, by `feed * n_pops + pop`.
-    pub rate_limited: Vec<u32>,
-    /// Posts flagged, by `feed * n_pops + pop` (flagged posts are in `counts` too).
-    pub flagged: Vec<u32>,
+    /// Posts per feed x population, one per content kind.
+    pub counts: FeedPop<u32>,
+    /// Posts dropped by the rate limit.
+    pub rate_limited: FeedPop<u32>,
+    /// Posts flagged (flagged posts are in `counts` too).
+    pub flagged: FeedPop<u32>,
     /// Flagged posts removed this step.
     pub removed: Vec<Flagged>,
     /// Agents suspended this step (global ids).
     pub suspended: Vec<u32>,
-    /// Per feed, the block's latest posts of the step (at most the feed's window size,
+    /// Per feed, the block's newest posts of the step (at most what the feed takes in,
     /// oldest first): all the feed's Latest window can take from this block.
     pub latest: Vec<Vec<Post>>,
 }
@@ -142,16 +143,13 @@ impl Block {
     /// Runs this step's posting: each due candidate becomes a post (after thinning for
     /// activity decay), and the agent's next candidate is drawn on its diurnal clock. Ends with
     /// each feed's latest posts selected, so the sequential publish only sees a few.
-    pub fn post_step(&mut self, ctx: &StepContext, windows: &[usize]) {
+    /// `arrivals` is, per feed, how many of the step's newest posts it takes in.
+    pub fn post_step(&mut self, ctx: &StepContext, arrivals: &[usize]) {
         let step = ctx.step;
-        let n_counts = windows.len() * ctx.n_pops * ctx.n_kinds;
-        self.out.counts.clear();
-        self.out.counts.resize(n_counts, 0);
-        let n_fp = windows.len() * ctx.n_pops;
-        for v in [&mut self.out.rate_limited, &mut self.out.flagged] {
-            v.clear();
-            v.resize(n_fp, 0);
-        }
+        let n_feeds = arrivals.len();
+        self.out.counts.reset(n_feeds, ctx.n_pops, ctx.n_kinds);
+        self.out.rate_limited.reset(n_feeds, ctx.n_pops, 1);
+        self.out.flagged.reset(n_feeds, ctx.n_pops, 1);
         self.out.suspended.clear();
         self.out.removed.clear();
         if let (Some(m), Some(rule)) = (&mut self.moderation, &ctx.moderation) {
@@ -167,7 +165,7 @@ impl Block {
                 }
             }
         }
-        self.out.latest.resize_with(windows.len(), Vec::new);
+        self.out.latest.resize_with(n_feeds, Vec::new);
         self.out.latest.iter_mut().for_each(Vec::clear);
         let mut due = self.calendar.take(step);
         // A separate pass of independent loads: the CPU overlaps their cache misses,
@@ -186,7 +184,7 @@ impl Block {
                 let decay = ctx.decay(pop, c.since, c.t);
                 let accept = c.rate * decay / c.bound;
                 if accept >= 1.0 || self.rng.random::<f32>() < accept {
-                    self.emit(&c, ctx, windows);
+                    self.emit(&c, ctx, arrivals);
                 }
                 c.bound = c.rate * decay;
                 if c.bound <= 1e-12 {
@@ -206,13 +204,13 @@ impl Block {
                 }
             }
         }
-        for (posts, &k) in self.out.latest.iter_mut().zip(windows) {
+        for (posts, &k) in self.out.latest.iter_mut().zip(arrivals) {
             latest_k(posts, k);
         }
     }
 
     #[inline]
-    fn emit(&mut self, c: &Candidate, ctx: &StepContext, windows: &[usize]) {
+    fn emit(&mut self, c: &Candidate, ctx: &StepContext, arrivals: &[usize]) {
         let pop = c.pop as usize;
         let feed = ctx.forced_feed[pop].unwrap_or_else(|| self.feed[c.agent as usize]);
         let cdf = &ctx.kind_cdf[pop];
@@ -227,20 +225,19 @@ impl Block {
                 .sum::<usize>()
                 .min(cdf.len() - 1)
         };
-        let fp = feed as usize * ctx.n_pops + pop;
         let mut flagged = false;
         let id = (((self.first >> BLOCK_BITS) as u64) << 40) | self.posted;
         if let (Some(m), Some(rule)) = (&mut self.moderation, &ctx.moderation) {
             if let Some(limit) = &rule.rate_limit
                 && !m.admit(c.agent as usize, c.t, limit)
             {
-                self.out.rate_limited[fp] += 1;
+                self.out.rate_limited[(feed as usize, pop)] += 1;
                 return;
             }
             let p = rule.flag[kind];
             if p > 0.0 && self.rng.random::<f64>() < p {
                 flagged = true;
-                self.out.flagged[fp] += 1;
+                self.out.flagged[(feed as usize, pop)] += 1;
                 // Removed at the start of a later step and counted against its author
                 // then; with no delay it is blocked at upload and never shown.
                 let at = ((c.t + rule.removal_delay_steps as f64) as u32).max(ctx.step + 1);
@@ -256,17 +253,17 @@ impl Block {
             }
             if flagged && rule.removal_delay_steps == 0 {
                 self.posted += 1;
-                self.out.counts[fp * ctx.n_kinds + kind] += 1;
+                self.out.counts.cell_mut(feed as usize, pop)[kind] += 1;
                 return;
             }
         }
         self.posted += 1;
-        self.out.counts[fp * ctx.n_kinds + kind] += 1;
+        self.out.counts.cell_mut(feed as usize, pop)[kind] += 1;
         let buffer = &mut self.out.latest[feed as usize];
         // Only the feed's K latest posts of the step can reach its window: keep the
         // buffer within 2K (+ slack) so memory does not grow with posts per step; the
         // amortised cost is O(1) per post, and the K kept are the same.
-        let k = windows[feed as usize];
+        let k = arrivals[feed as usize];
         if buffer.len() >= 2 * k + 1024 {
             latest_k(buffer, k);
         }

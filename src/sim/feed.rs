@@ -1,70 +1,10 @@
-//! Hashtag feeds: the Latest tab (the most recent `K` posts) and trending.
+//! Hashtag feeds: which of a step's posts a feed takes in, and trending. The tabs are in
+//! [`super::tabs`].
 //!
-//! A feed only sees posts; it knows nothing of agents or the network. Later tabs (Top)
-//! and moderation hang off the same per-step post stream.
-
-use std::collections::VecDeque;
+//! A feed only sees posts; it knows nothing of agents or the network.
 
 use super::block::Post;
 use crate::scenario::Trending;
-
-/// The Latest tab: a window of the `K` most recent posts with per-population counts.
-#[derive(Debug, Clone)]
-pub struct LatestWindow {
-    capacity: usize,
-    posts: VecDeque<Post>,
-    by_pop: Vec<u32>,
-}
-
-impl LatestWindow {
-    pub fn new(capacity: usize, n_pops: usize) -> Self {
-        LatestWindow {
-            capacity,
-            posts: VecDeque::with_capacity(capacity),
-            by_pop: vec![0; n_pops],
-        }
-    }
-
-    /// Appends posts given in time order, evicting the oldest beyond capacity.
-    pub fn extend(&mut self, posts: &[Post]) {
-        let skip = posts.len().saturating_sub(self.capacity);
-        for p in &posts[skip..] {
-            if self.posts.len() == self.capacity {
-                let old = self.posts.pop_front().expect("window is full");
-                self.by_pop[old.pop as usize] -= 1;
-            }
-            self.by_pop[p.pop as usize] += 1;
-            self.posts.push_back(*p);
-        }
-    }
-
-    /// Share of the window held by population `pop` (0 while the window is empty).
-    pub fn share(&self, pop: usize) -> f64 {
-        if self.posts.is_empty() {
-            0.0
-        } else {
-            self.by_pop[pop] as f64 / self.posts.len() as f64
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.posts.is_empty()
-    }
-
-    /// The posts shown, oldest first.
-    pub fn posts(&self) -> &VecDeque<Post> {
-        &self.posts
-    }
-
-    /// Takes a removed post out of the window (the window is one post shorter until the
-    /// next post arrives).
-    pub fn remove(&mut self, id: u64) {
-        if let Some(i) = self.posts.iter().position(|p| p.id == id) {
-            let p = self.posts.remove(i).expect("index found");
-            self.by_pop[p.pop as usize] -= 1;
-        }
-    }
-}
 
 /// Keeps the `k` latest posts of `posts` (by time, then author), sorted oldest first.
 pub fn latest_k(posts: &mut Vec<Post>, k: usize) {
@@ -156,18 +96,6 @@ mod tests {
             kind: 0,
             flagged: false,
         }
-    }
-
-    #[test]
-    fn window_keeps_the_latest_and_counts_them() {
-        let mut w = LatestWindow::new(3, 2);
-        w.extend(&[post(0.1, 1, 0), post(0.2, 2, 0)]);
-        assert_eq!(w.share(0), 1.0);
-        w.extend(&[post(1.1, 3, 1), post(1.2, 4, 1), post(1.3, 5, 1)]);
-        assert_eq!(w.posts.len(), 3);
-        assert_eq!(w.share(1), 1.0);
-        w.extend(&[post(2.0, 6, 0)]);
-        assert!((w.share(0) - 1.0 / 3.0).abs() < 1e-12);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::calendar::Candidate;
 use super::clock::DiurnalClock;
 use super::setup::pick;
 use crate::rng::{self, SimRng, Stream};
-use crate::scenario::{Cascade, DiscouragementAction, Targeting};
+use crate::scenario::{Cascade, DiscouragementAction, LATEST, Targeting};
 
 /// Newly active agents per parallel task when spreading; fixed, so the order of events
 /// (and the results) do not depend on the thread count.
@@ -188,10 +188,9 @@ impl World<'_> {
     fn discourage(&mut self, p: usize, step: u32, rng: &mut SimRng) {
         let pop = &self.scenario.populations[p];
         let Some(d) = &pop.discouragement else { return };
-        let n_pops = self.scenario.populations.len();
-        let share = |f: usize| self.shares[f * n_pops + p];
+        let share = |f: usize| self.shares[LATEST][(f, p)];
         let below: Vec<bool> = (0..self.scenario.feeds.len())
-            .map(|f| !self.latest[f].is_empty() && share(f) < d.below_share)
+            .map(|f| !self.tabs[f][LATEST].is_empty() && share(f) < d.below_share)
             .collect();
         if !below.iter().any(|&b| b) {
             return;

@@ -5,8 +5,9 @@
 //!    action, broadcast while trending, discouragement, and spreading from the newly active;
 //! 2. **post** (parallel over fixed-size blocks): each block runs its agents' posting
 //!    process from its calendar, with its own random stream;
-//! 3. **publish** (sequential, block order): posts go to the feeds' Latest windows, trending
-//!    meters update, and the metrics recorder observes the step.
+//! 3. **publish** (sequential, block order): each feed takes in its newest posts, its tabs
+//!    rank them ([`tabs`]), readers browse, trending meters update, and the metrics
+//!    recorder observes the step.
 //!
 //! Architecture invariant: the engine does no I/O and never reads the clock; results
 //! depend only on (scenario, network, seed), never on the thread count.
@@ -23,17 +24,17 @@ mod publish;
 mod rates;
 mod read;
 mod setup;
-mod top;
+pub mod tabs;
 
 use rayon::prelude::*;
 
-use crate::metrics::{FeedCounts, PopulationCounts, Recorder, RunOutput};
+use crate::metrics::{FeedCounts, FeedPop, PopulationCounts, Recorder, RunOutput};
 use crate::network::FollowerGraph;
-use crate::scenario::{Scenario, Targeting};
+use crate::scenario::{LATEST, Scenario, Targeting};
 use block::{BLOCK_BITS, Block, Post, StepContext};
-use feed::{LatestWindow, TrendingMeter};
+use feed::TrendingMeter;
 use read::ReaderPop;
-use top::TopTab;
+use tabs::{ExtraTab, Ranker};
 
 /// The phases of a step, in order (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +52,8 @@ pub struct World<'a> {
     seed: u64,
     blocks: Vec<Block>,
     ctx: StepContext,
-    latest: Vec<LatestWindow>,
-    top: Vec<TopTab>,
+    /// Per feed, its tabs' rankers (indexed like the scenario's tabs, then extra tabs).
+    tabs: Vec<Vec<Box<dyn Ranker>>>,
     trending: Vec<Option<TrendingMeter>>,
     readers: Vec<ReaderPop>,
     /// Per population: active agents weighted by their activity decay (half-life), the
@@ -60,19 +61,22 @@ pub struct World<'a> {
     activity: Vec<f64>,
     activity_counted: Vec<u64>,
     app: Option<app::AppState>,
-    /// This step's per feed x population counts (and the current Top shares).
-    fc: FeedCounts,
+    /// This step's counts per tab and feed x population.
+    feed_counts: FeedCounts,
     /// Agents reached by the network, by the step at which they activate.
     pending: std::collections::BTreeMap<u32, Vec<u32>>,
     counts: Vec<PopulationCounts>,
     /// Fatigue ends by population and sample interval (see `population_counts`).
     fatigue_ends: Vec<Vec<u64>>,
     recorder: Recorder,
+    /// Per feed, the newest posts of the step (at most its Latest window's size).
     feed_posts: Vec<Vec<Post>>,
-    step_counts: Vec<u64>,
-    shares: Vec<f64>,
-    /// Latest window size per feed.
-    windows: Vec<usize>,
+    /// Posts of the step per feed x population, one per content kind.
+    step_counts: FeedPop<u64>,
+    /// Per tab, each population's share of it at the end of the step.
+    shares: Vec<FeedPop<f64>>,
+    /// Per feed, how many of a step's newest posts it takes in (its Latest window).
+    arrivals: Vec<usize>,
     next_step: u32,
     /// Posting-rate draws truncated at the cap, by population.
     rate_truncations: Vec<u64>,
@@ -85,7 +89,18 @@ pub fn run(
     seed: u64,
     progress: &mut dyn FnMut(u32),
 ) -> RunOutput {
-    let mut world = World::new(scenario, graph, seed);
+    run_with_tabs(scenario, graph, seed, &[], progress)
+}
+
+/// [`run`], with `extra` tabs in every feed after the scenario's.
+pub fn run_with_tabs(
+    scenario: &Scenario,
+    graph: &FollowerGraph,
+    seed: u64,
+    extra: &[ExtraTab],
+    progress: &mut dyn FnMut(u32),
+) -> RunOutput {
+    let mut world = World::with_tabs(scenario, graph, seed, extra);
     while world.next_step < scenario.time.steps {
         world.step();
         if world.next_step.is_multiple_of(16) || world.next_step == scenario.time.steps {
@@ -98,6 +113,16 @@ pub fn run(
 impl<'a> World<'a> {
     /// Builds the world: agents with their drawn attributes, all dormant, empty feeds.
     pub fn new(scenario: &'a Scenario, graph: &'a FollowerGraph, seed: u64) -> Self {
+        Self::with_tabs(scenario, graph, seed, &[])
+    }
+
+    /// [`World::new`], with `extra` tabs in every feed after the scenario's.
+    pub fn with_tabs(
+        scenario: &'a Scenario,
+        graph: &'a FollowerGraph,
+        seed: u64,
+        extra: &[ExtraTab],
+    ) -> Self {
         assert_eq!(
             graph.num_nodes() as u64,
             scenario.agent_count(),
@@ -113,21 +138,25 @@ impl<'a> World<'a> {
         let (blocks, rate_truncations) = setup::blocks(scenario, seed);
         let readers = setup::readers(scenario, seed, graph, &blocks);
         let app = app::AppState::new(scenario, seed, &blocks);
+        let mut tab_names = scenario.tab_names();
+        tab_names.extend(extra.iter().map(|e| e.name.clone()));
         World {
             scenario,
             graph,
             seed,
             blocks,
             ctx: setup::context(scenario),
-            latest: scenario
+            tabs: scenario
                 .feeds
                 .iter()
-                .map(|f| LatestWindow::new(f.latest_window, n_pops))
-                .collect(),
-            top: scenario
-                .feeds
-                .iter()
-                .map(|f| TopTab::new(f.top.clone(), scenario.time.dt_seconds / 3600.0))
+                .map(|f| {
+                    let hours_per_step = scenario.time.dt_seconds / 3600.0;
+                    let own = f
+                        .tabs
+                        .iter()
+                        .map(|t| tabs::build(t, n_pops, hours_per_step));
+                    own.chain(extra.iter().map(|e| (e.build)(f))).collect()
+                })
                 .collect(),
             trending: scenario
                 .feeds
@@ -149,15 +178,15 @@ impl<'a> World<'a> {
             activity: vec![0.0; n_pops],
             activity_counted: vec![0; n_pops],
             app,
-            fc: FeedCounts::new(n_feeds, n_pops),
+            feed_counts: FeedCounts::new(tab_names.len(), n_feeds, n_pops),
             pending: Default::default(),
             counts: vec![PopulationCounts::default(); n_pops],
             fatigue_ends: vec![vec![0; n_samples]; n_pops],
-            recorder: Recorder::new(scenario),
             feed_posts: vec![Vec::new(); n_feeds],
-            step_counts: vec![0; n_feeds * n_pops * scenario.kinds.len()],
-            shares: vec![0.0; n_feeds * n_pops],
-            windows: scenario.feeds.iter().map(|f| f.latest_window).collect(),
+            step_counts: FeedPop::with_width(n_feeds, n_pops, scenario.kinds.len()),
+            shares: vec![FeedPop::new(n_feeds, n_pops); tab_names.len()],
+            recorder: Recorder::new(scenario, tab_names),
+            arrivals: scenario.feeds.iter().map(|f| f.latest_window()).collect(),
             next_step: 0,
             rate_truncations,
         }
@@ -174,14 +203,14 @@ impl<'a> World<'a> {
         let step = self.next_step;
         phase(Some(Phase::Mobilise));
         self.ctx.step = step;
-        setup::update_context(&mut self.ctx, self.scenario, &self.shares);
+        setup::update_context(&mut self.ctx, self.scenario, &self.shares[LATEST]);
         self.mobilise(step);
         phase(Some(Phase::Post));
         let ctx = &self.ctx;
-        let windows = &self.windows;
+        let arrivals = &self.arrivals;
         self.blocks
             .par_iter_mut()
-            .for_each(|s| s.post_step(ctx, windows));
+            .for_each(|s| s.post_step(ctx, arrivals));
         phase(Some(Phase::Publish));
         self.publish(step);
         phase(None);

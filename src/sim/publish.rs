@@ -1,43 +1,53 @@
-//! The publish phase: block outputs into the feeds (removals, Latest, Top), readers'
-//! browsing, trending, and the step's report to the metrics recorder.
+//! The publish phase: block outputs into the feeds (removals, then each feed's newest
+//! posts into its tabs), readers' browsing, trending, and the step's report to the
+//! metrics recorder.
 
 use super::World;
 use super::block::AgentState;
 use super::feed::latest_k;
 use crate::metrics::{AppStep, PopulationCounts, StepView};
+use crate::scenario::LATEST;
 
 impl World<'_> {
     /// Collects the blocks' posts into the feeds and reports the step to the recorder.
     pub(super) fn publish(&mut self, step: u32) {
         let n_pops = self.scenario.populations.len();
-        let n_kinds = self.scenario.kinds.len();
         let n_feeds = self.scenario.feeds.len();
-        self.step_counts.iter_mut().for_each(|c| *c = 0);
+        self.step_counts.values_mut().fill(0);
         self.feed_posts.iter_mut().for_each(Vec::clear);
-        self.fc.clear_step();
+        self.feed_counts.clear();
         let mut suspended = Vec::new();
         for block in &self.blocks {
-            for (total, &c) in self.step_counts.iter_mut().zip(&block.out.counts) {
+            let counts = self.step_counts.values_mut().iter_mut();
+            for (total, &c) in counts.zip(block.out.counts.values()) {
                 *total += c as u64;
             }
             for (f, posts) in block.out.latest.iter().enumerate() {
                 self.feed_posts[f].extend_from_slice(posts);
             }
-            for (i, (&limited, &flagged)) in block
-                .out
+            let fc = &mut self.feed_counts;
+            for (total, &n) in fc
                 .rate_limited
-                .iter()
-                .zip(&block.out.flagged)
-                .enumerate()
+                .values_mut()
+                .iter_mut()
+                .zip(block.out.rate_limited.values())
             {
-                self.fc.rate_limited[i] += limited as u64;
-                self.fc.flagged[i] += flagged as u64;
+                *total += n as u64;
+            }
+            for (total, &n) in fc
+                .flagged
+                .values_mut()
+                .iter_mut()
+                .zip(block.out.flagged.values())
+            {
+                *total += n as u64;
             }
             for r in &block.out.removed {
                 let f = r.feed as usize;
-                self.fc.removed[f * n_pops + r.pop as usize] += 1;
-                self.latest[f].remove(r.id);
-                self.top[f].remove(r.id);
+                self.feed_counts.removed[(f, r.pop as usize)] += 1;
+                for tab in &mut self.tabs[f] {
+                    tab.remove(r.id);
+                }
             }
             suspended.extend_from_slice(&block.out.suspended);
         }
@@ -45,50 +55,43 @@ impl World<'_> {
             self.suspend(agent);
         }
         for f in 0..n_feeds {
-            latest_k(
-                &mut self.feed_posts[f],
-                self.scenario.feeds[f].latest_window,
-            );
-            self.latest[f].extend(&self.feed_posts[f]);
-            for p in &self.feed_posts[f] {
-                self.top[f].add(*p);
+            latest_k(&mut self.feed_posts[f], self.arrivals[f]);
+            for tab in &mut self.tabs[f] {
+                tab.arrive(&self.feed_posts[f]);
             }
         }
-        // Readers see both tabs as they are after this step's posts; their engagement
-        // then re-ranks Top for the end of the step.
+        // Readers see the tabs as they are after this step's posts; their engagement
+        // then re-ranks them for the end of the step.
         let now = (step + 1) as f64;
         if !self.readers.is_empty() {
             for f in 0..n_feeds {
-                let visible: Vec<u64> = self.latest[f].posts().iter().map(|p| p.id).collect();
-                self.top[f].refresh(now, &visible);
+                self.refresh_tabs(f, now);
             }
             self.read(step);
         }
         let mut trending = vec![false; n_feeds];
         let mut detrended = vec![false; n_feeds];
         let mut category = vec![None; n_feeds];
+        let mut by_pop = vec![0; n_pops];
         for f in 0..n_feeds {
-            let visible: Vec<u64> = self.latest[f].posts().iter().map(|p| p.id).collect();
-            self.top[f].refresh(now, &visible);
-            let shown = self.top[f].shown();
-            for p in 0..n_pops {
-                let i = f * n_pops + p;
-                self.shares[i] = self.latest[f].share(p);
-                self.fc.top_share[i] = if shown.is_empty() {
-                    0.0
-                } else {
-                    shown.iter().filter(|t| t.post.pop as usize == p).count() as f64
-                        / shown.len() as f64
-                };
+            self.refresh_tabs(f, now);
+            for (tab, shares) in self.tabs[f].iter().zip(&mut self.shares) {
+                let mut counts = vec![0; n_pops];
+                tab.count_by_population(&mut counts);
+                let shown = tab.len();
+                for (p, &n) in counts.iter().enumerate() {
+                    shares[(f, p)] = if shown == 0 {
+                        0.0
+                    } else {
+                        n as f64 / shown as f64
+                    };
+                }
             }
             if let Some(meter) = &mut self.trending[f] {
-                let by_pop: Vec<u64> = (0..n_pops)
-                    .map(|p| {
-                        let i = (f * n_pops + p) * n_kinds;
-                        self.step_counts[i..i + n_kinds].iter().sum()
-                    })
-                    .collect();
-                let flagged = self.fc.flagged[f * n_pops..(f + 1) * n_pops].iter().sum();
+                for (p, n) in by_pop.iter_mut().enumerate() {
+                    *n = self.step_counts.cell(f, p).iter().sum();
+                }
+                let flagged = self.feed_counts.flagged.feed(f).iter().sum();
                 meter.record(step, &by_pop, flagged);
                 trending[f] = meter.trending;
                 detrended[f] = meter.detrended;
@@ -99,16 +102,16 @@ impl World<'_> {
         let sample = self.recorder.is_sample_step(step);
         let populations = sample.then(|| self.population_counts(step));
         let windows: Option<Vec<Vec<u8>>> = sample.then(|| {
-            self.latest
+            self.tabs
                 .iter()
-                .map(|w| w.posts().iter().map(|p| p.pop).collect())
+                .map(|tabs| tabs[LATEST].shown().map(|p| p.pop).collect())
                 .collect()
         });
         self.recorder.observe(&StepView {
             step,
             posts_by_kind: &self.step_counts,
-            latest_share: &self.shares,
-            feeds: &self.fc,
+            shares: &self.shares,
+            feeds: &self.feed_counts,
             trending: &trending,
             detrended: &detrended,
             category: &category,
@@ -116,6 +119,20 @@ impl World<'_> {
             windows: windows.as_deref(),
             app: app.as_ref(),
         });
+    }
+
+    /// Ranks feed `f`'s tabs again for time `now`, each knowing what the others show.
+    fn refresh_tabs(&mut self, f: usize, now: f64) {
+        let tabs = &mut self.tabs[f];
+        for t in 0..tabs.len() {
+            let visible: Vec<u64> = tabs
+                .iter()
+                .enumerate()
+                .filter(|&(other, _)| other != t)
+                .flat_map(|(_, tab)| tab.shown().map(|p| p.id))
+                .collect();
+            tabs[t].refresh(now, &visible);
+        }
     }
 
     /// The app's step (if the scenario has an app).

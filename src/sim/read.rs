@@ -1,5 +1,5 @@
-//! Readers: populations that browse feeds. Each browse opens one feed's Latest or Top tab
-//! and shows its items: every item shown is an impression for its author's population,
+//! Readers: populations that browse feeds. Each browse opens one tab of one feed (Latest,
+//! Top, ...) and shows its items: every item shown is an impression for its author's population,
 //! and a reader engages with it with the appeal of its content kind, which raises the
 //! post's Top score. Some engagements are reposts, shown to the reposter's followers.
 //!
@@ -71,12 +71,6 @@ impl Reposters {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Tab {
-    Latest,
-    Top,
-}
-
 fn binomial(rng: &mut SimRng, n: u64, p: f64) -> u64 {
     if n == 0 || p <= 0.0 {
         0
@@ -121,16 +115,24 @@ impl World<'_> {
                 };
                 left -= n;
                 mass -= w;
-                let top = binomial(&mut rng, n, reading.top_share);
-                self.browse(f, Tab::Top, top, r, &mut rng);
-                self.browse(f, Tab::Latest, n - top, r, &mut rng);
+                // Multinomial split over tabs, from the last: each tab but the first
+                // takes a binomial share of what is left, the first takes the rest.
+                let mut left_here = n;
+                let mut tab_mass = 1.0;
+                for t in (1..reading.tabs.len()).rev() {
+                    let k = binomial(&mut rng, left_here, reading.tabs[t] / tab_mass);
+                    self.browse(f, t, k, r, &mut rng);
+                    left_here -= k;
+                    tab_mass -= reading.tabs[t];
+                }
+                self.browse(f, 0, left_here, r, &mut rng);
             }
         }
         self.readers = readers;
     }
 
-    /// `n` browses of one tab of feed `f` by readers of `r`.
-    fn browse(&mut self, f: usize, tab: Tab, n: u64, r: &ReaderPop, rng: &mut SimRng) {
+    /// `n` browses of tab `t` of feed `f` by readers of `r`.
+    fn browse(&mut self, f: usize, t: usize, n: u64, r: &ReaderPop, rng: &mut SimRng) {
         if n == 0 {
             return;
         }
@@ -139,35 +141,21 @@ impl World<'_> {
             .reading
             .as_ref()
             .expect("reader");
-        let items: Vec<Post> = match tab {
-            Tab::Latest => self.latest[f].posts().iter().copied().collect(),
-            Tab::Top => self.top[f].shown().iter().map(|t| t.post).collect(),
-        };
-        let (browses, impressions, reach) = match tab {
-            Tab::Latest => (
-                &mut self.fc.browses_latest,
-                &mut self.fc.impressions_latest,
-                &mut self.fc.reach_latest,
-            ),
-            Tab::Top => (
-                &mut self.fc.browses_top,
-                &mut self.fc.impressions_top,
-                &mut self.fc.reach_top,
-            ),
-        };
+        let items: Vec<Post> = self.tabs[f][t].shown().copied().collect();
+        let counts = &mut self.feed_counts.tabs[t];
         // Counters saturate rather than wrap (browses are capped far below, see
         // `scenario::limits::MAX_EXPECTED_BROWSES`; repost reach is not).
-        browses[f] = browses[f].saturating_add(n);
+        counts.browses[f] = counts.browses[f].saturating_add(n);
         let mut present = vec![false; n_pops];
         for item in &items {
-            let i = f * n_pops + item.pop as usize;
-            impressions[i] = impressions[i].saturating_add(n);
+            let shown = &mut counts.impressions[(f, item.pop as usize)];
+            *shown = shown.saturating_add(n);
             present[item.pop as usize] = true;
         }
         for (p, &shown) in present.iter().enumerate() {
             if shown {
-                let i = f * n_pops + p;
-                reach[i] = reach[i].saturating_add(n);
+                let reach = &mut counts.reach[(f, p)];
+                *reach = reach.saturating_add(n);
             }
         }
         for item in &items {
@@ -175,15 +163,19 @@ impl World<'_> {
             if engaged == 0 {
                 continue;
             }
-            let i = f * n_pops + item.pop as usize;
-            self.top[f].engage(item.id, engaged);
-            self.fc.engagement[i] = self.fc.engagement[i].saturating_add(engaged);
+            let pop = item.pop as usize;
+            for tab in &mut self.tabs[f] {
+                tab.engage(item.id, engaged);
+            }
+            let engagement = &mut self.feed_counts.engagement[(f, pop)];
+            *engagement = engagement.saturating_add(engaged);
             let Some(reposters) = &r.reposters else {
                 continue;
             };
             let reposts = binomial(rng, engaged, reading.repost_share);
             let reached = reposters.reach(reposts, rng);
-            self.fc.impressions_repost[i] = self.fc.impressions_repost[i].saturating_add(reached);
+            let reposted = &mut self.feed_counts.repost_impressions[(f, pop)];
+            *reposted = reposted.saturating_add(reached);
         }
     }
 }

@@ -9,6 +9,7 @@ use super::clock::DiurnalClock;
 use super::moderate::BlockModeration;
 use super::rates::RateSums;
 use super::read::{ReaderPop, Reposters};
+use crate::metrics::FeedPop;
 use crate::network::FollowerGraph;
 use crate::rng::{self, Stream};
 use crate::scenario::{Cascade, Scenario, Targeting};
@@ -165,13 +166,12 @@ pub fn context(s: &Scenario) -> StepContext {
 
 /// Sets the least-dominated feeds for `step`, from the feed shares at the end of the
 /// previous step.
-pub fn update_context(ctx: &mut StepContext, s: &Scenario, shares: &[f64]) {
-    let n_pops = s.populations.len();
+pub fn update_context(ctx: &mut StepContext, s: &Scenario, shares: &FeedPop<f64>) {
     for (p, pop) in s.populations.iter().enumerate() {
         if let Targeting::LeastDominated(feeds) = &pop.targeting {
             let mut best = feeds[0];
             for &f in feeds {
-                if shares[f * n_pops + p] < shares[best * n_pops + p] {
+                if shares[(f, p)] < shares[(best, p)] {
                     best = f;
                 }
             }

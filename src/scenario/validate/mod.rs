@@ -142,12 +142,21 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
         }
         feeds.push(Feed {
             name: name.clone(),
-            latest_window: f.latest_window as usize,
+            tabs: vec![
+                Tab {
+                    name: "latest".into(),
+                    size: f.latest_window as usize,
+                    ranking: Ranking::Latest,
+                },
+                Tab {
+                    name: "top".into(),
+                    size: f.top.window as usize,
+                    ranking: Ranking::Top {
+                        gravity: f.top.gravity,
+                    },
+                },
+            ],
             trending,
-            top: TopRule {
-                window: f.top.window as usize,
-                gravity: f.top.gravity,
-            },
         });
     }
 

@@ -277,7 +277,8 @@ pub(super) fn population(
                     dt,
                 )?,
                 feeds: names.feed_weights(&format!("{rpath}.feeds"), &r.feeds)?,
-                top_share: r.top_share,
+                // Indexed like each feed's tabs: Latest, Top.
+                tabs: vec![1.0 - r.top_share, r.top_share],
                 appeal: names.kind_probabilities(&format!("{rpath}.appeal"), &r.appeal)?,
                 repost_share: r.repost_share,
             })

@@ -157,7 +157,7 @@ impl AppState {
             }
         }
         for item in &arrivals {
-            out.arrivals[item.legit as usize] += 1;
+            *out.arrivals.of_mut(item.legit) += 1;
         }
         if out.up {
             arrivals.sort_by(|a, b| a.arrival.total_cmp(&b.arrival));
@@ -167,7 +167,7 @@ impl AppState {
             }
         } else {
             for item in arrivals.drain(..) {
-                out.lost[item.legit as usize] += 1;
+                *out.lost.of_mut(item.legit) += 1;
             }
         }
         let service = app.service_steps.sampler();
@@ -175,7 +175,7 @@ impl AppState {
             .queue
             .advance(&arrivals, (step + 1) as f64, || service.sample(&mut rng))
         {
-            out.reviewed[started.item.legit as usize] += 1;
+            *out.reviewed.of_mut(started.item.legit) += 1;
             if started.item.legit {
                 out.legit_waits.push(started.wait);
             }

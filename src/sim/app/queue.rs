@@ -7,6 +7,8 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
+use crate::metrics::JunkLegit;
+
 /// A submission in the app.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Item {
@@ -48,11 +50,11 @@ impl ReviewQueue {
         self.first.len() + self.last.len()
     }
 
-    /// Items waiting by kind: `[junk, legitimate]`.
-    pub fn waiting_by_kind(&self) -> [u64; 2] {
-        let mut n = [0; 2];
+    /// Items waiting by kind.
+    pub fn waiting_by_kind(&self) -> JunkLegit {
+        let mut n = JunkLegit::default();
         for item in self.first.iter().chain(&self.last) {
-            n[item.legit as usize] += 1;
+            *n.of_mut(item.legit) += 1;
         }
         n
     }

@@ -10,8 +10,8 @@
 
 use std::collections::HashMap;
 
-use super::block::Post;
-use crate::scenario::TopRule;
+use super::Ranker;
+use crate::sim::block::Post;
 
 /// A post the tab tracks, with its engagement so far.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,7 +23,9 @@ pub struct Tracked {
 /// One feed's Top tab.
 #[derive(Debug, Clone)]
 pub struct TopTab {
-    rule: TopRule,
+    /// `K`: how many posts the tab shows.
+    size: usize,
+    gravity: f64,
     hours_per_step: f64,
     tracked: Vec<Tracked>,
     index: HashMap<u64, usize>,
@@ -31,9 +33,10 @@ pub struct TopTab {
 }
 
 impl TopTab {
-    pub fn new(rule: TopRule, hours_per_step: f64) -> Self {
+    pub fn new(size: usize, gravity: f64, hours_per_step: f64) -> Self {
         TopTab {
-            rule,
+            size,
+            gravity,
             hours_per_step,
             tracked: Vec::new(),
             index: HashMap::new(),
@@ -44,7 +47,7 @@ impl TopTab {
     /// The ranking score of a post at time `now` (in steps).
     pub fn score(&self, t: &Tracked, now: f64) -> f64 {
         let age_hours = ((now - t.post.t) * self.hours_per_step).max(0.0);
-        t.engagement as f64 / (age_hours + 2.0).powf(self.rule.gravity)
+        t.engagement as f64 / (age_hours + 2.0).powf(self.gravity)
     }
 
     /// Starts tracking a post that became visible (entered the Latest window).
@@ -85,7 +88,7 @@ impl TopTab {
     /// `visible` are the ids still in the Latest window (they can still gain engagement,
     /// so they are always kept).
     pub fn refresh(&mut self, now: f64, visible: &[u64]) {
-        let k = self.rule.window;
+        let k = self.size;
         // Youngest first; count, for each post, the younger posts with at least its
         // engagement (a sorted list of the engagements seen so far).
         self.tracked
@@ -127,6 +130,34 @@ impl TopTab {
     }
 }
 
+impl Ranker for TopTab {
+    fn arrive(&mut self, posts: &[Post]) {
+        for p in posts {
+            self.add(*p);
+        }
+    }
+
+    fn remove(&mut self, id: u64) {
+        TopTab::remove(self, id);
+    }
+
+    fn engage(&mut self, id: u64, n: u64) {
+        TopTab::engage(self, id, n);
+    }
+
+    fn refresh(&mut self, now: f64, visible: &[u64]) {
+        TopTab::refresh(self, now, visible);
+    }
+
+    fn shown(&self) -> Box<dyn Iterator<Item = &Post> + '_> {
+        Box::new(self.shown.iter().map(|t| &t.post))
+    }
+
+    fn len(&self) -> usize {
+        self.shown.len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,8 +185,7 @@ mod tests {
             let k = rng.random_range(1..8usize);
             let latest_k = rng.random_range(1..8usize);
             let gravity = rng.random_range(0.0..3.0);
-            let rule = TopRule { window: k, gravity };
-            let mut tab = TopTab::new(rule.clone(), 1.0 / 60.0);
+            let mut tab = TopTab::new(k, gravity, 1.0 / 60.0);
             let mut all: Vec<Tracked> = Vec::new();
             let mut latest: Vec<u64> = Vec::new();
             let mut next_id = 0u64;
@@ -186,7 +216,7 @@ mod tests {
                 let now = step as f64 + 1.0;
                 tab.refresh(now, &latest);
                 let brute = {
-                    let reference = TopTab::new(rule.clone(), 1.0 / 60.0);
+                    let reference = TopTab::new(k, gravity, 1.0 / 60.0);
                     let mut r: Vec<(f64, Tracked)> =
                         all.iter().map(|t| (reference.score(t, now), *t)).collect();
                     r.sort_by(|a, b| b.0.total_cmp(&a.0).then(Post::order(&b.1.post, &a.1.post)));
@@ -204,13 +234,7 @@ mod tests {
 
     #[test]
     fn removed_posts_leave_at_once() {
-        let mut tab = TopTab::new(
-            TopRule {
-                window: 2,
-                gravity: 1.0,
-            },
-            1.0,
-        );
+        let mut tab = TopTab::new(2, 1.0, 1.0);
         for id in 0..3 {
             tab.add(post(id, id as f64));
             tab.engage(id, 10 - id);
