@@ -239,7 +239,10 @@ pub fn estimate(s: &Scenario) -> Estimate {
     // Outputs: series rows, Latest windows at each sample, app rows; and the CSV text
     // of one run while it is written.
     let rows = samples.saturating_mul(nf).saturating_mul(np);
-    let series = rows.saturating_mul(std::mem::size_of::<crate::metrics::SeriesRow>() as u64);
+    // Each row holds its tabs' shares on the heap (and the allocator's header).
+    let tabs = s.feeds.first().map_or(0, |f| f.tabs.len() as u64);
+    let series = rows
+        .saturating_mul(std::mem::size_of::<crate::metrics::SeriesRow>() as u64 + 8 * tabs + 16);
     let window_items: u64 = s.feeds.iter().map(|f| f.latest_window() as u64).sum();
     let name_len = s
         .populations

@@ -16,5 +16,6 @@ mod slurm;
 mod snapshots;
 mod sweep;
 mod sweep_safety;
+mod tabs;
 mod theory;
 mod validation;

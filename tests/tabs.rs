@@ -1,0 +1,133 @@
+//! Tabs are data: a tab with a new ranking, defined here and added to every feed, is
+//! measured, written, read back and drawn by the same code as Latest and Top, with no
+//! change to the metrics, exporters, charts or report.
+
+use hashflood::export::{self, TimeseriesRow, table};
+use hashflood::sim::tabs::{ExtraTab, Ranker};
+use hashflood::sim::{self, Post};
+use hashflood::{aggregate, graph_source, plot};
+
+use super::common::scenario;
+
+/// A toy ranking: the first `size` posts the feed ever took in, oldest first.
+struct OldestFirst {
+    size: usize,
+    posts: Vec<Post>,
+}
+
+impl Ranker for OldestFirst {
+    fn arrive(&mut self, posts: &[Post]) {
+        let room = self.size - self.posts.len();
+        self.posts.extend(posts.iter().take(room));
+    }
+
+    fn remove(&mut self, id: u64) {
+        self.posts.retain(|p| p.id != id);
+    }
+
+    fn shown(&self) -> Box<dyn Iterator<Item = &Post> + '_> {
+        Box::new(self.posts.iter())
+    }
+
+    fn len(&self) -> usize {
+        self.posts.len()
+    }
+}
+
+/// "early" posts for the first 30 minutes only; "late" starts at 1 h and keeps posting.
+/// The oldest posts are all early's; the latest all late's.
+const TWO_WAVES: &str = r#"
+[time]
+duration = "3h"
+dt = "1m"
+[metrics]
+sample_every = "10m"
+domination_levels = [0.5, 0.9]
+domination_hold = "10m"
+[feeds.F]
+latest_window = 10
+[populations.early]
+size = 50
+rate = { dist = "constant", value = 6.0 }
+fatigue = { active_hours = { dist = "constant", value = 0.5 } }
+[populations.late]
+size = 50
+rate = { dist = "constant", value = 6.0 }
+mobilisation = { initial_active = 0.0, call_to_action = { at = "1h", fraction = 1.0 } }
+[populations.readers]
+size = 100
+reading = { rate = { dist = "constant", value = 2.0 }, feeds = { F = 1.0 }, top_share = 0.5, appeal = { text = 0.2 } }
+"#;
+
+fn oldest_first() -> ExtraTab {
+    ExtraTab {
+        name: "oldest".into(),
+        build: Box::new(|_feed| {
+            Box::new(OldestFirst {
+                size: 8,
+                posts: Vec::new(),
+            })
+        }),
+    }
+}
+
+#[test]
+fn a_tab_defined_outside_the_crate_is_measured_written_and_drawn() {
+    let s = scenario(TWO_WAVES);
+    let graph = graph_source::follower_graph(&s, 1).unwrap();
+    let run = |seed| sim::run_with_tabs(&s, &graph, seed, &[oldest_first()], &mut |_| {});
+    let out = run(1);
+    assert_eq!(out.tabs, ["latest", "top", "oldest"]);
+
+    // Metrics: shares and domination times of the new tab, beside the others.
+    let f = &out.summary.feeds["F"];
+    let (early, late) = (&f.populations["early"], &f.populations["late"]);
+    assert_eq!(
+        early.shares["oldest"].last, 1.0,
+        "the oldest posts are early's"
+    );
+    assert_eq!(late.shares["oldest"].peak, 0.0);
+    assert_eq!(
+        late.shares["latest"].last, 1.0,
+        "the latest posts are late's"
+    );
+    assert!(matches!(
+        early.shares["oldest"].domination_hours["0.9"],
+        hashflood::metrics::When::Hours(h) if h < 0.1
+    ));
+    let with = |tab: &str| early.shares.get(tab).is_some();
+    assert!(with("latest") && with("top") && with("oldest"));
+    // Readers do not open a tab added in code: no browses or impressions.
+    assert_eq!(f.browses["oldest"], 0);
+    assert!(f.browses["latest"] > 0 && f.browses["top"] > 0);
+
+    // Exporters: a column and summary keys, read back by the charts' reader.
+    let json = String::from_utf8(export::summary_json(&out.summary)).unwrap();
+    for key in ["\"oldest\": {", "\"browses_oldest\": 0"] {
+        assert!(json.contains(key), "summary.json lacks {key}");
+    }
+    let csv = export::timeseries_csv(&out, &s);
+    let (tabs, rows) = table::read::<TimeseriesRow>(&csv).unwrap();
+    assert_eq!(tabs, ["latest", "top", "oldest"]);
+    let last_early = rows
+        .iter()
+        .rfind(|r| r.population == "early")
+        .expect("rows");
+    assert_eq!(last_early.shares[2], 1.0);
+
+    // Replicates: the aggregate series has the tab's band.
+    let bands = aggregate::series_bands(&[out.clone(), run(2)]);
+    let series = String::from_utf8(export::aggregate_series_csv(&bands, 2, &s)).unwrap();
+    assert!(series.lines().next().unwrap().contains("oldest_share_mean"));
+
+    // Charts: the shares chart draws and labels the new tab.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("timeseries.csv"), &csv).unwrap();
+    std::fs::write(dir.path().join("summary.json"), &json).unwrap();
+    let charts = dir.path().join("charts");
+    std::fs::create_dir(&charts).unwrap();
+    plot::draw_all(dir.path(), &charts).unwrap();
+    let svg = std::fs::read_to_string(charts.join("shares.svg")).unwrap();
+    assert!(svg.contains("early Oldest"), "no Oldest line in the legend");
+    assert!(svg.contains("Latest (solid) and Top, Oldest (dashed) tabs"));
+}
