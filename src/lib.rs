@@ -39,6 +39,7 @@ pub mod metrics;
 pub mod network;
 pub mod output;
 pub mod plot;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

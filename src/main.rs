@@ -23,7 +23,6 @@ macro_rules! println {
 
 mod cli;
 mod progress;
-mod report;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -35,7 +34,7 @@ use cli::{Cli, Command, RunArgs, SweepArgs};
 use hashflood::metrics::RunOutput;
 use hashflood::scenario::{Network, NetworkSource, Scenario};
 use hashflood::sweep::{Sweep, exec};
-use hashflood::{aggregate, export, graph_source, output, rng, sim};
+use hashflood::{aggregate, export, graph_source, output, report, rng, sim};
 use rayon::prelude::*;
 
 #[global_allocator]

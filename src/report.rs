@@ -1,13 +1,13 @@
-//! The short terminal summary printed at the end of a run.
+//! The short terminal summary printed at the end of a run (text only: the binary prints it).
 
 use std::fmt::Write;
 use std::time::Duration;
 
 use std::collections::BTreeMap;
 
-use hashflood::aggregate::MetricStats;
-use hashflood::metrics::{AppSummary, ShareSummary, Summary, When};
-use hashflood::scenario::Scenario;
+use crate::aggregate::MetricStats;
+use crate::metrics::{AppSummary, ShareSummary, Summary, When};
+use crate::scenario::Scenario;
 
 fn when(w: &When) -> String {
     match w {

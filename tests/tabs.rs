@@ -5,7 +5,7 @@
 use hashflood::export::{self, TimeseriesRow, table};
 use hashflood::sim::tabs::{ExtraTab, Ranker};
 use hashflood::sim::{self, Post};
-use hashflood::{aggregate, graph_source, plot};
+use hashflood::{aggregate, graph_source, plot, report};
 
 use super::common::scenario;
 
@@ -119,6 +119,19 @@ fn a_tab_defined_outside_the_crate_is_measured_written_and_drawn() {
     let bands = aggregate::series_bands(&[out.clone(), run(2)]);
     let series = String::from_utf8(export::aggregate_series_csv(&bands, 2, &s)).unwrap();
     assert!(series.lines().next().unwrap().contains("oldest_share_mean"));
+
+    // The terminal report: a column per tab.
+    let text = report::summary(&out.summary, std::time::Duration::from_secs(1));
+    let header = text.lines().find(|l| l.starts_with("feed")).unwrap();
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert!(
+        columns.ends_with(&[
+            "latest", "0.5", "at", "0.9", "at", "top", "0.5", "at", "0.9", "at", "oldest", "0.5",
+            "at", "0.9", "at", "seen"
+        ]),
+        "{header}"
+    );
+    assert!(text.contains("(latest/top/oldest: final share of the tab"));
 
     // Charts: the shares chart draws and labels the new tab.
     let dir = tempfile::tempdir().unwrap();

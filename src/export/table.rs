@@ -47,7 +47,7 @@ pub fn write<R: Row>(tabs: &[String], rows: &[R]) -> Vec<u8> {
     w.into_inner().expect("in-memory writer")
 }
 
-/// Reads a table written by [`write`]: its tabs and rows.
+/// Reads a table written by [`write()`]: its tabs and rows.
 pub fn read<R: Row>(bytes: &[u8]) -> Result<(Vec<String>, Vec<R>), String> {
     let mut r = csv::Reader::from_reader(bytes);
     let header: Vec<String> = r
