@@ -78,6 +78,15 @@ impl<T> FeedPop<T> {
     }
 }
 
+impl FeedPop<u64> {
+    /// Adds counts of the same shape (e.g. one block's counts of a step).
+    pub fn add_counts(&mut self, part: &FeedPop<u32>) {
+        for (total, &n) in self.values.iter_mut().zip(&part.values) {
+            *total += n as u64;
+        }
+    }
+}
+
 impl<T> Index<(usize, usize)> for FeedPop<T> {
     type Output = T;
 

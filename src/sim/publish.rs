@@ -18,29 +18,13 @@ impl World<'_> {
         self.feed_counts.clear();
         let mut suspended = Vec::new();
         for block in &self.blocks {
-            let counts = self.step_counts.values_mut().iter_mut();
-            for (total, &c) in counts.zip(block.out.counts.values()) {
-                *total += c as u64;
-            }
+            self.step_counts.add_counts(&block.out.counts);
+            self.feed_counts
+                .rate_limited
+                .add_counts(&block.out.rate_limited);
+            self.feed_counts.flagged.add_counts(&block.out.flagged);
             for (f, posts) in block.out.latest.iter().enumerate() {
                 self.feed_posts[f].extend_from_slice(posts);
-            }
-            let fc = &mut self.feed_counts;
-            for (total, &n) in fc
-                .rate_limited
-                .values_mut()
-                .iter_mut()
-                .zip(block.out.rate_limited.values())
-            {
-                *total += n as u64;
-            }
-            for (total, &n) in fc
-                .flagged
-                .values_mut()
-                .iter_mut()
-                .zip(block.out.flagged.values())
-            {
-                *total += n as u64;
             }
             for r in &block.out.removed {
                 let f = r.feed as usize;
@@ -73,10 +57,10 @@ impl World<'_> {
         let mut detrended = vec![false; n_feeds];
         let mut category = vec![None; n_feeds];
         let mut by_pop = vec![0; n_pops];
+        let mut counts = vec![0; n_pops];
         for f in 0..n_feeds {
             self.refresh_tabs(f, now);
             for (tab, shares) in self.tabs[f].iter().zip(&mut self.shares) {
-                let mut counts = vec![0; n_pops];
                 tab.count_by_population(&mut counts);
                 let shown = tab.len();
                 for (p, &n) in counts.iter().enumerate() {
