@@ -60,6 +60,7 @@ pub struct FeedCounts {
 }
 
 impl FeedCounts {
+    /// Zero counts for `n_tabs` tabs in `n_feeds` feeds of `n_pops` populations.
     pub fn new(n_tabs: usize, n_feeds: usize, n_pops: usize) -> Self {
         let fp = FeedPop::new(n_feeds, n_pops);
         FeedCounts {
@@ -186,6 +187,7 @@ impl JunkLegit {
         }
     }
 
+    /// Junk and legitimate together.
     pub fn total(&self) -> u64 {
         self.junk + self.legitimate
     }

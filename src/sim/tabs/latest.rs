@@ -14,6 +14,7 @@ pub struct LatestWindow {
 }
 
 impl LatestWindow {
+    /// An empty window of `capacity` posts, counting `n_pops` populations.
     pub fn new(capacity: usize, n_pops: usize) -> Self {
         LatestWindow {
             capacity,

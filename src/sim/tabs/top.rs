@@ -33,6 +33,7 @@ pub struct TopTab {
 }
 
 impl TopTab {
+    /// An empty tab showing `size` posts, ranked with this `gravity`.
     pub fn new(size: usize, gravity: f64, hours_per_step: f64) -> Self {
         TopTab {
             size,
