@@ -1,10 +1,5 @@
-//! The follower network of a scenario: generated in memory, or read from edge-list files.
-//!
-//! This is the one place besides `output` where the library reads files.
-
-use std::fs::File;
-use std::io::BufReader;
-use std::path::{Path, PathBuf};
+//! The follower network of a scenario: generated in memory, or built from the edge-list
+//! files the loader ([`crate::load`]) read into the scenario. Reads no file itself.
 
 use crate::network::{self, EdgeListError, FollowerGraph};
 use crate::scenario::{NetworkSource, Scenario};
@@ -12,17 +7,14 @@ use crate::scenario::{NetworkSource, Scenario};
 /// Why the follower network could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
-    #[error("cannot read {path}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// The edge list or its node map does not fit the scenario (names the file and line).
     #[error(transparent)]
     EdgeList(#[from] EdgeListError),
 }
 
 /// Builds the scenario's follower network (empty when it has none). Generation is
-/// seeded by `seed`, so it is part of the reproducible run.
+/// seeded by `seed`, so it is part of the reproducible run; an edge-list network is
+/// parsed from the bytes the scenario holds.
 pub fn follower_graph(s: &Scenario, seed: u64) -> Result<FollowerGraph, GraphError> {
     let n = s.agent_count() as usize;
     let Some(net) = &s.network else {
@@ -46,21 +38,12 @@ pub fn follower_graph(s: &Scenario, seed: u64) -> Result<FollowerGraph, GraphErr
                 .map(|p| (p.name.clone(), p.agents()))
                 .collect();
             Ok(network::load_edge_list(
-                open(nodes)?,
-                open(edges)?,
+                nodes.bytes(),
+                edges.bytes(),
                 &pops,
                 n,
                 *undirected,
             )?)
         }
     }
-}
-
-fn open(path: &Path) -> Result<BufReader<File>, GraphError> {
-    File::open(path)
-        .map(BufReader::new)
-        .map_err(|source| GraphError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
 }
