@@ -81,8 +81,8 @@ fn load(path: &Path) -> Result<(Scenario, String)> {
 }
 
 /// Loads a scenario and, for edge-list networks, builds the network from the files the
-/// loader read: their errors (a bad line, an unknown node) are the scenario's errors. Generated networks are not
-/// built here; their parameters are already checked.
+/// loader read: their errors (a bad line, an unknown node) are the scenario's errors.
+/// Generated networks are not built here; their parameters are already checked.
 fn check(path: &Path) -> Result<(Scenario, String)> {
     let (scenario, text) = load(path)?;
     if let Some(Network {

@@ -220,7 +220,21 @@ fn edge_list_errors_name_the_file_and_line() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("edge list") && err.contains("line 3") && err.contains("Z"),
+        err.contains("edges.csv: edge list, line 3") && err.contains("Z"),
         "{err}"
     );
+    // An error in the node map names that file.
+    std::fs::write(
+        dir.join("nodes.csv"),
+        "node,population
+L,leaders
+L,fans
+",
+    )
+    .unwrap();
+    let s = load(&dir.join("scenario.toml"), "c");
+    let err = hashflood::graph_source::follower_graph(&s, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("nodes.csv: node map, line 3"), "{err}");
 }

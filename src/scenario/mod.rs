@@ -3,7 +3,8 @@
 //! Two stages, as in ripgrep's low/high args: [`raw`] keeps what the user wrote (serde
 //! shape, unknown keys rejected, defaults filled in) and `validate` turns it into typed,
 //! range-checked values in simulation units (steps, per-step rates, indices instead of
-//! names). Nothing downstream re-checks or sees a name lookup fail.
+//! names). Nothing downstream re-checks or sees a name lookup fail. Both stages are pure:
+//! the files a scenario names arrive as bytes ([`inputs`]), read by [`crate::load`].
 
 pub mod distribution;
 pub mod error;
