@@ -66,7 +66,7 @@ struct Figures {
 
 fn bench(path: &std::path::Path) -> Figures {
     let text = std::fs::read_to_string(path).expect("benchmark scenario");
-    let scenario = Scenario::from_toml(&text, "bench", path.parent().unwrap())
+    let scenario = hashflood::load::scenario(&text, "bench", path.parent().unwrap())
         .unwrap_or_else(|e| panic!("{e}"));
     let seed = scenario.seed;
     let agents = scenario.agent_count();

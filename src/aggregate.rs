@@ -67,9 +67,11 @@ impl MetricStats {
 pub fn summary_metrics(summaries: &[Value]) -> BTreeMap<String, MetricStats> {
     let mut values: BTreeMap<String, (Vec<f64>, usize)> = BTreeMap::new();
     for s in summaries {
-        for key in ["totals", "feeds", "populations", "app"] {
-            if let Some(v) = s.get(key) {
-                collect(v, key.to_string(), &mut values);
+        for (path, v) in metric_paths(s) {
+            let (numbers, never) = values.entry(path).or_default();
+            match v.as_f64() {
+                Some(x) => numbers.push(x),
+                None => *never += 1,
             }
         }
     }
@@ -79,17 +81,35 @@ pub fn summary_metrics(summaries: &[Value]) -> BTreeMap<String, MetricStats> {
         .collect()
 }
 
-fn collect(v: &Value, path: String, out: &mut BTreeMap<String, (Vec<f64>, usize)>) {
-    match v {
-        Value::Number(n) => out.entry(path).or_default().0.extend(n.as_f64()),
-        Value::String(s) if s == "never" => out.entry(path).or_default().1 += 1,
-        Value::Object(map) => {
-            for (k, child) in map {
-                collect(child, format!("{path}.{k}"), out);
+/// The metrics of one run's summary (as JSON) by dotted path
+/// (`feeds.X.populations.fans.latest.domination_hours.0.5`): every number under
+/// `totals`, `feeds`, `populations` and `app`, and the string `"never"` where a time
+/// never came. The one flattening that replicates ([`summary_metrics`]) and sweep run
+/// files share, so both name a metric the same way.
+pub fn metric_paths(summary: &Value) -> BTreeMap<String, Value> {
+    fn collect(v: &Value, path: String, out: &mut BTreeMap<String, Value>) {
+        match v {
+            Value::Number(_) => {
+                out.insert(path, v.clone());
             }
+            Value::String(s) if s == "never" => {
+                out.insert(path, v.clone());
+            }
+            Value::Object(map) => {
+                for (k, child) in map {
+                    collect(child, format!("{path}.{k}"), out);
+                }
+            }
+            _ => {}
         }
-        _ => {}
     }
+    let mut out = BTreeMap::new();
+    for key in ["totals", "feeds", "populations", "app"] {
+        if let Some(v) = summary.get(key) {
+            collect(v, key.to_string(), &mut out);
+        }
+    }
+    out
 }
 
 /// Mean and 95% interval (2.5th and 97.5th percentiles) of a value across replicates.

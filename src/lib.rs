@@ -1,14 +1,15 @@
 //! hashflood: a parallel agent-based simulator of coordinated hashtag flooding.
 //!
-//! Data flows one way: scenario TOML -> [`scenario::Scenario`] (validated) -> follower
-//! network ([`network`]) -> engine ([`sim`]) -> metrics ([`metrics`]) -> bytes
-//! ([`export`]) -> files ([`output`]). The engine ([`sim`]), the metrics and the
-//! exporters do no I/O (a test greps for it); [`graph_source`] reads edge-list files,
-//! validation measures and hashes them, and [`output`], [`plot`] and [`sweep`] write.
+//! Data flows one way: files ([`load`]) -> scenario TOML and edge-list bytes ->
+//! [`scenario::Scenario`] (validated) -> follower network ([`graph_source`], [`network`])
+//! -> engine ([`sim`]) -> metrics ([`metrics`]) -> bytes ([`export`]) -> files
+//! ([`output`]). Only [`load`] reads inputs, and only [`output`], [`plot`] and [`sweep`]
+//! touch the disk besides it; validation, the network, the engine, the metrics and the
+//! exporters do no I/O (a test greps for it).
 //!
 //! ```
-//! use std::path::Path;
-//! use hashflood::{graph_source, scenario::Scenario, sim};
+//! use hashflood::scenario::{Inputs, Scenario};
+//! use hashflood::{graph_source, sim};
 //!
 //! let toml = r#"
 //! [time]
@@ -24,7 +25,8 @@
 //! rate = { dist = "constant", value = 2.0 }
 //! targeting = { mode = "weights", weights = { Example = 1.0 } }
 //! "#;
-//! let scenario = Scenario::from_toml(toml, "example", Path::new(".")).unwrap();
+//! // No edge-list files to read: no inputs (`hashflood::load` reads them from a folder).
+//! let scenario = Scenario::from_toml(toml, "example", &Inputs::default()).unwrap();
 //! let graph = graph_source::follower_graph(&scenario, 7).unwrap();
 //! let out = sim::run(&scenario, &graph, 7, &mut |_| {});
 //! let share = out.summary.feeds["Example"].populations["fans"].shares["latest"].last;
@@ -32,8 +34,10 @@
 //! ```
 
 pub mod aggregate;
+pub mod digest;
 pub mod export;
 pub mod graph_source;
+pub mod load;
 pub mod memory;
 pub mod metrics;
 pub mod network;

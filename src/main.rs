@@ -75,20 +75,13 @@ fn run() -> Result<()> {
 }
 
 fn load(path: &Path) -> Result<(Scenario, String)> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read scenario {}", path.display()))?;
-    let stem = path
-        .file_stem()
-        .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
-    let base = path.parent().unwrap_or(Path::new("."));
-    let scenario = Scenario::from_toml(&text, &stem, base)
-        .with_context(|| format!("invalid scenario {}", path.display()))?;
-    Ok((scenario, text))
+    let loaded = hashflood::load::scenario_file(path)?;
+    Ok((loaded.scenario, loaded.text))
 }
 
-/// Loads a scenario and, for edge-list networks, reads the files too: their errors
-/// (a bad line, an unknown node) are the scenario's errors. Generated networks are not
-/// built here; their parameters are already checked.
+/// Loads a scenario and, for edge-list networks, builds the network from the files the
+/// loader read: their errors (a bad line, an unknown node) are the scenario's errors.
+/// Generated networks are not built here; their parameters are already checked.
 fn check(path: &Path) -> Result<(Scenario, String)> {
     let (scenario, text) = load(path)?;
     if let Some(Network {

@@ -8,8 +8,6 @@
 //! through the expected number of events with a margin for heavy tails (see
 //! [`rate_bound`]); draws are capped per key (`scenario::limits`).
 
-use std::path::Path;
-
 use crate::network::{self, BYTES_PER_EDGE, BYTES_PER_NODE};
 use crate::scenario::{
     Capped, Cascade, Network, NetworkSource, Population, Scenario, ScenarioError,
@@ -358,17 +356,44 @@ fn network_bytes(s: &Scenario, agents: u64) -> u64 {
                     undirected,
                 },
             ..
-        }) => {
-            // At least 4 bytes ("1,2\n") per edge line; each edge held as a pair (8
-            // bytes) while loading plus its CSR entries; node ids kept as strings while
-            // mapping (about 4x the map file).
-            let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
-            let entries = (size(edges) / 4).saturating_mul(if *undirected { 2 } else { 1 });
-            entries
-                .saturating_mul(8 + BYTES_PER_EDGE)
-                .saturating_add(size(node_map).saturating_mul(4))
-                .saturating_add(nodes)
-        }
+        }) => edge_list_bytes(edges.len(), node_map.len(), *undirected).saturating_add(nodes),
         None => 0,
     }
+}
+
+/// Bytes an edge-list network needs besides its nodes, from the sizes of its files: the
+/// files themselves, held once by the loader; at least 4 bytes ("1,2\n") per edge line,
+/// each edge held as a pair (8 bytes) while loading plus its CSR entries; node ids kept
+/// as strings while mapping (about 4x the map file).
+pub fn edge_list_bytes(edges: u64, node_map: u64, undirected: bool) -> u64 {
+    let entries = (edges / 4).saturating_mul(if undirected { 2 } else { 1 });
+    entries
+        .saturating_mul(8 + BYTES_PER_EDGE)
+        .saturating_add(node_map.saturating_mul(4))
+        .saturating_add(edges.saturating_add(node_map))
+}
+
+/// Refuses edge-list files of these sizes (bytes) before they are read, when they alone
+/// need more than `limit_mb` ([`edge_list_bytes`]): the loader checks this first, so a
+/// huge file is refused at once instead of after minutes of reading. The whole estimate
+/// is checked by validation once they are read.
+pub fn check_edge_list(
+    edges: u64,
+    node_map: u64,
+    undirected: bool,
+    limit_mb: u64,
+) -> Result<(), ScenarioError> {
+    let network = edge_list_bytes(edges, node_map, undirected);
+    let needed_mb = mb(BASE.saturating_add(network));
+    if needed_mb <= limit_mb {
+        return Ok(());
+    }
+    Err(ScenarioError::TooLarge {
+        needed_mb,
+        limit_mb,
+        detail: format!(
+            "network {} MB, from edge-list files of {edges} and {node_map} bytes",
+            mb(network)
+        ),
+    })
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use hashflood::metrics::RunOutput;
-use hashflood::scenario::Scenario;
+use hashflood::scenario::{Inputs, Scenario};
 use hashflood::{graph_source, sim};
 
 /// The repository root (tests run from there, but do not rely on it).
@@ -12,16 +12,24 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Parses a scenario from TOML text, panicking with the error message on failure.
+/// Parses a scenario from TOML text (naming no file), panicking with the error message
+/// on failure.
 pub fn scenario(toml: &str) -> Scenario {
-    Scenario::from_toml(toml, "test", Path::new(".")).unwrap_or_else(|e| panic!("{e}"))
+    Scenario::from_toml(toml, "test", &Inputs::default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Loads a bundled scenario file.
+/// Loads a bundled scenario file (named `name`, as the golden files were made) with the
+/// files it names.
 pub fn bundled(name: &str) -> Scenario {
-    let path = root().join("scenarios").join(name);
-    let text = std::fs::read_to_string(&path).unwrap();
-    Scenario::from_toml(&text, name, path.parent().unwrap()).unwrap_or_else(|e| panic!("{e}"))
+    load(&root().join("scenarios").join(name), name)
+}
+
+/// Loads the scenario file at `path` as the binary does, with the files it names,
+/// naming it `default_name` if it has no name.
+pub fn load(path: &Path, default_name: &str) -> Scenario {
+    let text = std::fs::read_to_string(path).unwrap();
+    hashflood::load::scenario(&text, default_name, path.parent().unwrap())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Builds the network and runs the scenario with `seed`.

@@ -4,12 +4,10 @@
 //! Counts of independent events are Poisson or binomial; each tolerance is 5 standard
 //! deviations of that distribution (false alarm below 1e-6 per check).
 
-use std::path::Path;
-
 use hashflood::metrics::RunOutput;
 use hashflood::scenario::Scenario;
 
-use super::common::{root, run, scenario};
+use super::common::{load, root, run, scenario};
 
 fn within(got: f64, expected: f64, sd: f64, what: &str) {
     assert!(
@@ -198,13 +196,7 @@ fn discouraged_agents_move_to_their_other_feed() {
 
 #[test]
 fn edge_list_networks_carry_the_cascade() {
-    let path = root().join("tests/fixtures/chain/scenario.toml");
-    let s = Scenario::from_toml(
-        &std::fs::read_to_string(&path).unwrap(),
-        "chain",
-        path.parent().unwrap(),
-    )
-    .unwrap();
+    let s = load(&root().join("tests/fixtures/chain/scenario.toml"), "chain");
     let out = run(&s, 1);
     let fans = out.summary.populations["fans"].counts;
     assert_eq!(
@@ -223,17 +215,26 @@ fn edge_list_errors_name_the_file_and_line() {
     std::fs::copy(fixture.join("scenario.toml"), dir.join("scenario.toml")).unwrap();
     std::fs::copy(fixture.join("nodes.csv"), dir.join("nodes.csv")).unwrap();
     std::fs::write(dir.join("edges.csv"), "src,dst\nL,A\nA,Z\n").unwrap();
-    let s = Scenario::from_toml(
-        &std::fs::read_to_string(dir.join("scenario.toml")).unwrap(),
-        "c",
-        Path::new(dir),
-    )
-    .unwrap();
+    let s = load(&dir.join("scenario.toml"), "c");
     let err = hashflood::graph_source::follower_graph(&s, 1)
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("edge list") && err.contains("line 3") && err.contains("Z"),
+        err.contains("edges.csv: edge list, line 3") && err.contains("Z"),
         "{err}"
     );
+    // An error in the node map names that file.
+    std::fs::write(
+        dir.join("nodes.csv"),
+        "node,population
+L,leaders
+L,fans
+",
+    )
+    .unwrap();
+    let s = load(&dir.join("scenario.toml"), "c");
+    let err = hashflood::graph_source::follower_graph(&s, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("nodes.csv: node map, line 3"), "{err}");
 }

@@ -211,8 +211,8 @@ fn the_time_series_counts_in_the_estimate() {
 }
 
 /// Edge-list files were read whole (to hash them) before the estimate was checked: a
-/// huge sparse file took gigabytes or got the process killed. Its size on disk is
-/// checked first now, so it is refused at once without being read.
+/// huge sparse file took gigabytes or got the process killed. The loader checks its
+/// size on disk first now, so it is refused at once without being read.
 #[test]
 fn a_huge_edge_list_is_refused_before_it_is_read() {
     let dir = tempfile::tempdir().unwrap();
@@ -229,7 +229,7 @@ fn a_huge_edge_list_is_refused_before_it_is_read() {
         "[network]\ngenerator = \"edge_list\"\nedges = \"edges.csv\"\nnodes = \"nodes.csv\"",
     );
     let started = std::time::Instant::now();
-    let e = Scenario::from_toml(&toml, "sparse", dir.path());
+    let e = hashflood::load::scenario(&toml, "sparse", dir.path());
     assert!(
         matches!(e, Err(ScenarioError::TooLarge { .. })),
         "{:?}",
@@ -284,7 +284,7 @@ fn edge_list_errors_quote_short_excerpts() {
             "1h",
             "[network]\ngenerator = \"edge_list\"\nedges = \"edges.csv\"\nnodes = \"nodes.csv\"",
         );
-        let s = Scenario::from_toml(&toml, "edges", dir.path()).unwrap();
+        let s = hashflood::load::scenario(&toml, "edges", dir.path()).unwrap();
         let e = hashflood::graph_source::follower_graph(&s, 1)
             .map(|_| ())
             .unwrap_err();

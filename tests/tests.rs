@@ -9,6 +9,7 @@ mod golden;
 mod invariants;
 mod kill_run;
 mod kill_sweep;
+mod load;
 mod mechanics;
 mod output_safety;
 mod regression;

@@ -78,7 +78,7 @@ populations = ["fans"]
 "#;
 
 fn parse(text: &str) -> Result<Scenario, String> {
-    Scenario::from_toml(text, "t", Path::new(".")).map_err(|e| e.to_string())
+    hashflood::load::scenario(text, "t", Path::new(".")).map_err(|e| e.to_string())
 }
 
 /// Replaces `from` (which must occur in the valid scenario) by `to` and expects an error

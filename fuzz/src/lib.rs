@@ -2,7 +2,7 @@
 //! files outside `fuzz/fixtures/`, the checks every rejection must pass, and the bounds
 //! that keep a `run` input quick.
 //!
-//! A scenario can name edge-list files, and validation reads them whole. A fuzzer that
+//! A scenario can name edge-list files, and the loader reads them whole. A fuzzer that
 //! writes `edges = "/dev/zero"` would test the machine, not the program, so only plain
 //! file names (no `/`, no leading `.`) are let through, resolved in `fuzz/fixtures/`,
 //! which holds a few small valid and broken CSV files.
@@ -35,10 +35,10 @@ pub fn validate(data: &[u8]) -> Outcome {
     validate_in(data, &fixtures_dir())
 }
 
-/// Parses and validates `data` as a scenario, exactly as `Scenario::from_toml` does
-/// (`toml::from_str` into a [`RawScenario`], then `Scenario::from_raw`), with the file
-/// gate in between; edge-list files are resolved in `dir`. Panics if an error message
-/// is empty or does not name the key.
+/// Parses and validates `data` as a scenario, exactly as `hashflood::load::scenario`
+/// does (`toml::from_str` into a [`RawScenario`], then `load::raw_scenario`, which reads
+/// the edge-list files and validates), with the file gate in between; edge-list files
+/// are resolved in `dir`. Panics if an error message is empty or does not name the key.
 pub fn validate_in(data: &[u8], dir: &Path) -> Outcome {
     let Ok(text) = std::str::from_utf8(data) else {
         return Outcome::Ignored;
@@ -54,7 +54,7 @@ pub fn validate_in(data: &[u8], dir: &Path) -> Outcome {
     if !files_are_fixtures(&raw) {
         return Outcome::Ignored;
     }
-    match Scenario::from_raw(raw, "fuzz", dir) {
+    match hashflood::load::raw_scenario(raw, "fuzz", dir) {
         Ok(s) => Outcome::Valid(Box::new(s)),
         Err(e) => {
             check_error(&e);
@@ -93,7 +93,7 @@ pub fn check_error(e: &ScenarioError) {
 /// `dir`, though its edge-list paths are absolute), to a scenario with the same identity.
 pub fn check_resolved_round_trip(s: &Scenario, dir: &Path) {
     let text = s.resolved_toml(s.seed);
-    let again = Scenario::from_toml(&text, "fuzz", dir)
+    let again = hashflood::load::scenario(&text, "fuzz", dir)
         .unwrap_or_else(|e| panic!("the resolved scenario does not validate: {e}\n{text}"));
     assert_eq!(
         again.hash, s.hash,

@@ -92,6 +92,23 @@ pub enum EdgeListError {
     },
 }
 
+impl EdgeListError {
+    /// Which of the two files the error is about (`None`: the caller's population ranges).
+    pub fn file(&self) -> Option<InputFile> {
+        match self {
+            EdgeListError::Read { file, .. }
+            | EdgeListError::Syntax { file, .. }
+            | EdgeListError::Header { file, .. }
+            | EdgeListError::EmptyField { file, .. } => Some(*file),
+            EdgeListError::UnknownPopulation { .. }
+            | EdgeListError::TooManyNodes { .. }
+            | EdgeListError::DuplicateNode { .. } => Some(InputFile::NodeMap),
+            EdgeListError::UnknownNode { .. } => Some(InputFile::EdgeList),
+            EdgeListError::RangeOutOfBounds { .. } => None,
+        }
+    }
+}
+
 /// Turns a CSV reader error into one naming the file and line.
 fn csv_error(err: csv::Error, file: InputFile) -> EdgeListError {
     match err.kind() {

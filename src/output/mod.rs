@@ -53,6 +53,7 @@
 //! the windows too short to hit that way, by aborting at a named step: in debug builds
 //! only, `HASHFLOOD_ABORT_AT=sealed|aside|renamed|discarding` aborts the process there.
 
+pub mod atomic;
 mod lock;
 mod marker;
 mod place;
@@ -270,7 +271,15 @@ impl RunDir {
         abort_at("sealed");
         let dest = self.dest.clone();
         match check(&dest, &self.shown, self.kind, self.replace)? {
-            Found::Absent => fs::rename(&staging, &dest).map_err(io(&self.shown))?,
+            Found::Absent | Found::Ours => {
+                let aside = self.hidden(&format!("old-{}", std::process::id()));
+                let replaced = atomic::replace_dir(&staging, &dest, &aside, abort_at)
+                    .map_err(io(&self.shown))?;
+                if replaced {
+                    // The new run is in place; an old folder left here is tidied next time.
+                    let _ = discard(&aside);
+                }
+            }
             Found::Empty => {
                 // rename(2) replaces an empty folder atomically; elsewhere, remove_dir
                 // refuses a folder that is no longer empty.
@@ -278,18 +287,6 @@ impl RunDir {
                     fs::remove_dir(&dest).map_err(io(&self.shown))?;
                     fs::rename(&staging, &dest).map_err(io(&self.shown))?;
                 }
-            }
-            Found::Ours => {
-                let aside = self.hidden(&format!("old-{}", std::process::id()));
-                fs::rename(&dest, &aside).map_err(io(&self.shown))?;
-                abort_at("aside");
-                if let Err(e) = fs::rename(&staging, &dest) {
-                    let _ = fs::rename(&aside, &dest);
-                    return Err(io(&self.shown)(e));
-                }
-                abort_at("renamed");
-                // The new run is in place; an old folder left here is tidied next time.
-                let _ = discard(&aside);
             }
         }
         self.staging = None;

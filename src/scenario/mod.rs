@@ -3,19 +3,20 @@
 //! Two stages, as in ripgrep's low/high args: [`raw`] keeps what the user wrote (serde
 //! shape, unknown keys rejected, defaults filled in) and `validate` turns it into typed,
 //! range-checked values in simulation units (steps, per-step rates, indices instead of
-//! names). Nothing downstream re-checks or sees a name lookup fail.
+//! names). Nothing downstream re-checks or sees a name lookup fail. Both stages are pure:
+//! the files a scenario names arrive as bytes ([`inputs`]), read by [`crate::load`].
 
 pub mod distribution;
 pub mod error;
+pub mod inputs;
 pub mod limits;
 pub mod names;
 pub mod raw;
 mod validate;
 
-use std::path::{Path, PathBuf};
-
 pub use distribution::{Capped, CappedSampler, Distribution, Sampler};
 pub use error::ScenarioError;
+pub use inputs::{Files, Inputs, LoadedFile, Unread};
 pub use raw::DiscouragementAction;
 
 use crate::network::Generator;
@@ -301,35 +302,37 @@ pub struct Network {
 #[derive(Debug, Clone, PartialEq)]
 pub enum NetworkSource {
     Generated(Generator),
-    /// CSV files, resolved against the scenario file's folder.
+    /// CSV files (named relative to the scenario file's folder), as the loader read them.
     EdgeList {
-        edges: PathBuf,
-        nodes: PathBuf,
+        edges: LoadedFile,
+        nodes: LoadedFile,
         undirected: bool,
     },
 }
 
 impl Scenario {
-    /// Parses and validates TOML text. `default_name` names the scenario when the file does
-    /// not; relative file paths inside are resolved against `base_dir`.
+    /// Parses and validates TOML text, without touching the disk. `default_name` names
+    /// the scenario when the text does not; the files it names (edge lists) are looked up
+    /// in `files`, which [`crate::load`] reads beforehand (a `&Path` gives none).
     pub fn from_toml(
         text: &str,
         default_name: &str,
-        base_dir: &Path,
+        files: &(impl Files + ?Sized),
     ) -> Result<Scenario, ScenarioError> {
-        Self::from_raw(toml::from_str(text)?, default_name, base_dir)
+        Self::from_raw(toml::from_str(text)?, default_name, files)
     }
 
-    /// Validates an already parsed scenario (sweeps build these by changing keys).
+    /// Validates an already parsed scenario (sweeps build these by changing keys); pure,
+    /// like [`Scenario::from_toml`].
     pub fn from_raw(
         mut raw: raw::RawScenario,
         default_name: &str,
-        base_dir: &Path,
+        files: &(impl Files + ?Sized),
     ) -> Result<Scenario, ScenarioError> {
         if raw.name.is_empty() {
             raw.name = names::sanitised(default_name);
         }
-        validate::validate(raw, base_dir)
+        validate::validate(raw, files)
     }
 
     /// The resolved scenario as TOML for a run with `seed`: every default filled in and
@@ -350,8 +353,8 @@ impl Scenario {
             }),
         ) = (&mut raw.network, &self.network)
         {
-            *edges = abs_edges.display().to_string();
-            *nodes = abs_nodes.display().to_string();
+            *edges = abs_edges.path().display().to_string();
+            *nodes = abs_nodes.path().display().to_string();
         }
         toml::to_string(&raw).expect("scenario serialises")
     }

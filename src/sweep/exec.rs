@@ -21,12 +21,12 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::files::{self, Created, IoError, Lock, io};
 use super::record::{self, Unverified};
 use super::tables;
 use super::{Run, Sweep};
+use crate::output::atomic;
 use crate::{graph_source, sim};
 
 pub use super::record::RunRecord;
@@ -351,23 +351,6 @@ fn store(sweep: &Sweep, dir: &Path, run: &Run, bytes: &[u8]) -> Result<(), ExecE
     Ok(())
 }
 
-fn flatten(v: &Value, path: String, out: &mut BTreeMap<String, Value>) {
-    match v {
-        Value::Number(_) => {
-            out.insert(path, v.clone());
-        }
-        Value::String(s) if s == "never" => {
-            out.insert(path, v.clone());
-        }
-        Value::Object(map) => {
-            for (k, child) in map {
-                flatten(child, format!("{path}.{k}"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// Runs `runs` in parallel, writing each result as it finishes; `done` is called after
 /// each one is written. Each point's scenario is built once for its runs (runs come in
 /// point order) and dropped when they are done, so memory does not grow with points.
@@ -405,13 +388,8 @@ fn run_one(
     let graph =
         graph_source::follower_graph(scenario, r.seed).map_err(|e| failed(e.to_string()))?;
     let out = sim::run(scenario, &graph, r.seed, &mut |_| {});
-    let mut metrics = BTreeMap::new();
     let summary = serde_json::to_value(&out.summary).expect("summary serialises");
-    for key in ["totals", "feeds", "populations", "app"] {
-        if let Some(v) = summary.get(key) {
-            flatten(v, key.to_string(), &mut metrics);
-        }
-    }
+    let metrics = crate::aggregate::metric_paths(&summary);
     let bytes = record::encode(&record::record(sweep, r, metrics));
     store(sweep, dir, r, &bytes)?;
     done();
@@ -466,9 +444,9 @@ fn remove_stale_staging(dir: &Path) {
         let table = [".runs.csv.", ".points.csv."]
             .iter()
             .any(|p| name.starts_with(p))
-            && files::is_temp(&name, "tmp");
+            && atomic::is_temp(&name, "tmp");
         let chart = name.starts_with(".charts.")
-            && (files::is_temp(&name, "partial") || files::is_temp(&name, "old"));
+            && (atomic::is_temp(&name, "partial") || atomic::is_temp(&name, "old"));
         if table {
             let _ = fs::remove_file(e.path());
         } else if chart && e.path().is_dir() {
@@ -492,18 +470,14 @@ fn charts(
     if dest.exists() {
         check_charts(&dest, &tables::chart_files(sweep))?;
     }
-    let staging = files::temp_name(&dest, "partial");
+    let staging = atomic::temp_name(&dest, "partial");
     fs::create_dir(&staging).map_err(io(&staging))?;
     if let Err(e) = tables::draw_charts(sweep, &staging, stats) {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
-    let old = files::temp_name(&dest, "old");
-    if dest.exists() {
-        fs::rename(&dest, &old).map_err(io(&dest))?;
-    }
-    fs::rename(&staging, &dest).map_err(io(&dest))?;
-    if old.exists() {
+    let old = atomic::temp_name(&dest, "old");
+    if atomic::replace_dir(&staging, &dest, &old, |_| {}).map_err(io(&dest))? {
         fs::remove_dir_all(&old).map_err(io(&old))?;
     }
     Ok(())

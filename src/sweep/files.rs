@@ -1,17 +1,18 @@
-//! The file-system primitives a sweep folder is kept safe with: unique temporary names,
-//! atomic writes and create-if-absent, advisory locks, and a record of what one command
-//! created so that a command that fails can remove exactly that and nothing else.
+//! The file-system primitives a sweep folder is kept safe with: atomic writes and
+//! create-if-absent (through [`crate::output::atomic`], the one implementation), tidying
+//! of the temporary files killed processes left, advisory locks, and a record of what one
+//! command created so that a command that fails can remove exactly that and nothing else.
 //!
 //! Nothing here knows what a sweep is; `exec` decides what to write and lock.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-/// Temporary files of a dead process older than this are removed (see
-/// [`remove_stale_temps`]); a live process holds a temporary name for milliseconds.
+use crate::output::atomic;
+
+/// Temporary files ([`atomic::temp_name`]) of a dead process older than this are removed
+/// (see [`remove_stale_temps`]); a live process holds a temporary name for milliseconds.
 pub const STALE_AFTER: Duration = Duration::from_secs(3600);
 
 /// An I/O error with the path it happened on.
@@ -29,61 +30,16 @@ pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IoError + '_ {
     }
 }
 
-/// A name next to `path` that no other process or thread uses: `.NAME.PID-N.tmp`. Two
-/// processes writing the same file (identical sweeps, shards sharing a folder) never
-/// write into one temporary file.
-pub fn temp_name(path: &Path, kind: &str) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    path.with_file_name(format!(
-        ".{}.{}-{n}.{kind}",
-        path.file_name()
-            .map_or("file".into(), |n| n.to_string_lossy()),
-        std::process::id()
-    ))
-}
-
-fn write_temp(path: &Path, bytes: &[u8]) -> Result<PathBuf, IoError> {
-    let tmp = temp_name(path, "tmp");
-    let result = fs::File::create_new(&tmp).and_then(|mut f| f.write_all(bytes));
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io(&tmp)(e));
-    }
-    Ok(tmp)
-}
-
-/// Writes a file atomically: a temporary file in the same folder, then a rename over
-/// `path`. Readers and a process killed at any moment see the old file, or none, or the
-/// whole new one. (No fsync: it would guard only against the machine itself crashing,
-/// at milliseconds per file.)
+/// Writes a file atomically ([`atomic::write`]): readers and a process killed at any
+/// moment see the old file, or none, or the whole new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
-    let tmp = write_temp(path, bytes)?;
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        io(path)(e)
-    })
+    atomic::write(path, bytes).map_err(io(path))
 }
 
-/// Writes `path` only if nothing is there, atomically (a temporary file, then a hard
-/// link, which fails if `path` exists); `Ok(false)` if something was. On a file system
-/// without hard links, falls back to an exclusive create and write (not atomic).
+/// Writes `path` only if nothing is there, atomically ([`atomic::create`]); `Ok(false)`
+/// if something was.
 pub fn create_atomic(path: &Path, bytes: &[u8]) -> Result<bool, IoError> {
-    let tmp = write_temp(path, bytes)?;
-    let linked = fs::hard_link(&tmp, path);
-    let _ = fs::remove_file(&tmp);
-    match linked {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(_) => match fs::File::create_new(path) {
-            Ok(mut f) => {
-                f.write_all(bytes).map_err(io(path))?;
-                Ok(true)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-            Err(e) => Err(io(path)(e)),
-        },
-    }
+    atomic::create(path, bytes).map_err(io(path))
 }
 
 /// Renames a file the tool will not use (a run file that does not verify) to
@@ -116,21 +72,6 @@ pub fn set_aside(path: &Path) -> Result<PathBuf, IoError> {
     unreachable!("some name is free")
 }
 
-/// Whether `name` is a temporary name made by [`temp_name`] with `kind`.
-pub fn is_temp(name: &str, kind: &str) -> bool {
-    name.starts_with('.')
-        && name
-            .strip_suffix(&format!(".{kind}"))
-            .and_then(|rest| rest.rsplit_once('.'))
-            .and_then(|(_, id)| id.split_once('-'))
-            .is_some_and(|(pid, n)| {
-                !pid.is_empty()
-                    && !n.is_empty()
-                    && pid.bytes().all(|b| b.is_ascii_digit())
-                    && n.bytes().all(|b| b.is_ascii_digit())
-            })
-}
-
 /// Removes the temporary files (`.NAME.PID-N.tmp`) in `dir` that a killed process left,
 /// recognised by their name and an age above [`STALE_AFTER`]. Errors are ignored: this
 /// is tidying, and a file that cannot be removed harms nothing.
@@ -141,7 +82,7 @@ pub fn remove_stale_temps(dir: &Path) {
     let now = SystemTime::now();
     for e in entries.flatten() {
         let name = e.file_name();
-        if !is_temp(&name.to_string_lossy(), "tmp") {
+        if !atomic::is_temp(&name.to_string_lossy(), "tmp") {
             continue;
         }
         let old = e
@@ -266,21 +207,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn temporary_names_differ_within_a_process_and_are_recognised() {
-        let a = temp_name(Path::new("/x/runs.csv"), "tmp");
-        let b = temp_name(Path::new("/x/runs.csv"), "tmp");
-        assert_ne!(a, b);
-        let name = a.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(
-            name.starts_with(&format!(".runs.csv.{}-", std::process::id())),
-            "{name}"
-        );
-        assert!(is_temp(&name, "tmp"));
-        assert!(!is_temp("runs.csv", "tmp"));
-        assert!(!is_temp(".runs.csv.tmp", "tmp"), "the old, shared name");
-    }
-
-    #[test]
     fn rollback_removes_what_was_created_and_stops_at_what_others_wrote() {
         let tmp = tempfile::tempdir().unwrap();
         let mut c = Created::default();
@@ -304,7 +230,7 @@ mod tests {
     fn only_old_temporary_files_are_tidied_away() {
         let tmp = tempfile::tempdir().unwrap();
         let old = tmp.path().join(".p0000-r000.json.4242-7.tmp");
-        let fresh = temp_name(&tmp.path().join("p0000-r001.json"), "tmp");
+        let fresh = atomic::temp_name(&tmp.path().join("p0000-r001.json"), "tmp");
         let theirs = tmp.path().join(".notes.tmp");
         for p in [&old, &fresh, &theirs] {
             fs::write(p, "x").unwrap();

@@ -20,8 +20,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::rng::{self, Stream};
-use crate::scenario::raw::RawScenario;
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::raw::{RawNetwork, RawScenario};
+use crate::scenario::{Inputs, Scenario, ScenarioError};
 use design::{Design, Values};
 
 /// The most runs (points x replicates) one sweep may have, so a sweep's bookkeeping
@@ -108,11 +108,12 @@ pub struct Sweep {
     /// The sweep file (absolute) and the overrides it was loaded with.
     pub source: PathBuf,
     pub sets: Vec<String>,
-    /// The base scenario after `--set`, every default filled in; its name if it has
-    /// none, and the folder its relative paths start from.
+    /// The base scenario after `--set`, every default filled in, and its name if it has
+    /// none.
     base: toml::Value,
     default_name: String,
-    base_dir: PathBuf,
+    /// The files the points name (edge lists), read once by the loader for them all.
+    inputs: Inputs,
 }
 
 /// A run of a sweep: a point and a replicate, with its seed.
@@ -269,7 +270,7 @@ fn build(
     values: &[toml::Value],
     index: usize,
     default_name: &str,
-    base_dir: &Path,
+    inputs: &Inputs,
 ) -> Result<Scenario, SweepError> {
     let mut value = base.clone();
     for (key, v) in parameters.iter().zip(values) {
@@ -288,7 +289,54 @@ fn build(
     let raw: RawScenario = value
         .try_into()
         .map_err(|e: toml::de::Error| point_error(ScenarioError::from(e)))?;
-    Scenario::from_raw(raw, default_name, base_dir).map_err(point_error)
+    Scenario::from_raw(raw, default_name, inputs).map_err(point_error)
+}
+
+/// Reads, once each, the files that the points' networks name (edge lists), relative to
+/// `base_dir`: the base scenario's, and those of points whose values change `network`
+/// keys. Files too large for the base's `limits.memory_mb` are refused unread.
+fn read_inputs(
+    base: &toml::Value,
+    parameters: &[String],
+    combos: &[Vec<toml::Value>],
+    base_dir: &Path,
+) -> Result<Inputs, SweepError> {
+    let Some(network) = base.get("network") else {
+        return Ok(Inputs::default());
+    };
+    let swept: Vec<usize> = (0..parameters.len())
+        .filter(|&i| parameters[i] == "network" || parameters[i].starts_with("network."))
+        .collect();
+    // Each point's network alone (a point whose network does not parse names no file;
+    // its validation reports it).
+    let network_of = |values: &[toml::Value]| -> Option<RawNetwork> {
+        let mut root = toml::Value::Table(toml::Table::from_iter([(
+            "network".to_string(),
+            network.clone(),
+        )]));
+        for &i in &swept {
+            set(&mut root, &parameters[i], values[i].clone(), &parameters[i]).ok()?;
+        }
+        root.get("network")?.clone().try_into().ok()
+    };
+    let limit_mb = get(base, "limits.memory_mb")
+        .and_then(toml::Value::as_integer)
+        .and_then(|mb| u64::try_from(mb).ok())
+        .unwrap_or(u64::MAX);
+    let base_only = [Vec::new()];
+    let points = if swept.is_empty() {
+        &base_only[..]
+    } else {
+        combos
+    };
+    let mut inputs = Inputs::default();
+    for values in points {
+        if let Some(n) = network_of(values) {
+            // Files already read are not read again.
+            crate::load::network_files(&n, limit_mb, base_dir, &mut inputs)?;
+        }
+    }
+    Ok(inputs)
 }
 
 impl Sweep {
@@ -468,21 +516,14 @@ impl Sweep {
         check_size(design, &parameters, &values, replicates)?;
         let mut design_rng = rng::stream(raw_sweep.seed, Stream::Sweep, u64::MAX);
         let combos = design::points(design, &values, &mut design_rng);
+        let inputs = read_inputs(&resolved, &parameters, &combos, &base_dir)?;
         // Every point is built and validated now (in parallel), then dropped; the first
         // invalid one, in point order, is reported.
         let checked: Vec<Result<(), SweepError>> = combos
             .par_iter()
             .enumerate()
             .map(|(index, combo)| {
-                build(
-                    &resolved,
-                    &parameters,
-                    combo,
-                    index,
-                    &default_name,
-                    &base_dir,
-                )
-                .map(|_| ())
+                build(&resolved, &parameters, combo, index, &default_name, &inputs).map(|_| ())
             })
             .collect();
         if let Some(e) = checked.into_iter().find_map(Result::err) {
@@ -495,7 +536,7 @@ impl Sweep {
             "{parameters:?}{:?}{design:?}{replicates}{}",
             raw_sweep.parameters, raw_sweep.seed
         ));
-        let hash = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let hash = crate::digest::hex(&h.finalize());
         let source = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         Ok(Sweep {
             name,
@@ -509,13 +550,13 @@ impl Sweep {
             sets: sets.to_vec(),
             base: resolved,
             default_name,
-            base_dir,
+            inputs,
         })
     }
 
-    /// The scenario of point `index`: the base with the point's values. `load` has
-    /// built and validated every point, so this fails only if the files it names (edge
-    /// lists) changed since.
+    /// The scenario of point `index`: the base with the point's values, and the files it
+    /// names as `load` read them (no file is read again). `load` has built and validated
+    /// every point, so this does not fail for a sweep it returned.
     pub fn scenario(&self, index: usize) -> Result<Scenario, SweepError> {
         build(
             &self.base,
@@ -523,7 +564,7 @@ impl Sweep {
             &self.points[index].values,
             index,
             &self.default_name,
-            &self.base_dir,
+            &self.inputs,
         )
     }
 

@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::{Run, Sweep};
+use crate::digest::sha256_hex;
 
 /// One finished run, as stored.
 #[derive(Debug, Serialize, Deserialize)]
@@ -48,10 +48,6 @@ const FIELD: &[u8] = br#","sha256":""#;
 /// `,"sha256":"` + 64 hex digits + `"}`.
 const TRAILER: usize = FIELD.len() + 64 + 2;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The parameter values of a point, as run files and tables hold them.
 pub fn values_json(sweep: &Sweep, point: usize) -> Vec<Value> {
     sweep.points[point]
@@ -77,7 +73,7 @@ pub fn record(sweep: &Sweep, run: &Run, metrics: BTreeMap<String, Value>) -> Run
 /// The bytes of a run file: the record, with its checksum as the last field.
 pub fn encode(record: &RunRecord) -> Vec<u8> {
     let mut bytes = serde_json::to_vec(record).expect("record serialises");
-    let sum = hex(&Sha256::digest(&bytes));
+    let sum = sha256_hex(&bytes);
     bytes.pop(); // the closing brace
     bytes.extend_from_slice(FIELD);
     bytes.extend_from_slice(sum.as_bytes());
@@ -123,7 +119,7 @@ pub fn verify(bytes: &[u8], sweep: &Sweep, run: &Run) -> Result<RunRecord, Unver
     }
     let mut body = bytes[..n - TRAILER].to_vec();
     body.push(b'}');
-    if hex(&Sha256::digest(&body)).as_bytes() != sum {
+    if sha256_hex(&body).as_bytes() != sum {
         return Err(Unverified::Checksum);
     }
     let record: RunRecord =

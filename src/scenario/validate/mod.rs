@@ -9,9 +9,6 @@ mod network_table;
 mod population_table;
 
 use std::collections::BTreeSet;
-use std::path::Path;
-
-use sha2::{Digest, Sha256};
 
 use super::error::{ScenarioError, invalid};
 use super::limits::{MAX_EXPECTED_BROWSES, MAX_EXPECTED_WORK};
@@ -23,7 +20,10 @@ use checks::{duration, quoted, utc_second_of_day};
 /// Most steps a run may have.
 pub(super) const MAX_STEPS: f64 = 50_000_000.0;
 
-pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioError> {
+pub(super) fn validate(
+    raw: RawScenario,
+    files: &(impl Files + ?Sized),
+) -> Result<Scenario, ScenarioError> {
     names::check_scenario(&raw.name)?;
     let dt = duration("time.dt", &raw.time.dt)?.as_secs_f64();
     if dt <= 0.0 {
@@ -205,11 +205,7 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
 
     let network = match &raw.network {
         None => None,
-        Some(n) => Some(network_table::network_config(
-            n,
-            &raw.populations,
-            base_dir,
-        )?),
+        Some(n) => Some(network_table::network_config(n, &raw.populations, files)?),
     };
 
     let moderation = match &raw.moderation {
@@ -244,9 +240,8 @@ pub(super) fn validate(raw: RawScenario, base_dir: &Path) -> Result<Scenario, Sc
         resolved: raw,
         hash: String::new(),
     };
-    // Sizes first: hashing reads the edge-list files, which may be what is too large.
     check_size(&scenario)?;
-    scenario.hash = scenario_hash(&scenario.resolved, &scenario.network)?;
+    scenario.hash = scenario_hash(&scenario.resolved, &scenario.network);
     Ok(scenario)
 }
 
@@ -392,8 +387,8 @@ fn moderation(
 }
 
 /// Refuses a scenario whose estimated memory (one run) is over `limits.memory_mb`, or
-/// whose expected work is over the caps of [`crate::scenario::limits`]. Called before
-/// any file is read whole.
+/// whose expected work is over the caps of [`crate::scenario::limits`]. (The loader has
+/// refused edge-list files too large to hold before reading them.)
 fn check_size(s: &Scenario) -> Result<(), ScenarioError> {
     let e = crate::memory::estimate(s);
     if e.work > MAX_EXPECTED_WORK {
@@ -418,7 +413,7 @@ fn check_size(s: &Scenario) -> Result<(), ScenarioError> {
 /// SHA-256 of the resolved scenario with seed 0 and edge-list paths replaced by the hash
 /// of the files' contents: the same scenario has the same hash under any seed and from
 /// any folder, and a changed edge list changes it.
-fn scenario_hash(raw: &RawScenario, network: &Option<Network>) -> Result<String, ScenarioError> {
+fn scenario_hash(raw: &RawScenario, network: &Option<Network>) -> String {
     let mut identity = RawScenario {
         seed: 0,
         ..raw.clone()
@@ -428,47 +423,17 @@ fn scenario_hash(raw: &RawScenario, network: &Option<Network>) -> Result<String,
         Some(Network {
             source:
                 NetworkSource::EdgeList {
-                    edges: edges_path,
-                    nodes: nodes_path,
+                    edges: edges_file,
+                    nodes: nodes_file,
                     ..
                 },
             ..
         }),
     ) = (&mut identity.network, network)
     {
-        for (key, text, path) in [
-            ("network.edges", edges, edges_path),
-            ("network.nodes", nodes, nodes_path),
-        ] {
-            let digest = file_sha256(path).map_err(|e| {
-                invalid(
-                    key,
-                    quoted(&path.display().to_string()),
-                    &format!("a readable file ({e})"),
-                )
-            })?;
-            *text = format!("sha256:{}", hex(&digest));
-        }
+        *edges = format!("sha256:{}", edges_file.sha256());
+        *nodes = format!("sha256:{}", nodes_file.sha256());
     }
     let text = toml::to_string(&identity).expect("scenario serialises");
-    Ok(hex(&Sha256::digest(text.as_bytes())))
-}
-
-/// SHA-256 of a file, read in blocks (never whole: edge lists can be gigabytes).
-fn file_sha256(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut block = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut block)?;
-        if n == 0 {
-            return Ok(hasher.finalize().to_vec());
-        }
-        hasher.update(&block[..n]);
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::sha256_hex(text.as_bytes())
 }

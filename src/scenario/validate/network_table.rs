@@ -1,7 +1,6 @@
 //! Validation of the `[network]` table.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use super::checks::{probability, quoted};
 use crate::network::Generator;
@@ -12,7 +11,7 @@ use crate::scenario::*;
 pub(super) fn network_config(
     n: &RawNetwork,
     pops: &BTreeMap<String, RawPopulation>,
-    base_dir: &Path,
+    files: &(impl Files + ?Sized),
 ) -> Result<Network, ScenarioError> {
     let names: Vec<&String> = pops.keys().collect();
     let members = |list: &Option<Vec<String>>| -> Result<Vec<usize>, ScenarioError> {
@@ -108,26 +107,12 @@ pub(super) fn network_config(
             nodes,
             undirected,
         } => {
-            let edges_path = base_dir.join(edges);
-            let nodes_path = base_dir.join(nodes);
-            for (key, p) in [
-                ("network.edges", &edges_path),
-                ("network.nodes", &nodes_path),
-            ] {
-                if !p.is_file() {
-                    return Err(invalid(
-                        key,
-                        quoted(&p.display().to_string()),
-                        "an existing CSV file (relative paths start at the scenario's folder)",
-                    ));
-                }
-            }
-            // Absolute, so the resolved scenario written beside a run still finds them.
-            let absolute = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
+            let edges = input_file("network.edges", edges, files)?;
+            let nodes = input_file("network.nodes", nodes, files)?;
             (
                 NetworkSource::EdgeList {
-                    edges: absolute(edges_path),
-                    nodes: absolute(nodes_path),
+                    edges,
+                    nodes,
                     undirected: *undirected,
                 },
                 (0..names.len()).collect(),
@@ -138,6 +123,29 @@ pub(super) fn network_config(
         source,
         populations,
     })
+}
+
+/// The file that `key` names, as the loader read it; an error under `key` if it could
+/// not be read or was not read at all (validation itself reads no file).
+fn input_file(
+    key: &str,
+    name: &str,
+    files: &(impl Files + ?Sized),
+) -> Result<LoadedFile, ScenarioError> {
+    match files.file(name) {
+        Some(Ok(file)) => Ok(file.clone()),
+        Some(Err(unread)) => Err(invalid(
+            key,
+            quoted(&unread.path.display().to_string()),
+            &unread.expected,
+        )),
+        None => Err(invalid(
+            key,
+            quoted(name),
+            "a file read before validation (Scenario::from_toml reads no file; load the \
+             scenario with hashflood::load)",
+        )),
+    }
 }
 
 fn resolve_populations(
