@@ -116,7 +116,7 @@ fn only_the_loader_output_plot_and_sweep_touch_the_disk() {
         "src/network",
         "src/graph_source.rs",
         "src/memory.rs",
-        "src/export.rs",
+        "src/export",
         "src/aggregate.rs",
     ] {
         assert!(root.join(part).exists(), "{part} moved: update this test");
