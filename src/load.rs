@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use crate::memory;
 use crate::scenario::raw::{RawNetwork, RawScenario};
-use crate::scenario::{Files, Inputs, LoadedFile, Scenario, ScenarioError, Unread};
+use crate::scenario::{Inputs, LoadedFile, Scenario, ScenarioError, Unread};
 
 /// A scenario file as loaded: the validated scenario (holding its edge-list files) and
 /// the text it was read from, which a run keeps beside its results.

@@ -1,8 +1,6 @@
 //! The input boundary: the loader reads a scenario's files once, validation reads none,
 //! and the scenario hash (which covers the edge-list contents) is what it always was.
 
-use std::path::Path;
-
 use hashflood::graph_source::follower_graph;
 use hashflood::scenario::{Inputs, LoadedFile, Scenario};
 use hashflood::sweep::Sweep;
@@ -45,7 +43,7 @@ fn the_scenario_hash_covers_the_edge_list_contents_as_before() {
 #[test]
 fn validation_reads_no_file() {
     // Without inputs, an edge-list scenario is refused, pointing at the loader.
-    let e = Scenario::from_toml(&fixture_text(), "chain", Path::new("/nowhere"))
+    let e = Scenario::from_toml(&fixture_text(), "chain", &Inputs::default())
         .unwrap_err()
         .to_string();
     assert!(

@@ -2,8 +2,6 @@
 //! accepted by `validate` and then hung, aborted or panicked. Now it is refused with a
 //! message naming the key, or it runs in bounded time and memory.
 
-use std::path::Path;
-
 use hashflood::scenario::{Scenario, ScenarioError};
 
 use super::common::run;
@@ -18,7 +16,7 @@ fn one_population(size: u64, rate: &str, duration: &str, extra: &str) -> String 
 }
 
 fn parse(toml: &str) -> Result<Scenario, ScenarioError> {
-    Scenario::from_toml(toml, "regression", Path::new("."))
+    Scenario::from_toml(toml, "regression", &hashflood::scenario::Inputs::default())
 }
 
 fn refused(toml: &str) -> String {

@@ -98,28 +98,15 @@ impl Inputs {
         self.files.insert(name.to_owned(), file);
     }
 
+    /// The file the scenario calls `name`: `None` if it was not tried (a scenario
+    /// validated without the loader: an edge-list network is then refused, pointing at
+    /// [`crate::load`]).
+    pub fn file(&self, name: &str) -> Option<&Result<LoadedFile, Unread>> {
+        self.files.get(name)
+    }
+
     /// Whether the file the scenario calls `name` has been tried.
     pub fn contains(&self, name: &str) -> bool {
         self.files.contains_key(name)
-    }
-}
-
-/// Where validation finds the files a scenario names: an [`Inputs`] the loader filled,
-/// or a folder (`&Path`) whose files were not read, for a scenario that names none (an
-/// edge-list network is then refused, pointing at [`crate::load`]).
-pub trait Files {
-    /// The file the scenario calls `name`: `None` if it was not tried.
-    fn file(&self, name: &str) -> Option<&Result<LoadedFile, Unread>>;
-}
-
-impl Files for Inputs {
-    fn file(&self, name: &str) -> Option<&Result<LoadedFile, Unread>> {
-        self.files.get(name)
-    }
-}
-
-impl Files for Path {
-    fn file(&self, _: &str) -> Option<&Result<LoadedFile, Unread>> {
-        None
     }
 }

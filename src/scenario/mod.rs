@@ -16,7 +16,7 @@ mod validate;
 
 pub use distribution::{Capped, CappedSampler, Distribution, Sampler};
 pub use error::ScenarioError;
-pub use inputs::{Files, Inputs, LoadedFile, Unread};
+pub use inputs::{Inputs, LoadedFile, Unread};
 pub use raw::DiscouragementAction;
 
 use crate::network::Generator;
@@ -313,11 +313,11 @@ pub enum NetworkSource {
 impl Scenario {
     /// Parses and validates TOML text, without touching the disk. `default_name` names
     /// the scenario when the text does not; the files it names (edge lists) are looked up
-    /// in `files`, which [`crate::load`] reads beforehand (a `&Path` gives none).
+    /// in `files`, which [`crate::load`] reads beforehand (`Inputs::default()` gives none).
     pub fn from_toml(
         text: &str,
         default_name: &str,
-        files: &(impl Files + ?Sized),
+        files: &Inputs,
     ) -> Result<Scenario, ScenarioError> {
         Self::from_raw(toml::from_str(text)?, default_name, files)
     }
@@ -327,7 +327,7 @@ impl Scenario {
     pub fn from_raw(
         mut raw: raw::RawScenario,
         default_name: &str,
-        files: &(impl Files + ?Sized),
+        files: &Inputs,
     ) -> Result<Scenario, ScenarioError> {
         if raw.name.is_empty() {
             raw.name = names::sanitised(default_name);

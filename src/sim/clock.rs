@@ -111,7 +111,6 @@ impl DiurnalClock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     fn scenario(start: &str) -> Scenario {
         let toml = format!(
@@ -119,7 +118,7 @@ mod tests {
              [populations.p]\nsize = 1\nrate = {{ dist = \"constant\", value = 1.0 }}\n\
              targeting = {{ mode = \"weights\", weights = {{ f = 1.0 }} }}\n"
         );
-        Scenario::from_toml(&toml, "t", Path::new(".")).unwrap()
+        Scenario::from_toml(&toml, "t", &crate::scenario::Inputs::default()).unwrap()
     }
 
     #[test]

@@ -332,7 +332,7 @@ mod tests {
             (start + 3000) * 10,
             start * 10
         );
-        let s = Scenario::from_toml(&toml, "long", std::path::Path::new(".")).unwrap();
+        let s = Scenario::from_toml(&toml, "long", &crate::scenario::Inputs::default()).unwrap();
         let graph = FollowerGraph::empty(1);
         let mut world = World::new(&s, &graph, 5);
         world.next_step = start as u32;

@@ -20,10 +20,7 @@ use checks::{duration, quoted, utc_second_of_day};
 /// Most steps a run may have.
 pub(super) const MAX_STEPS: f64 = 50_000_000.0;
 
-pub(super) fn validate(
-    raw: RawScenario,
-    files: &(impl Files + ?Sized),
-) -> Result<Scenario, ScenarioError> {
+pub(super) fn validate(raw: RawScenario, files: &Inputs) -> Result<Scenario, ScenarioError> {
     names::check_scenario(&raw.name)?;
     let dt = duration("time.dt", &raw.time.dt)?.as_secs_f64();
     if dt <= 0.0 {

@@ -11,7 +11,7 @@ use crate::scenario::*;
 pub(super) fn network_config(
     n: &RawNetwork,
     pops: &BTreeMap<String, RawPopulation>,
-    files: &(impl Files + ?Sized),
+    files: &Inputs,
 ) -> Result<Network, ScenarioError> {
     let names: Vec<&String> = pops.keys().collect();
     let members = |list: &Option<Vec<String>>| -> Result<Vec<usize>, ScenarioError> {
@@ -127,11 +127,7 @@ pub(super) fn network_config(
 
 /// The file that `key` names, as the loader read it; an error under `key` if it could
 /// not be read or was not read at all (validation itself reads no file).
-fn input_file(
-    key: &str,
-    name: &str,
-    files: &(impl Files + ?Sized),
-) -> Result<LoadedFile, ScenarioError> {
+fn input_file(key: &str, name: &str, files: &Inputs) -> Result<LoadedFile, ScenarioError> {
     match files.file(name) {
         Some(Ok(file)) => Ok(file.clone()),
         Some(Err(unread)) => Err(invalid(
