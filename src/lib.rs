@@ -5,6 +5,9 @@
 //! ([`export`]) -> files ([`output`]). The engine ([`sim`]), the metrics and the
 //! exporters do no I/O (a test greps for it); [`graph_source`] reads edge-list files,
 //! validation measures and hashes them, and [`output`], [`plot`] and [`sweep`] write.
+//! The commands (`run`, `sweep`, `merge`, `plot`, `validate`) are library functions
+//! ([`run`], [`sweep::command`], [`plot::stage`]) taking options structs; the binary only
+//! parses arguments and prints what they report.
 //!
 //! ```
 //! use std::path::Path;
@@ -40,6 +43,7 @@ pub mod network;
 pub mod output;
 pub mod plot;
 pub mod rng;
+pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;
