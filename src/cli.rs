@@ -1,8 +1,10 @@
-//! The command line, as clap sees it. Only parsing lives here; `main.rs` acts on it.
+//! The command line, as clap sees it. Only parsing lives here; `main.rs` turns it into
+//! the library's options.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use hashflood::sweep::Shard;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -13,13 +15,6 @@ Examples:
   hashflood sweep scenarios/sweep-fandom-size.toml
   hashflood validate scenarios/*.toml
 ";
-
-/// The most worker threads `--threads` or `RAYON_NUM_THREADS` may ask for: far above any
-/// useful count, below what makes starting the pool fail or exhaust the system.
-pub const MAX_THREADS: usize = 1024;
-
-/// The most replicates one run may ask for (checked before anything is allocated).
-pub const MAX_REPLICATES: usize = 100_000;
 
 /// Simulates coordinated hashtag flooding: fandom, opposing and bystander agents
 /// posting into hashtag feeds.
@@ -72,7 +67,7 @@ pub struct SweepArgs {
     pub sets: Vec<String>,
     /// Run only shard I of N (runs whose index is I mod N), for several machines.
     #[arg(long, value_name = "I/N")]
-    pub shard: Option<String>,
+    pub shard: Option<Shard>,
     /// Instead of running, write SLURM scripts into OUT/slurm: an array job of this many
     /// shards (at most 1000) and a merge job after it.
     #[arg(long, value_name = "TASKS")]

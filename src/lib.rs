@@ -6,6 +6,9 @@
 //! ([`output`]). Only [`load`] reads inputs, and only [`output`], [`plot`] and [`sweep`]
 //! touch the disk besides it; validation, the network, the engine, the metrics and the
 //! exporters do no I/O (a test greps for it).
+//! The commands (`run`, `sweep`, `merge`, `plot`, `validate`) are library functions
+//! ([`run`], [`sweep::command`], [`plot::stage`]) taking options structs; the binary only
+//! parses arguments and prints what they report.
 //!
 //! ```
 //! use hashflood::scenario::{Inputs, Scenario};
@@ -45,6 +48,7 @@ pub mod output;
 pub mod plot;
 pub mod report;
 pub mod rng;
+pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;

@@ -48,10 +48,19 @@ pub enum LoadError {
 /// Reads and validates the scenario file at `path`, and the files it names (relative to
 /// its folder). A scenario without a `name` is named after the file.
 pub fn scenario_file(path: &Path) -> Result<Loaded, LoadError> {
-    let text = fs::read_to_string(path).map_err(|source| LoadError::Read {
+    scenario_text(path, text_file(path)?)
+}
+
+/// Reads the text of a scenario or sweep file.
+pub fn text_file(path: &Path) -> Result<String, LoadError> {
+    fs::read_to_string(path).map_err(|source| LoadError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    })
+}
+
+/// [`scenario_file`] for a file already read as `text`.
+pub fn scenario_text(path: &Path, text: String) -> Result<Loaded, LoadError> {
     let stem = path
         .file_stem()
         .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());

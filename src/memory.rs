@@ -24,6 +24,9 @@ const CSV_BYTES_PER_ROW: u64 = 512;
 pub struct Estimate {
     /// Held while one run is simulated: agents, network, feeds, queues, recorder.
     pub engine: u64,
+    /// Held once however many runs there are: the follower network when the runs share
+    /// one ([`Estimate::share_network`]); 0 for runs that each build their own.
+    pub shared: u64,
     /// Kept after a run until written: its time series and Latest windows.
     pub outputs: u64,
     /// The named parts, for messages.
@@ -42,7 +45,8 @@ impl Estimate {
     /// Bytes needed for `total` runs of which `parallel` are simulated at once, all
     /// outputs held until written (replicates): saturating.
     pub fn bytes_for(&self, parallel: u64, total: u64) -> u64 {
-        BASE.saturating_add(self.engine.saturating_mul(parallel.max(1)))
+        BASE.saturating_add(self.shared)
+            .saturating_add(self.engine.saturating_mul(parallel.max(1)))
             .saturating_add(self.outputs.saturating_mul(total.max(1)))
     }
 
@@ -55,7 +59,12 @@ impl Estimate {
         }
         let detail = if total > 1 {
             format!(
-                "{total} runs, {parallel} at once; one run: {}",
+                "{total} runs, {parallel} at once{}; one run: {}",
+                if self.shared > 0 {
+                    ", sharing one network"
+                } else {
+                    ""
+                },
                 self.detail()
             )
         } else {
@@ -70,7 +79,22 @@ impl Estimate {
 
     /// Bytes of heap one run needs: every part, without the program's fixed base.
     pub fn heap_bytes(&self) -> u64 {
-        self.engine.saturating_add(self.outputs)
+        self.engine
+            .saturating_add(self.shared)
+            .saturating_add(self.outputs)
+    }
+
+    /// The estimate for runs that share one follower network (it does not depend on the
+    /// seed): the network is counted once, not once per run at once.
+    pub fn share_network(mut self) -> Estimate {
+        let network = self
+            .parts
+            .iter()
+            .find(|p| p.0 == "network")
+            .map_or(0, |p| p.1);
+        self.engine = self.engine.saturating_sub(network);
+        self.shared = self.shared.saturating_add(network);
+        self
     }
 
     /// The largest parts of the work, as "posts 1.2e11, per-step bookkeeping 3.0e10".
@@ -101,9 +125,17 @@ impl Estimate {
 }
 
 /// Refuses `total` runs of `s`, `parallel` of them at once (replicates), when their
-/// estimated memory is over `limits.memory_mb`.
-pub fn check_runs(s: &Scenario, parallel: u64, total: u64) -> Result<(), ScenarioError> {
-    estimate(s).check(s.memory_limit_mb, parallel, total)
+/// estimated memory is over `limits.memory_mb`; with `shared_network` the runs share one
+/// follower network, counted once ([`Estimate::share_network`]).
+pub fn check_runs(
+    s: &Scenario,
+    parallel: u64,
+    total: u64,
+    shared_network: bool,
+) -> Result<(), ScenarioError> {
+    let e = estimate(s);
+    let e = if shared_network { e.share_network() } else { e };
+    e.check(s.memory_limit_mb, parallel, total)
 }
 
 /// Bytes in whole megabytes, rounded up.
@@ -274,6 +306,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let work_parts = work(s, blocks, samples, posts, submissions);
     Estimate {
         engine,
+        shared: 0,
         outputs,
         parts,
         work: work_parts.iter().map(|p| p.1).sum(),

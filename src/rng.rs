@@ -65,13 +65,11 @@ pub fn replicate_seed(seed: u64, r: u64) -> u64 {
     key(seed, Stream::Replicate, r)
 }
 
-/// The seed of replicate `replicate` of point `point` of a sweep with seed `seed`.
+/// The seed of replicate `replicate` of point `point` of a sweep with seed `seed`: the
+/// point has a base seed, and its replicates' seeds are [`replicate_seed`]s of it, as
+/// for `hashflood run --replicates`.
 pub fn sweep_seed(seed: u64, point: u64, replicate: u64) -> u64 {
-    key(
-        key(seed, Stream::Sweep, point),
-        Stream::Replicate,
-        replicate,
-    )
+    replicate_seed(key(seed, Stream::Sweep, point), replicate)
 }
 
 /// A uniform number in `[0, 1)` from a 64-bit hash (53 random bits).

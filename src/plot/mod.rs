@@ -4,6 +4,7 @@
 
 mod charts;
 pub mod data;
+pub mod stage;
 pub mod sweep;
 
 use std::path::Path;

@@ -25,9 +25,9 @@ use serde::{Deserialize, Serialize};
 use super::files::{self, Created, IoError, Lock, io};
 use super::record::{self, Unverified};
 use super::tables;
-use super::{Run, Sweep};
+use super::{Run, Shard, Sweep};
 use crate::output::atomic;
-use crate::{graph_source, sim};
+use crate::run::Simulation;
 
 pub use super::record::RunRecord;
 pub use super::tables::{point_stats, points_csv, runs_csv};
@@ -218,8 +218,8 @@ fn rollback_alone(created: Created, dir: &Path, own: &Path) {
 /// time; other shards take other locks and share the folder. Also removes temporary
 /// files that killed processes left in the folder and `runs/` (older than
 /// [`files::STALE_AFTER`]).
-pub fn open(sweep: &Sweep, dir: &Path, shard: Option<(usize, usize)>) -> Result<Opened, ExecError> {
-    let (i, n) = shard.unwrap_or((0, 1));
+pub fn open(sweep: &Sweep, dir: &Path, shard: Option<Shard>) -> Result<Opened, ExecError> {
+    let Shard { index: i, count: n } = shard.unwrap_or(Shard::WHOLE);
     let mut created = prepare(sweep, dir)?;
     let locked = (|| {
         let path = lock_path(dir, &format!("shard-{i}-of-{n}"), &mut created)?;
@@ -301,13 +301,13 @@ pub struct Status {
     pub refused: Vec<Refused>,
 }
 
-/// The runs of `shard` (`(i, n)`: runs whose index is `i` mod `n`) without a verified
+/// The runs of `shard` (runs whose index is `I` mod `N`) without a verified
 /// file in `dir`, and the files that did not verify.
-pub fn status(sweep: &Sweep, dir: &Path, shard: Option<(usize, usize)>) -> Status {
+pub fn status(sweep: &Sweep, dir: &Path, shard: Option<Shard>) -> Status {
     let runs: Vec<Run> = sweep
         .runs()
         .into_iter()
-        .filter(|r| shard.is_none_or(|(i, n)| r.index % n == i))
+        .filter(|r| shard.is_none_or(|s| s.holds(r.index)))
         .collect();
     let states: Vec<(Run, State)> = runs
         .into_par_iter()
@@ -331,7 +331,7 @@ pub fn status(sweep: &Sweep, dir: &Path, shard: Option<(usize, usize)>) -> Statu
 }
 
 /// The runs of `shard` without a verified file in `dir` (see [`status`]).
-pub fn pending(sweep: &Sweep, dir: &Path, shard: Option<(usize, usize)>) -> Vec<Run> {
+pub fn pending(sweep: &Sweep, dir: &Path, shard: Option<Shard>) -> Vec<Run> {
     status(sweep, dir, shard).pending
 }
 
@@ -352,8 +352,9 @@ fn store(sweep: &Sweep, dir: &Path, run: &Run, bytes: &[u8]) -> Result<(), ExecE
 }
 
 /// Runs `runs` in parallel, writing each result as it finishes; `done` is called after
-/// each one is written. Each point's scenario is built once for its runs (runs come in
-/// point order) and dropped when they are done, so memory does not grow with points.
+/// each one is written. Each point's scenario (and its follower graph, when that does not
+/// depend on the seed: [`Simulation`]) is built once for its runs (runs come in point
+/// order) and dropped when they are done, so memory does not grow with points.
 pub fn run(
     sweep: &Sweep,
     dir: &Path,
@@ -363,31 +364,32 @@ pub fn run(
     let groups: Vec<&[Run]> = runs.chunk_by(|a, b| a.point == b.point).collect();
     groups.par_iter().try_for_each(|group| {
         let first = &group[0];
-        let scenario = sweep.scenario(first.point).map_err(|e| ExecError::Run {
+        let failed = |message: String| ExecError::Run {
             run: first.id(),
-            message: e.to_string(),
-        })?;
+            message,
+        };
+        let scenario = sweep
+            .scenario(first.point)
+            .map_err(|e| failed(e.to_string()))?;
+        let sim = Simulation::new(&scenario).map_err(|e| failed(e.to_string()))?;
         group
             .par_iter()
-            .try_for_each(|r| run_one(sweep, dir, &scenario, r, done))
+            .try_for_each(|r| run_one(sweep, dir, &sim, r, done))
     })
 }
 
-/// Runs one run of `scenario` (its point's) and writes its file.
+/// Runs one run of `sim` (its point's scenario) and writes its file.
 fn run_one(
     sweep: &Sweep,
     dir: &Path,
-    scenario: &crate::scenario::Scenario,
+    sim: &Simulation,
     r: &Run,
     done: &(dyn Fn() + Sync),
 ) -> Result<(), ExecError> {
-    let failed = |message: String| ExecError::Run {
+    let out = sim.run(r.seed, &mut |_| {}).map_err(|e| ExecError::Run {
         run: r.id(),
-        message,
-    };
-    let graph =
-        graph_source::follower_graph(scenario, r.seed).map_err(|e| failed(e.to_string()))?;
-    let out = sim::run(scenario, &graph, r.seed, &mut |_| {});
+        message: e.to_string(),
+    })?;
     let summary = serde_json::to_value(&out.summary).expect("summary serialises");
     let metrics = crate::aggregate::metric_paths(&summary);
     let bytes = record::encode(&record::record(sweep, r, metrics));

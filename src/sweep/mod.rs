@@ -5,10 +5,12 @@
 //! at most [`MAX_RUNS`] runs in all (points x replicates), counted with checked
 //! arithmetic, so an oversized grid is an error, not an overflow or an allocation abort.
 
+pub mod command;
 pub mod design;
 pub mod exec;
 pub mod files;
 pub mod record;
+mod shard;
 pub mod slurm;
 pub mod tables;
 
@@ -23,6 +25,9 @@ use crate::rng::{self, Stream};
 use crate::scenario::raw::{RawNetwork, RawScenario};
 use crate::scenario::{Inputs, Scenario, ScenarioError};
 use design::{Design, Values};
+
+pub use command::SweepOptions;
+pub use shard::{Shard, ShardError};
 
 /// The most runs (points x replicates) one sweep may have, so a sweep's bookkeeping
 /// (points, run list, one file per run) stays within memory and file-system limits.
