@@ -111,7 +111,7 @@ fn a_tab_defined_outside_the_crate_is_measured_written_and_drawn() {
     assert_eq!(tabs, ["latest", "top", "oldest"]);
     let last_early = rows
         .iter()
-        .rfind(|r| r.population == "early")
+        .rfind(|r| r.key.population == "early")
         .expect("rows");
     assert_eq!(last_early.shares[2], 1.0);
 

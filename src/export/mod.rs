@@ -9,16 +9,13 @@ use std::collections::BTreeMap;
 use crate::aggregate::{Band, Bands, MetricStats};
 use crate::metrics::{Program, RunOutput, ScenarioId, Summary, round6};
 use crate::scenario::Scenario;
-use table::{Cell, Fields, Row};
+use table::{Cell, Fields, Row, SampleKey};
 
 /// One row of `timeseries.csv`: a sample time x feed x population, with one share
 /// column per tab (`TAB_share`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeseriesRow {
-    pub hours: f64,
-    pub step: u32,
-    pub feed: String,
-    pub population: String,
+    pub key: SampleKey,
     pub posts: u64,
     /// The population's share of each tab at the sample time.
     pub shares: Vec<f64>,
@@ -39,9 +36,8 @@ pub struct TimeseriesRow {
 
 impl Row for TimeseriesRow {
     fn header(tabs: &[String]) -> Vec<String> {
-        let mut h: Vec<String> = ["hours", "step", "feed", "population", "posts"]
-            .map(String::from)
-            .into();
+        let mut h = SampleKey::header();
+        h.push("posts".into());
         h.extend(tabs.iter().map(|t| format!("{t}_share")));
         h.extend(
             [
@@ -64,13 +60,8 @@ impl Row for TimeseriesRow {
     }
 
     fn cells(&self) -> Vec<Cell<'_>> {
-        let mut c = vec![
-            Cell::Float(self.hours),
-            Cell::Count(self.step as u64),
-            Cell::Text(&self.feed),
-            Cell::Text(&self.population),
-            Cell::Count(self.posts),
-        ];
+        let mut c = self.key.cells();
+        c.push(Cell::Count(self.posts));
         c.extend(self.shares.iter().map(|&x| Cell::Float(x)));
         c.extend([
             Cell::Count(self.impressions),
@@ -91,10 +82,7 @@ impl Row for TimeseriesRow {
 
     fn parse(r: &Fields, tabs: &[String]) -> Result<Self, String> {
         Ok(TimeseriesRow {
-            hours: r.number("hours")?,
-            step: r.number("step")?,
-            feed: r.text("feed")?.into(),
-            population: r.text("population")?.into(),
+            key: SampleKey::parse(r)?,
             posts: r.number("posts")?,
             shares: tabs
                 .iter()
@@ -124,15 +112,11 @@ impl Row for TimeseriesRow {
 /// the seed, scenario hash and program version, so concatenated files stay traceable.
 pub fn timeseries_csv(out: &RunOutput, s: &Scenario) -> Vec<u8> {
     let version = Program::this().version;
-    let hours_per_step = s.time.dt_seconds / 3600.0;
     let rows: Vec<TimeseriesRow> = out
         .series
         .iter()
         .map(|r| TimeseriesRow {
-            hours: round6(r.step as f64 * hours_per_step),
-            step: r.step,
-            feed: s.feeds[r.feed].name.clone(),
-            population: s.populations[r.population].name.clone(),
+            key: SampleKey::of(s, r.step, r.feed, r.population),
             posts: r.posts,
             shares: r.shares.clone(),
             impressions: r.impressions,
@@ -249,10 +233,7 @@ pub fn summary_json(summary: &Summary) -> Vec<u8> {
 /// `_lo`, `_hi`) and of posts and agent counts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BandCsvRow {
-    pub hours: f64,
-    pub step: u32,
-    pub feed: String,
-    pub population: String,
+    pub key: SampleKey,
     /// Per tab.
     pub shares: Vec<Band>,
     pub posts: Band,
@@ -267,9 +248,7 @@ const BAND_PARTS: [&str; 3] = ["mean", "lo", "hi"];
 
 impl Row for BandCsvRow {
     fn header(tabs: &[String]) -> Vec<String> {
-        let mut h: Vec<String> = ["hours", "step", "feed", "population"]
-            .map(String::from)
-            .into();
+        let mut h = SampleKey::header();
         let banded = tabs
             .iter()
             .map(|t| format!("{t}_share"))
@@ -282,12 +261,7 @@ impl Row for BandCsvRow {
     }
 
     fn cells(&self) -> Vec<Cell<'_>> {
-        let mut c = vec![
-            Cell::Float(self.hours),
-            Cell::Count(self.step as u64),
-            Cell::Text(&self.feed),
-            Cell::Text(&self.population),
-        ];
+        let mut c = self.key.cells();
         let bands = self
             .shares
             .iter()
@@ -312,10 +286,7 @@ impl Row for BandCsvRow {
             })
         };
         Ok(BandCsvRow {
-            hours: r.number("hours")?,
-            step: r.number("step")?,
-            feed: r.text("feed")?.into(),
-            population: r.text("population")?.into(),
+            key: SampleKey::parse(r)?,
             shares: tabs
                 .iter()
                 .map(|t| band(&format!("{t}_share")))
@@ -338,15 +309,11 @@ impl Row for BandCsvRow {
 /// and 95% interval (2.5th to 97.5th percentile) of each series.
 pub fn aggregate_series_csv(bands: &Bands, replicates: usize, s: &Scenario) -> Vec<u8> {
     let version = Program::this().version;
-    let hours_per_step = s.time.dt_seconds / 3600.0;
     let rows: Vec<BandCsvRow> = bands
         .rows
         .iter()
         .map(|b| BandCsvRow {
-            hours: round6(b.step as f64 * hours_per_step),
-            step: b.step,
-            feed: s.feeds[b.feed].name.clone(),
-            population: s.populations[b.population].name.clone(),
+            key: SampleKey::of(s, b.step, b.feed, b.population),
             shares: b.shares.clone(),
             posts: b.posts,
             active: b.active,

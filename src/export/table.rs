@@ -6,6 +6,9 @@
 
 use serde::{Serialize, Serializer};
 
+use crate::metrics::round6;
+use crate::scenario::Scenario;
+
 /// One value of a row.
 pub enum Cell<'a> {
     Float(f64),
@@ -36,6 +39,56 @@ pub trait Row: Sized {
 
     /// The tabs a header names.
     fn tabs(header: &[String]) -> Vec<String>;
+}
+
+/// Where a series row is: the sample time, the feed and the population (the first four
+/// columns of the time series and the aggregate series).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleKey {
+    pub hours: f64,
+    pub step: u32,
+    pub feed: String,
+    pub population: String,
+}
+
+impl SampleKey {
+    /// The key of step `step`, feed `feed` and population `pop` of `s`.
+    pub fn of(s: &Scenario, step: u32, feed: usize, pop: usize) -> Self {
+        SampleKey {
+            // As every other writer computes hours (same rounding).
+            hours: round6(step as f64 * (s.time.dt_seconds / 3600.0)),
+            step,
+            feed: s.feeds[feed].name.clone(),
+            population: s.populations[pop].name.clone(),
+        }
+    }
+
+    /// Its columns.
+    pub fn header() -> Vec<String> {
+        ["hours", "step", "feed", "population"]
+            .map(String::from)
+            .into()
+    }
+
+    /// Its values.
+    pub fn cells(&self) -> Vec<Cell<'_>> {
+        vec![
+            Cell::Float(self.hours),
+            Cell::Count(self.step as u64),
+            Cell::Text(&self.feed),
+            Cell::Text(&self.population),
+        ]
+    }
+
+    /// Reads it back.
+    pub fn parse(r: &Fields) -> Result<Self, String> {
+        Ok(SampleKey {
+            hours: r.number("hours")?,
+            step: r.number("step")?,
+            feed: r.text("feed")?.into(),
+            population: r.text("population")?.into(),
+        })
+    }
 }
 
 /// Writes a table: its header, then one line per row.

@@ -172,9 +172,9 @@ impl RunData {
             for r in rows {
                 let shares = r.shares.iter().map(band).collect();
                 add(
-                    r.feed,
-                    r.population,
-                    r.hours,
+                    r.key.feed,
+                    r.key.population,
+                    r.key.hours,
                     shares,
                     band(&r.active),
                     band(&r.quit),
@@ -187,7 +187,14 @@ impl RunData {
                 let one = |v| [v, v, v];
                 let shares = r.shares.iter().map(|&x| one(x)).collect();
                 let (active, quit) = (one(r.active as f64), one(r.quit as f64));
-                add(r.feed, r.population, r.hours, shares, active, quit);
+                add(
+                    r.key.feed,
+                    r.key.population,
+                    r.key.hours,
+                    shares,
+                    active,
+                    quit,
+                );
             }
             tabs
         };

@@ -51,6 +51,21 @@ pub struct Post {
 }
 
 impl Post {
+    /// A test post at `t` by `author` (also its id) of population `pop`, unflagged, in
+    /// feed 0, of kind 0.
+    #[cfg(test)]
+    pub fn at(t: f64, author: u32, pop: u8) -> Post {
+        Post {
+            t,
+            author,
+            id: author as u64,
+            feed: 0,
+            pop,
+            kind: 0,
+            flagged: false,
+        }
+    }
+
     /// Total order by time, ties broken by author (deterministic Latest windows).
     #[inline]
     pub fn order(a: &Post, b: &Post) -> std::cmp::Ordering {

@@ -73,15 +73,7 @@ mod tests {
     use super::*;
 
     fn post(t: f64, author: u32, pop: u8) -> Post {
-        Post {
-            t,
-            author,
-            id: author as u64,
-            feed: 0,
-            pop,
-            kind: 0,
-            flagged: false,
-        }
+        Post::at(t, author, pop)
     }
 
     fn share(w: &LatestWindow, pop: usize) -> f64 {

@@ -166,15 +166,7 @@ mod tests {
     use rand::RngExt;
 
     fn post(id: u64, t: f64) -> Post {
-        Post {
-            t,
-            author: id as u32,
-            id,
-            feed: 0,
-            pop: 0,
-            kind: 0,
-            flagged: false,
-        }
+        Post::at(t, id as u32, 0)
     }
 
     /// Property: after random posting and engagement of visible posts only, the pruned
