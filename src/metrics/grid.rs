@@ -29,6 +29,9 @@ impl<T: Clone + Default> FeedPop<T> {
     }
 
     /// Makes this a zeroed (default) grid of the given shape, keeping its allocation.
+    /// Never inlined: it runs once per step, and kept out of the posting loop it leaves
+    /// the loop's code small.
+    #[inline(never)]
     pub fn reset(&mut self, n_feeds: usize, n_pops: usize, width: usize) {
         self.n_pops = n_pops;
         self.width = width;
@@ -59,6 +62,12 @@ impl<T> FeedPop<T> {
     pub fn cell_mut(&mut self, feed: usize, pop: usize) -> &mut [T] {
         let i = (feed * self.n_pops + pop) * self.width;
         &mut self.values[i..i + self.width]
+    }
+
+    /// Value `k` of the cell of `(feed, pop)`: one bounds check, for hot loops.
+    #[inline]
+    pub fn at_mut(&mut self, feed: usize, pop: usize, k: usize) -> &mut T {
+        &mut self.values[(feed * self.n_pops + pop) * self.width + k]
     }
 
     /// Every population's values in `feed`.

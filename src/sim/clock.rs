@@ -72,6 +72,9 @@ impl DiurnalClock {
 
     /// `Λ⁻¹(a)` for `a >= Λ(t)`: the first real time at which activity time reaches `a`,
     /// searching forward from the segment of `t` (gaps are mostly a few hours).
+    /// Always inlined into the posting loop, its one hot caller: as a call, its cost
+    /// swung by 10-15% of the loop with where the linker placed it (issue 10 bench).
+    #[inline(always)]
     fn inverse_from(&self, t: f64, a: f64) -> f64 {
         let last = self.factor.len() - 1;
         let mut i = self.segment(t);

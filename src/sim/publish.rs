@@ -109,6 +109,9 @@ impl World<'_> {
     fn refresh_tabs(&mut self, f: usize, now: f64) {
         let tabs = &mut self.tabs[f];
         for t in 0..tabs.len() {
+            if !tabs[t].reranks() {
+                continue;
+            }
             let visible: Vec<u64> = tabs
                 .iter()
                 .enumerate()

@@ -55,6 +55,10 @@ impl Ranker for LatestWindow {
         self.take_out(id);
     }
 
+    fn reranks(&self) -> bool {
+        false
+    }
+
     fn shown(&self) -> Box<dyn Iterator<Item = &Post> + '_> {
         Box::new(self.posts.iter())
     }

@@ -32,6 +32,12 @@ pub trait Ranker: Send + Sync {
     /// tabs show: those posts can still gain engagement.
     fn refresh(&mut self, _now: f64, _visible: &[u64]) {}
 
+    /// Whether [`Ranker::refresh`] does anything (if not, the engine skips gathering
+    /// `visible` for it).
+    fn reranks(&self) -> bool {
+        true
+    }
+
     /// The posts shown, in display order.
     fn shown(&self) -> Box<dyn Iterator<Item = &Post> + '_>;
 
