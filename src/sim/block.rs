@@ -279,7 +279,7 @@ impl Block {
         // buffer within 2K (+ slack) so memory does not grow with posts per step; the
         // amortised cost is O(1) per post, and the K kept are the same.
         let k = arrivals[feed as usize];
-        if buffer.len() >= 2 * k + 1024 {
+        if buffer.len() >= k.saturating_mul(2).saturating_add(1024) {
             latest_k(buffer, k);
         }
         buffer.push(Post {

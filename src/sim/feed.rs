@@ -12,8 +12,11 @@ pub fn latest_k(posts: &mut Vec<Post>, k: usize) {
         let cut = posts.len() - k;
         posts.select_nth_unstable_by(cut, Post::order);
         posts.drain(..cut);
+        posts.sort_unstable_by(Post::order);
+    } else {
+        // All kept: often runs already sorted (one per block), which this sort merges.
+        posts.sort_by(Post::order);
     }
-    posts.sort_unstable_by(Post::order);
 }
 
 /// Post velocity over a sliding window of steps, and which population leads it.

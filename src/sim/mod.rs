@@ -76,8 +76,11 @@ pub struct World<'a> {
     step_counts: FeedPop<u64>,
     /// Per tab, each population's share of it at the end of the step.
     shares: Vec<FeedPop<f64>>,
-    /// Per feed, how many of a step's newest posts it takes in (its Latest window).
+    /// Per feed, how many of a step's newest posts it takes in: its Latest window, or all
+    /// of them when readers see each post for its residence time.
     arrivals: Vec<usize>,
+    /// Per tab, what it showed during the step (reused from step to step).
+    exposure: Vec<tabs::Exposure>,
     next_step: u32,
     /// Posting-rate draws truncated at the cap, by population.
     rate_truncations: Vec<u64>,
@@ -138,6 +141,7 @@ impl<'a> World<'a> {
             + 1;
         let (blocks, rate_truncations) = setup::blocks(scenario, seed);
         let readers = setup::readers(scenario, seed, graph, &blocks);
+        let has_readers = !readers.is_empty();
         let app = app::AppState::new(scenario, seed, &blocks);
         let mut tab_names = scenario.tab_names();
         tab_names.extend(extra.iter().map(|e| e.name.clone()));
@@ -187,7 +191,18 @@ impl<'a> World<'a> {
             step_counts: FeedPop::with_width(n_feeds, n_pops, scenario.kinds.len()),
             shares: vec![FeedPop::new(n_feeds, n_pops); tab_names.len()],
             recorder: Recorder::new(scenario, tab_names),
-            arrivals: scenario.feeds.iter().map(|f| f.latest_window()).collect(),
+            arrivals: scenario
+                .feeds
+                .iter()
+                .map(|f| {
+                    if has_readers {
+                        usize::MAX
+                    } else {
+                        f.latest_window()
+                    }
+                })
+                .collect(),
+            exposure: Vec::new(),
             next_step: 0,
             rate_truncations,
         }

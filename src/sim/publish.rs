@@ -1,11 +1,12 @@
-//! The publish phase: block outputs into the feeds (removals, then each feed's newest
-//! posts into its tabs), readers' browsing, trending, and the step's report to the
-//! metrics recorder.
+//! The publish phase: block outputs into the feeds (removals, then each feed's posts of
+//! the step into its tabs, which record what they showed and for how long), readers'
+//! browsing of that, trending, and the step's report to the metrics recorder.
 
 use super::World;
 use super::block::AgentState;
 use super::feed::latest_k;
 use crate::metrics::{AppStep, PopulationCounts, StepView};
+use crate::rng::{self, Stream};
 use crate::scenario::LATEST;
 
 impl World<'_> {
@@ -38,28 +39,31 @@ impl World<'_> {
         for agent in suspended {
             self.suspend(agent);
         }
-        for f in 0..n_feeds {
-            latest_k(&mut self.feed_posts[f], self.arrivals[f]);
-            for tab in &mut self.tabs[f] {
-                tab.arrive(&self.feed_posts[f]);
-            }
-        }
-        // Readers see the tabs as they are after this step's posts; their engagement
-        // then re-ranks them for the end of the step.
-        let now = (step + 1) as f64;
-        if !self.readers.is_empty() {
-            for f in 0..n_feeds {
-                self.refresh_tabs(f, now);
-            }
-            self.read(step);
-        }
+        // Browses happen during the step, on what each tab shows while it lasts: Latest
+        // changes with every arrival, ranked tabs show their ranking from the step's start.
+        let (from, to) = (step as f64, (step + 1) as f64);
+        let mut rng = rng::stream(self.seed, Stream::Reading, step as u64);
+        let browses = self.draw_browses(step, &mut rng);
+        let mut exposure = std::mem::take(&mut self.exposure);
+        exposure.resize_with(self.shares.len(), Default::default);
         let mut trending = vec![false; n_feeds];
         let mut detrended = vec![false; n_feeds];
         let mut category = vec![None; n_feeds];
         let mut by_pop = vec![0; n_pops];
         let mut counts = vec![0; n_pops];
         for f in 0..n_feeds {
-            self.refresh_tabs(f, now);
+            let posts = &mut self.feed_posts[f];
+            latest_k(posts, self.arrivals[f]);
+            let newest = self.scenario.feeds[f].latest_window();
+            for (t, (tab, e)) in self.tabs[f].iter_mut().zip(&mut exposure).enumerate() {
+                let read = browses.iter().any(|b| b[f][t] > 0);
+                e.clear(n_pops);
+                tab.take_in(posts, from, to, newest, read.then_some(e));
+            }
+            if !browses.is_empty() {
+                self.read_feed(f, &browses, &exposure, &mut rng);
+            }
+            self.refresh_tabs(f, to);
             for (tab, shares) in self.tabs[f].iter().zip(&mut self.shares) {
                 tab.count_by_population(&mut counts);
                 let shown = tab.len();
@@ -82,6 +86,7 @@ impl World<'_> {
                 category[f] = meter.category();
             }
         }
+        self.exposure = exposure;
         let app = self.app_step(step);
         let sample = self.recorder.is_sample_step(step);
         let populations = sample.then(|| self.population_counts(step));

@@ -1,25 +1,32 @@
 //! Readers: populations that browse feeds. Each browse opens one tab of one feed (Latest,
-//! Top, ...) and shows its items: every item shown is an impression for its author's population,
-//! and a reader engages with it with the appeal of its content kind, which raises the
-//! post's Top score. Some engagements are reposts, shown to the reposter's followers.
+//! Top, ...) and shows its items: every item shown is an impression for its author's
+//! population, and a reader engages with it with the appeal of its content kind, which
+//! raises the post's Top score. Some engagements are reposts, shown to the reposter's
+//! followers.
 //!
 //! Readers are the population's agents that are active (mobilised, not quit, not
 //! suspended): a population without a mobilisation table reads from the start, a fandom
-//! only as it mobilises (browse rates are drawn independently of activity, so the active
-//! agents' total rate is the population's times the active fraction, in expectation).
-//! Browses are counted, not simulated one by one: within a step every browse of a tab
-//! shows the same list, so the step's browses are Poisson with the readers' total rate,
-//! split over feeds and tabs, and each item's engagements are Binomial(browses, appeal).
-//! This is exact for independent readers and costs O(feeds x items) per step, whatever
-//! the number of readers.
+//! only as it mobilises.
+//!
+//! Browses happen at continuous times and are counted, not simulated one by one. A
+//! step's browses of each feed and tab are Poisson with the readers' total rate (split
+//! over feeds and tabs by their weights), spread uniformly over the step. Each tab reports
+//! what it showed and for how long ([`Exposure`]): a post shown for a share `d` of the step
+//! is on the screen of each browse with probability `d`, so with `n` browses its
+//! impressions are `n` when `d = 1` and Poisson(`n d`) otherwise (the browses that fall in
+//! its residence time), and its engagements are Poisson(`n d appeal`). A population's
+//! reach (browses showing it at least once) is Binomial(`n`, share of the step it was
+//! shown). None of this depends on the step's length, and it costs O(posts + engagements)
+//! per step, whatever the number of readers.
 
+use rand::RngExt;
 use rand_distr::weighted::WeightedAliasIndex;
-use rand_distr::{Binomial, Distribution as _, Normal};
+use rand_distr::{Binomial, Distribution as _, Exp1, Normal};
 
 use super::World;
-use super::block::Post;
 use super::rates::{RateSums, poisson};
-use crate::rng::{self, SimRng, Stream};
+use super::tabs::{Exposure, Seen};
+use crate::rng::SimRng;
 
 /// A reading population's browse rates, summed where the engine needs them.
 #[derive(Debug, Clone)]
@@ -81,27 +88,67 @@ fn binomial(rng: &mut SimRng, n: u64, p: f64) -> u64 {
     }
 }
 
-impl World<'_> {
-    /// The readers' browses of this step, on the feeds as they are after its posts.
-    pub(super) fn read(&mut self, step: u32) {
-        if self.readers.is_empty() {
-            return;
+/// Above this many expected engagements, a post's count is drawn directly (Poisson)
+/// rather than by walking exponential gaps, which costs one draw per engagement.
+const DRAWN_DIRECTLY_ABOVE: f64 = 32.0;
+
+/// Engagements of the posts `seen`, each Poisson with mean `weight(post)`, as
+/// `(index in seen, count)` for the posts with any. The events of a Poisson process on
+/// the axis of cumulative weights: one exponential gap per engagement, plus one step per
+/// post.
+fn engagements(
+    seen: &[Seen],
+    weight: impl Fn(&Seen) -> f64,
+    rng: &mut SimRng,
+    out: &mut Vec<(usize, u64)>,
+) {
+    let mut next: f64 = rng.sample(Exp1);
+    let mut cum = 0.0;
+    for (i, s) in seen.iter().enumerate() {
+        let w = weight(s);
+        if w <= 0.0 {
+            continue;
         }
-        let readers = std::mem::take(&mut self.readers);
-        let mut rng = rng::stream(self.seed, Stream::Reading, step as u64);
+        let k = if w > DRAWN_DIRECTLY_ABOVE {
+            // The process restarts after this post (memoryless): a fresh gap.
+            cum += w;
+            next = cum + rng.sample::<f64, _>(Exp1);
+            poisson(rng, w)
+        } else {
+            cum += w;
+            let mut k = 0;
+            while next < cum {
+                k += 1;
+                next += rng.sample::<f64, _>(Exp1);
+            }
+            k
+        };
+        if k > 0 {
+            out.push((i, k));
+        }
+    }
+}
+
+/// This step's browses, by reader population, feed and tab (`[r][f][t]`).
+pub type Browses = Vec<Vec<Vec<u64>>>;
+
+impl World<'_> {
+    /// Draws the step's browses of each feed and tab, by reader population (all zero
+    /// for a population with no active reader).
+    pub(super) fn draw_browses(&mut self, step: u32, rng: &mut SimRng) -> Browses {
         let s = self.scenario;
+        let n_tabs = self.tabs.first().map_or(0, Vec::len);
         let seconds = s.time.start_utc_second_of_day + step as f64 * s.time.dt_seconds;
-        for r in &readers {
+        let mut out = Vec::with_capacity(self.readers.len());
+        for r in &self.readers {
+            let mut by_feed = vec![vec![0; n_tabs]; s.feeds.len()];
             let pop = &s.populations[r.pop];
             let reading = pop.reading.as_ref().expect("reader populations read");
             // Only mobilised agents that have not quit or been suspended read. Browse rates
             // were drawn independently of everything else, so the active ones browse at
             // the population's rate times their fraction.
             let expected = r.rates.expected(pop, seconds, self.active_fraction(r.pop));
-            if expected <= 0.0 {
-                continue;
-            }
-            let mut left = poisson(&mut rng, expected);
+            let mut left = poisson(rng, expected);
             let mut mass = 1.0;
             for (f, &w) in reading.feeds.iter().enumerate() {
                 if left == 0 {
@@ -111,7 +158,7 @@ impl World<'_> {
                 let n = if w >= mass {
                     left
                 } else {
-                    binomial(&mut rng, left, w / mass)
+                    binomial(rng, left, w / mass)
                 };
                 left -= n;
                 mass -= w;
@@ -120,59 +167,95 @@ impl World<'_> {
                 let mut left_here = n;
                 let mut tab_mass = 1.0;
                 for t in (1..reading.tabs.len()).rev() {
-                    let k = binomial(&mut rng, left_here, reading.tabs[t] / tab_mass);
-                    self.browse(f, t, k, r, &mut rng);
+                    let k = binomial(rng, left_here, reading.tabs[t] / tab_mass);
+                    by_feed[f][t] = k;
                     left_here -= k;
                     tab_mass -= reading.tabs[t];
                 }
-                self.browse(f, 0, left_here, r, &mut rng);
+                by_feed[f][0] = left_here;
             }
+            out.push(by_feed);
         }
-        self.readers = readers;
+        out
     }
 
-    /// `n` browses of tab `t` of feed `f` by readers of `r`.
-    fn browse(&mut self, f: usize, t: usize, n: u64, r: &ReaderPop, rng: &mut SimRng) {
-        if n == 0 {
-            return;
-        }
+    /// The step's browses of feed `f`'s tabs, each tab having shown `exposure[t]`:
+    /// impressions, reach, engagement (given to every tab of the feed) and reposts.
+    pub(super) fn read_feed(
+        &mut self,
+        f: usize,
+        browses: &Browses,
+        exposure: &[Exposure],
+        rng: &mut SimRng,
+    ) {
         let n_pops = self.scenario.populations.len();
-        let reading = self.scenario.populations[r.pop]
-            .reading
-            .as_ref()
-            .expect("reader");
-        let items: Vec<Post> = self.tabs[f][t].shown().copied().collect();
-        let counts = &mut self.feed_counts.tabs[t];
-        // Counters saturate rather than wrap (browses are capped far below, see
-        // `scenario::limits::MAX_EXPECTED_BROWSES`; repost reach is not).
-        counts.browses[f] = counts.browses[f].saturating_add(n);
-        let mut present = vec![false; n_pops];
-        for item in &items {
-            let shown = &mut counts.impressions[(f, item.pop as usize)];
-            *shown = shown.saturating_add(n);
-            present[item.pop as usize] = true;
-        }
-        for (p, &shown) in present.iter().enumerate() {
-            if shown {
-                let reach = &mut counts.reach[(f, p)];
-                *reach = reach.saturating_add(n);
-            }
-        }
-        for item in &items {
-            let engaged = binomial(rng, n, reading.appeal[item.kind as usize]);
-            if engaged == 0 {
+        let mut whole = vec![0u64; n_pops];
+        let mut partial = vec![0.0; n_pops];
+        let mut engaged = Vec::new();
+        let mut engaged_by = Vec::new();
+        for (t, e) in exposure.iter().enumerate() {
+            if browses.iter().all(|b| b[f][t] == 0) {
                 continue;
             }
-            let pop = item.pop as usize;
-            for tab in &mut self.tabs[f] {
-                tab.engage(item.id, engaged);
+            whole.fill(0);
+            partial.fill(0.0);
+            for s in &e.seen {
+                let p = s.post.pop as usize;
+                if s.share >= 1.0 {
+                    whole[p] += 1;
+                } else {
+                    partial[p] += s.share;
+                }
             }
+            for (ri, r) in self.readers.iter().enumerate() {
+                let n = browses[ri][f][t];
+                if n == 0 {
+                    continue;
+                }
+                let counts = &mut self.feed_counts.tabs[t];
+                // Counters saturate rather than wrap (browses are capped far below, see
+                // `scenario::limits::MAX_EXPECTED_BROWSES`; repost reach is not).
+                counts.browses[f] = counts.browses[f].saturating_add(n);
+                for p in 0..n_pops {
+                    let seen = n
+                        .saturating_mul(whole[p])
+                        .saturating_add(poisson(rng, n as f64 * partial[p]));
+                    let shown = &mut counts.impressions[(f, p)];
+                    *shown = shown.saturating_add(seen);
+                    let reach = &mut counts.reach[(f, p)];
+                    *reach = reach.saturating_add(binomial(rng, n, e.present[p]));
+                }
+                let appeal = &self.scenario.populations[r.pop]
+                    .reading
+                    .as_ref()
+                    .expect("reader")
+                    .appeal;
+                engagements(
+                    &e.seen,
+                    |s| n as f64 * s.share * appeal[s.post.kind as usize],
+                    rng,
+                    &mut engaged,
+                );
+                engaged_by.extend(engaged.drain(..).map(|(i, k)| (e.seen[i].post, k, ri)));
+            }
+        }
+        for (post, k, ri) in engaged_by {
+            for tab in &mut self.tabs[f] {
+                tab.engage(&post, k);
+            }
+            let pop = post.pop as usize;
             let engagement = &mut self.feed_counts.engagement[(f, pop)];
-            *engagement = engagement.saturating_add(engaged);
+            *engagement = engagement.saturating_add(k);
+            let r = &self.readers[ri];
             let Some(reposters) = &r.reposters else {
                 continue;
             };
-            let reposts = binomial(rng, engaged, reading.repost_share);
+            let share = self.scenario.populations[r.pop]
+                .reading
+                .as_ref()
+                .expect("reader")
+                .repost_share;
+            let reposts = binomial(rng, k, share);
             let reached = reposters.reach(reposts, rng);
             let reposted = &mut self.feed_counts.repost_impressions[(f, pop)];
             *reposted = reposted.saturating_add(reached);

@@ -1,8 +1,13 @@
 //! The Latest tab: the `K` most recent posts, with per-population counts.
+//!
+//! A post is shown from its arrival until `K` later posts have arrived (or moderation
+//! removes it): its residence time, which under a flood is a small part of a step. The
+//! tab replays a step's arrivals in time order to record for how long each post and each
+//! population was shown ([`Exposure`]), so what readers see does not depend on the step.
 
 use std::collections::VecDeque;
 
-use super::Ranker;
+use super::{Exposure, Ranker, Seen};
 use crate::sim::block::Post;
 
 /// The Latest tab: a window of the `K` most recent posts with per-population counts.
@@ -36,6 +41,44 @@ impl LatestWindow {
         }
     }
 
+    /// [`LatestWindow::extend`], recording what was shown during `[from, to)`: the posts
+    /// it held at `from` and every arrival, each until it left or until `to`.
+    fn replay(&mut self, posts: &[Post], from: f64, to: f64, e: &mut Exposure) {
+        let span = to - from;
+        let mut last = from;
+        let mut pass = |by_pop: &[u32], until: f64, present: &mut [f64]| {
+            let share = (until - last) / span;
+            if share > 0.0 {
+                for (x, &n) in present.iter_mut().zip(by_pop) {
+                    if n > 0 {
+                        *x += share;
+                    }
+                }
+            }
+            last = until;
+        };
+        for p in posts {
+            pass(&self.by_pop, p.t, &mut e.present);
+            if self.posts.len() == self.capacity {
+                let old = self.posts.pop_front().expect("window is full");
+                self.by_pop[old.pop as usize] -= 1;
+                let share = (p.t - old.t.max(from)) / span;
+                if share > 0.0 {
+                    e.seen.push(Seen { post: old, share });
+                }
+            }
+            self.by_pop[p.pop as usize] += 1;
+            self.posts.push_back(*p);
+        }
+        pass(&self.by_pop, to, &mut e.present);
+        for p in &self.posts {
+            let share = (to - p.t.max(from)) / span;
+            if share > 0.0 {
+                e.seen.push(Seen { post: *p, share });
+            }
+        }
+    }
+
     /// Takes a removed post out of the window (the window is one post shorter until the
     /// next post arrives).
     fn take_out(&mut self, id: u64) {
@@ -47,6 +90,20 @@ impl LatestWindow {
 }
 
 impl Ranker for LatestWindow {
+    fn take_in(
+        &mut self,
+        posts: &[Post],
+        from: f64,
+        to: f64,
+        _newest: usize,
+        exposure: Option<&mut Exposure>,
+    ) {
+        match exposure {
+            Some(e) => self.replay(posts, from, to, e),
+            None => self.extend(posts),
+        }
+    }
+
     fn arrive(&mut self, posts: &[Post]) {
         self.extend(posts);
     }

@@ -1,8 +1,8 @@
 //! A feed's tabs: each ranks the posts the feed takes in and shows some of them.
 //!
-//! The engine knows tabs only through [`Ranker`]: it hands every tab the feed's newest
-//! posts of each step, removals, and readers' engagement, and reads back what the tab
-//! shows. Shares, impressions, reach, domination times, CSV columns, summary keys, charts
+//! The engine knows tabs only through [`Ranker`]: it hands every tab the feed's posts
+//! of each step, removals, and readers' engagement, and reads back what the tab shows and
+//! for how long ([`Exposure`]). Shares, impressions, reach, domination times, CSV columns, summary keys, charts
 //! and the terminal report are all computed per tab from that, by the tab's name; none of
 //! them names a tab. The scenario's [`Ranking`]s are built by [`build`]; code can add a
 //! tab of its own with an [`ExtraTab`].
@@ -16,17 +16,82 @@ pub use top::TopTab;
 use super::block::Post;
 use crate::scenario::{Feed, Ranking, Tab};
 
+/// What a tab showed readers during one step: each post with the share of the step it
+/// was shown, and per population the share of the step it had at least one post shown.
+///
+/// Browses happen at continuous times, uniformly over a step in which the browse rate is
+/// constant, so a post shown for a share `d` of the step is on the screen of a share `d`
+/// of the step's browses: its expected impressions are the browses times `d`, whatever
+/// the length of the step.
+#[derive(Debug, Clone, Default)]
+pub struct Exposure {
+    pub seen: Vec<Seen>,
+    /// By population: share of the step during which it had a post shown.
+    pub present: Vec<f64>,
+}
+
+/// A post shown for a share of a step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seen {
+    pub post: Post,
+    /// Share of the step the post was shown, in (0, 1].
+    pub share: f64,
+}
+
+impl Exposure {
+    /// Empties the record for a step with `n_pops` populations.
+    pub fn clear(&mut self, n_pops: usize) {
+        self.seen.clear();
+        self.present.clear();
+        self.present.resize(n_pops, 0.0);
+    }
+
+    /// Records posts shown for the whole step.
+    pub fn whole_step<'a>(&mut self, shown: impl Iterator<Item = &'a Post>) {
+        for p in shown {
+            self.seen.push(Seen {
+                post: *p,
+                share: 1.0,
+            });
+            self.present[p.pop as usize] = 1.0;
+        }
+    }
+}
+
 /// What the engine asks of a tab's ranking.
 pub trait Ranker: Send + Sync {
+    /// Takes in the feed's posts of the step `[from, to)` (in steps), oldest first, and,
+    /// when `exposure` is given, records what the tab showed during the step. `newest` is
+    /// the feed's Latest window size: posts older than the step's `newest` newest are
+    /// never in the Latest window at the step's end.
+    ///
+    /// The default is a tab ranked at step ends: what it showed at the step's start is
+    /// shown for the whole step, and it takes the `newest` newest posts in
+    /// ([`Ranker::arrive`]) to rank at the end.
+    fn take_in(
+        &mut self,
+        posts: &[Post],
+        _from: f64,
+        _to: f64,
+        newest: usize,
+        exposure: Option<&mut Exposure>,
+    ) {
+        if let Some(e) = exposure {
+            e.whole_step(self.shown());
+        }
+        self.arrive(&posts[posts.len().saturating_sub(newest)..]);
+    }
+
     /// Takes in the feed's newest posts of a step, oldest first (at most the Latest
-    /// window's size: older posts of the step are never seen by any tab).
+    /// window's size).
     fn arrive(&mut self, posts: &[Post]);
 
     /// Takes out a post removed by moderation, at once.
     fn remove(&mut self, id: u64);
 
-    /// Adds `n` engagements (likes, reposts) to a post the tab may hold.
-    fn engage(&mut self, _id: u64, _n: u64) {}
+    /// Adds `n` engagements (likes, reposts) to a post readers saw in any of the feed's
+    /// tabs during the step (the tab may start tracking it).
+    fn engage(&mut self, _post: &Post, _n: u64) {}
 
     /// Ranks again for time `now` (in steps). `visible` are the ids the feed's other
     /// tabs show: those posts can still gain engagement.

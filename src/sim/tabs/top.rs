@@ -1,6 +1,8 @@
 //! The Top tab: the `K` posts with the best `engagement / (age_hours + 2)^gravity`.
 //!
-//! Only posts that readers can see (in Latest or in Top) gain engagement, so a post that
+//! Posts enter the tab when they arrive in the Latest window at a step's end or when
+//! readers engage with them (they may have been shown in Latest for a moment only). Only
+//! posts that readers can see (in Latest or in Top) gain engagement, so a post that
 //! `K` others beat forever can be forgotten: if `K` posts are both younger and at least as
 //! engaged as it, its score stays below each of theirs at every later time (the score
 //! falls with age, and a younger post with as much engagement is always ahead). Each step
@@ -62,11 +64,11 @@ impl TopTab {
         }
     }
 
-    /// Adds `n` engagements to a visible post.
-    pub fn engage(&mut self, id: u64, n: u64) {
-        if let Some(&i) = self.index.get(&id) {
-            self.tracked[i].engagement += n;
-        }
+    /// Adds `n` engagements to a post readers saw (tracking it if it is not yet).
+    pub fn engage(&mut self, post: &Post, n: u64) {
+        self.add(*post);
+        let i = self.index[&post.id];
+        self.tracked[i].engagement += n;
     }
 
     /// Forgets a removed post (moderation); it disappears from the tab at once.
@@ -142,8 +144,8 @@ impl Ranker for TopTab {
         TopTab::remove(self, id);
     }
 
-    fn engage(&mut self, id: u64, n: u64) {
-        TopTab::engage(self, id, n);
+    fn engage(&mut self, post: &Post, n: u64) {
+        TopTab::engage(self, post, n);
     }
 
     fn refresh(&mut self, now: f64, visible: &[u64]) {
@@ -202,8 +204,9 @@ mod tests {
                 for id in visible {
                     if rng.random_bool(0.3) {
                         let n = rng.random_range(1..20u64);
-                        tab.engage(id, n);
-                        all.iter_mut().find(|t| t.post.id == id).unwrap().engagement += n;
+                        let t = all.iter_mut().find(|t| t.post.id == id).unwrap();
+                        t.engagement += n;
+                        tab.engage(&t.post, n);
                     }
                 }
                 let now = step as f64 + 1.0;
@@ -230,7 +233,7 @@ mod tests {
         let mut tab = TopTab::new(2, 1.0, 1.0);
         for id in 0..3 {
             tab.add(post(id, id as f64));
-            tab.engage(id, 10 - id);
+            tab.engage(&post(id, id as f64), 10 - id);
         }
         tab.refresh(3.0, &[]);
         assert_eq!(tab.shown().len(), 2);
