@@ -202,8 +202,10 @@ pub fn estimate(s: &Scenario) -> Estimate {
         if p.reading.as_ref().is_some_and(|r| r.repost_share > 0.0) {
             per_agent = per_agent.saturating_add(size * fp::PER_REPOSTING_READER);
         }
+        let counted = p.reading.is_some() as u64 + p.app.is_some() as u64;
+        per_agent = per_agent.saturating_add(size * counted * fp::PER_COUNTED_AGENT);
         if p.app.as_ref().is_some_and(|a| a.rating.is_some()) {
-            per_agent = per_agent.saturating_add(size);
+            per_agent = per_agent.saturating_add(size * fp::PER_RATING_AGENT);
         }
     }
     if s.moderation.is_some() {
@@ -218,14 +220,20 @@ pub fn estimate(s: &Scenario) -> Estimate {
 
     parts.push(("network", network_bytes(s, agents)));
 
-    // Each block buffers at most 2K + 1024 posts per feed in a step (and never more
-    // than the step's posts); the publish copies at most K per feed and block.
-    let buffer_cap: f64 = s
-        .feeds
-        .iter()
-        .map(|f| (2 * f.latest_window() as u64 + 1024) as f64 * blocks as f64)
-        .sum();
-    let buffers = bytes(posts_per_step.min(buffer_cap), 2 * fp::PER_POST);
+    // Without readers, each block buffers at most 2K + 1024 posts per feed in a step
+    // (and never more than the step's posts) and the publish copies at most K per feed
+    // and block. Readers see every post for its residence time: all of a step's posts
+    // are kept, with their exposure.
+    let buffers = if s.populations.iter().any(|p| p.reading.is_some()) {
+        bytes(posts_per_step, fp::PER_READ_POST)
+    } else {
+        let buffer_cap: f64 = s
+            .feeds
+            .iter()
+            .map(|f| (2 * f.latest_window() as u64 + 1024) as f64 * blocks as f64)
+            .sum();
+        bytes(posts_per_step.min(buffer_cap), 2 * fp::PER_POST)
+    };
     parts.push(("post buffers", buffers));
     let windows: u64 = s
         .feeds

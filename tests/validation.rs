@@ -141,7 +141,7 @@ rejects! {
     content_negative: "meme = 0.3" => "meme = -0.3", ["populations.fans.content", "-0.3"];
     initial_active_above_one: "initial_active = 0.01" => "initial_active = 1.5", ["populations.fans.mobilisation.initial_active", "1.5"];
     call_to_action_fraction: "fraction = 0.1" => "fraction = -0.1", ["populations.fans.mobilisation.call_to_action.fraction", "-0.1"];
-    call_to_action_time: "at = \"30m\"" => "at = \"30.5m\"", ["populations.fans.mobilisation.call_to_action.at"];
+    call_to_action_time: "at = \"30m\"" => "at = \"half past\"", ["populations.fans.mobilisation.call_to_action.at", "\"half past\""];
     cascade_probability: "p = 0.2" => "p = 2.0", ["populations.fans.mobilisation.cascade.p", "2"];
     cascade_delay: "delay = \"5m\"" => "delay = \"later\"", ["populations.fans.mobilisation.cascade.delay", "\"later\""];
     threshold_distribution: "cascade = { model = \"independent\", p = 0.2, delay = \"5m\" }" => "cascade = { model = \"threshold\", threshold = { dist = \"normal\", mean = 0.2, sd = 0.0 } }", ["populations.fans.mobilisation.cascade.threshold.sd", "0"];

@@ -224,16 +224,17 @@ pub struct Mobilisation {
     pub initial_active: f64,
     pub call_to_action: Option<CallToAction>,
     pub cascade: Option<Cascade>,
-    /// Mean of the exponential draw, in steps, whose ceiling (at least one step) is the
-    /// delay between being reached through the network and activating.
+    /// Mean of the exponential delay, in steps (not rounded), between being reached
+    /// through the network and activating.
     pub cascade_delay_steps: f64,
     pub broadcast: Option<Broadcast>,
 }
 
-/// At `step`, each still-dormant agent activates with probability `fraction`.
+/// At time `at` (in steps, not necessarily whole), each still-dormant agent activates
+/// with probability `fraction`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallToAction {
-    pub step: u32,
+    pub at: f64,
     pub fraction: f64,
 }
 

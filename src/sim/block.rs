@@ -25,11 +25,11 @@ pub const BLOCK_SIZE: u32 = 1 << BLOCK_BITS;
 #[repr(u8)]
 pub enum AgentState {
     Dormant,
-    /// Will activate at the start of the next step (reached by the network).
+    /// Reached by the network, will activate at `activated_at`.
     Pending,
     /// Posting (until its active period ends, see `end_at`).
     Active,
-    /// Left after discouragement.
+    /// Left after discouragement (at `end_at`).
     Quit,
     /// Suspended by moderation after repeated removals.
     Suspended,
@@ -185,8 +185,16 @@ impl Block {
         let mut due = self.calendar.take(step);
         // A separate pass of independent loads: the CPU overlaps their cache misses,
         // which it cannot do inside the dependent posting loop below.
-        let state = &self.state;
-        due.retain(|c| state[c.agent as usize] == AgentState::Active);
+        let (state, agents) = (&self.state, &self.agents);
+        due.retain_mut(|c| match state[c.agent as usize] {
+            AgentState::Active => true,
+            // A quitter posts until it quits (its period now ends then).
+            AgentState::Quit => {
+                c.active = (agents[c.agent as usize].end_at - c.since) as f32;
+                !c.ended(c.t)
+            }
+            _ => false,
+        });
         let end_of_step = (step + 1) as f64;
         let horizon = ctx.steps as f64;
         for &c in &due {

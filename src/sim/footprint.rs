@@ -9,12 +9,22 @@ use super::moderate::Flagged;
 
 /// Bytes per agent: life-cycle state, home feed, drawn attributes, one calendar entry
 /// (every active agent has one; counted twice for the slack of growing buckets), and
-/// an id in the mobilisation phase's temporary lists.
+/// a timed entry in the mobilisation phase's lists (pending activations).
 pub const PER_AGENT: u64 = (size_of::<AgentState>()
     + size_of::<u8>()
     + size_of::<Agent>()
     + 2 * size_of::<Candidate>()
-    + 2 * size_of::<u32>()) as u64;
+    + 2 * size_of::<(f64, u32)>()) as u64;
+/// Extra bytes per agent per process counted per step that it takes part in (reading,
+/// app submissions): its rate and the scheduled end of its period.
+pub const PER_COUNTED_AGENT: u64 = (size_of::<f32>() + size_of::<(f64, u32)>()) as u64;
+/// Extra bytes per agent of a population that rates the app: its scheduled rating.
+pub const PER_RATING_AGENT: u64 = size_of::<(f64, u32)>() as u64;
+/// Bytes per post of a step when readers see each post for its residence time: the
+/// block's buffer and the feed's copy, its record in the Latest tab's exposure and an
+/// engagement entry.
+pub const PER_READ_POST: u64 =
+    (2 * size_of::<Post>() + size_of::<super::tabs::Seen>() + size_of::<(usize, u64)>()) as u64;
 /// Extra bytes per agent of a population using the threshold model (threshold, count).
 pub const PER_THRESHOLD_AGENT: u64 = (size_of::<f32>() + size_of::<u32>()) as u64;
 /// Extra bytes per agent under moderation (rate-limit window and count, removals).

@@ -1,12 +1,21 @@
 //! Who becomes active, quits or moves: call to action, broadcast while trending,
 //! discouragement, and spreading through the follower network.
 //!
+//! Everything happens at continuous times: a call to action at its time, a broadcast
+//! activation or a discouraged agent's decision at a time drawn within the step from its
+//! hazard, a network activation after an exponential delay from the activation that
+//! caused it (several hops can fall within one step). A step's activations are taken in
+//! time order, so the step's length only sets when the feeds' state that drives broadcast
+//! and discouragement is observed.
+//!
 //! Runs sequentially at the start of each step with a stream keyed by the step, so its
 //! randomness is independent of the posting blocks and of the thread count.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1, Geometric};
-use rayon::prelude::*;
 
 use super::World;
 use super::block::AgentState;
@@ -16,70 +25,135 @@ use super::setup::pick;
 use crate::rng::{self, SimRng, Stream};
 use crate::scenario::{Cascade, DiscouragementAction, LATEST, Targeting};
 
-/// Newly active agents per parallel task when spreading; fixed, so the order of events
-/// (and the results) do not depend on the thread count.
-const SPREAD_CHUNK: usize = 4096;
+/// An activation due at time `t` (in steps): ordered by time, then agent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Due {
+    t: f64,
+    agent: u32,
+    by_network: bool,
+}
+
+impl Eq for Due {}
+
+impl Ord for Due {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.t
+            .total_cmp(&other.t)
+            .then(self.agent.cmp(&other.agent))
+            .then(self.by_network.cmp(&other.by_network))
+    }
+}
+
+impl PartialOrd for Due {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The hazard (per step) of a chance `p` per step.
+fn hazard(p: f64) -> f64 {
+    -(-p.min(1.0)).ln_1p()
+}
+
+/// The time within `[0, len)` of the first event of a Poisson process of hazard `h`,
+/// given that one falls there.
+fn first_event(h: f64, len: f64, rng: &mut SimRng) -> f64 {
+    if !h.is_finite() {
+        return 0.0;
+    }
+    let u: f64 = rng.random();
+    // Inverse of the truncated exponential CDF (1 - e^(-h x)) / (1 - e^(-h len)).
+    let x = -(u * (-h * len).exp_m1()).ln_1p() / h;
+    x.clamp(0.0, len * (1.0 - f64::EPSILON))
+}
 
 impl World<'_> {
     /// The mobilisation phase of `step`.
     pub(super) fn mobilise(&mut self, step: u32) {
         let mut rng = rng::stream(self.seed, Stream::Mobilisation, step as u64);
-        let mut newly = Vec::new();
-        for agent in self.pending.remove(&step).unwrap_or_default() {
-            self.activate(agent, step, true, &mut rng, &mut newly);
-        }
-        for p in 0..self.scenario.populations.len() {
-            let pop = &self.scenario.populations[p];
+        let (from, to) = (step as f64, (step + 1) as f64);
+        let mut due: BinaryHeap<Reverse<Due>> = self
+            .pending
+            .remove(&step)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(t, agent)| {
+                Reverse(Due {
+                    t,
+                    agent,
+                    by_network: true,
+                })
+            })
+            .collect();
+        for pop in &self.scenario.populations {
             let m = &pop.mobilisation;
             let mut chances = Vec::new();
             if step == 0 {
-                chances.push(m.initial_active);
+                chances.push((m.initial_active, None));
             }
             if let Some(cta) = &m.call_to_action
-                && cta.step == step
+                && cta.at as u32 == step
             {
-                chances.push(cta.fraction);
+                chances.push((cta.fraction, Some(cta.at)));
             }
             if let Some(b) = &m.broadcast
                 && self.trending[b.feed].as_ref().is_some_and(|t| t.trending)
             {
-                chances.push(b.p);
+                // At a time drawn for each agent within the step.
+                chances.push((b.p, Some(f64::NAN)));
             }
-            for chance in chances {
+            for (chance, at) in chances {
                 for agent in sample(pop.agents(), chance, &mut rng) {
-                    let (s, a) = Self::locate(agent);
-                    if self.blocks[s].state[a] == AgentState::Dormant {
-                        self.activate(agent, step, false, &mut rng, &mut newly);
-                    }
+                    let t = match at {
+                        None => from,
+                        Some(t) if t.is_nan() => from + first_event(hazard(chance), 1.0, &mut rng),
+                        Some(t) => t,
+                    };
+                    due.push(Reverse(Due {
+                        t,
+                        agent,
+                        by_network: false,
+                    }));
                 }
             }
+        }
+        while let Some(Reverse(d)) = due.pop() {
+            let (s, a) = Self::locate(d.agent);
+            let block = &self.blocks[s];
+            let ready = match block.state[a] {
+                AgentState::Dormant => !d.by_network,
+                // A pending agent activates at its earliest scheduled time.
+                AgentState::Pending => block.agents[a].activated_at >= d.t,
+                _ => false,
+            };
+            if ready {
+                self.activate(d.agent, d.t, step, d.by_network, &mut rng);
+                self.spread(d.agent, d.t, to, &mut rng, &mut due);
+            }
+        }
+        self.end_periods(step);
+        for p in 0..self.scenario.populations.len() {
             self.discourage(p, step, &mut rng);
         }
-        self.update_activity();
-        self.spread(&newly, step, &mut rng);
     }
 
-    /// Makes a dormant or pending agent active and schedules its first post.
-    fn activate(
-        &mut self,
-        agent: u32,
-        step: u32,
-        by_network: bool,
-        rng: &mut SimRng,
-        newly: &mut Vec<u32>,
-    ) {
+    /// Makes a dormant or pending agent active at time `t` (in step `step`), schedules its
+    /// first post, its period's end and its app rating.
+    fn activate(&mut self, agent: u32, t: f64, step: u32, by_network: bool, rng: &mut SimRng) {
         let (s, a) = Self::locate(agent);
+        let scenario = self.scenario;
+        let steps = scenario.time.steps as f64;
         let block = &mut self.blocks[s];
         let p = block.agents[a].pop as usize;
-        let pop = &self.scenario.populations[p];
+        let pop = &scenario.populations[p];
         block.state[a] = AgentState::Active;
-        block.agents[a].activated_at = step as f64;
+        block.agents[a].activated_at = t;
         if let Some(d) = &pop.fatigue.active_steps {
-            let end = step as f64 + d.sampler().sample(rng);
+            let end = t + d.sampler().sample(rng);
             block.agents[a].end_at = end;
-            if end < self.scenario.time.steps as f64 {
+            if end < steps {
                 self.fatigue_ends[p]
-                    [end as usize / self.scenario.metrics.sample_every_steps as usize] += 1;
+                    [end as usize / scenario.metrics.sample_every_steps as usize] += 1;
             }
         }
         if let Targeting::Weights(w) = &pop.targeting {
@@ -89,15 +163,15 @@ impl World<'_> {
         if me.rate > 0.0 {
             let clock = self.ctx.clocks[p][me.tz as usize].as_ref();
             let gap = rng.sample::<f64, _>(Exp1) / me.rate as f64;
-            let t = DiurnalClock::advance(clock, step as f64, gap);
-            if t < me.end_at && t < self.scenario.time.steps as f64 {
+            let first = DiurnalClock::advance(clock, t, gap);
+            if first < me.end_at && first < steps {
                 block.calendar.push(Candidate {
                     agent: a as u16,
-                    t,
+                    t: first,
                     rate: me.rate,
                     bound: me.rate,
-                    since: me.activated_at,
-                    active: (me.end_at - me.activated_at) as f32,
+                    since: t,
+                    active: (me.end_at - t) as f32,
                     pop: me.pop,
                     tz: me.tz,
                 });
@@ -107,84 +181,103 @@ impl World<'_> {
         if by_network {
             self.counts[p].by_network += 1;
         }
-        newly.push(agent);
+        // The processes counted per step (reading, the app) follow the agent's period.
+        let i = (agent - pop.first_agent) as usize;
+        let mut counted = false;
+        for rates in self.counted_rates(p) {
+            rates.start(i, me.tz as usize, t - step as f64);
+            counted = true;
+        }
+        let until = me.end_at.min(steps);
+        if counted && me.end_at < steps {
+            self.period_ends
+                .entry(me.end_at as u32)
+                .or_default()
+                .push((me.end_at, agent));
+        }
+        if let Some(app) = &mut self.app {
+            app.schedule_rating(scenario, p, agent, t, until, rng);
+        }
     }
 
-    /// Gives the followers of each newly active agent their chance to activate next step.
-    fn spread(&mut self, newly: &[u32], step: u32, rng: &mut SimRng) {
+    /// Stops the counted rates of the agents whose active period ends in `step` (those
+    /// that quit or were suspended stopped then).
+    fn end_periods(&mut self, step: u32) {
+        for (t, agent) in self.period_ends.remove(&step).unwrap_or_default() {
+            let (s, a) = Self::locate(agent);
+            let me = self.blocks[s].agents[a];
+            if self.blocks[s].state[a] == AgentState::Active && me.end_at == t {
+                self.stop_counted(agent, me.activated_at, t, step);
+            }
+        }
+    }
+
+    /// Gives the followers of `u`, activated at `t`, their chance to activate after the
+    /// population's delay: within this step (before `to`) through `due`, later through
+    /// `pending`.
+    fn spread(
+        &mut self,
+        u: u32,
+        t: f64,
+        to: f64,
+        rng: &mut SimRng,
+        due: &mut BinaryHeap<Reverse<Due>>,
+    ) {
         let key = rng::key(self.seed, Stream::Cascade, 0);
-        let n_pops = self.scenario.populations.len();
-        // Pass 1, in parallel over fixed chunks (read-only): the edges that matter, in
-        // order. Independent-cascade trials are stateless per edge, so only successes on
-        // still-dormant followers are kept; every threshold edge is kept (it counts).
-        let world = &*self;
-        let events: Vec<Vec<u32>> = newly
-            .par_chunks(SPREAD_CHUNK)
-            .map(|chunk| {
-                let mut out = Vec::new();
-                for &u in chunk {
-                    for &v in world.graph.followers(u) {
-                        let (s, a) = Self::locate(v);
-                        let keep = match &world.scenario.populations[world.pop_of(v)]
-                            .mobilisation
-                            .cascade
-                        {
-                            None => false,
-                            Some(Cascade::Independent { p: chance }) => {
-                                world.blocks[s].state[a] == AgentState::Dormant
-                                    && rng::edge_uniform(key, u, v) < *chance
-                            }
-                            Some(Cascade::Threshold { .. }) => true,
-                        };
-                        if keep {
-                            out.push(v);
-                        }
-                    }
-                }
-                out
-            })
-            .collect();
-        // Pass 2, sequential in the same order: state changes and threshold counts.
-        let mut reached: Vec<Vec<u32>> = vec![Vec::new(); n_pops];
-        for v in events.into_iter().flatten() {
-            let (s, a) = Self::locate(v);
+        let (scenario, graph) = (self.scenario, self.graph);
+        let steps = scenario.time.steps as f64;
+        for &v in graph.followers(u) {
             let p = self.pop_of(v);
+            let mobilisation = &scenario.populations[p].mobilisation;
+            let (s, a) = Self::locate(v);
             let block = &mut self.blocks[s];
-            let joins = match &self.scenario.populations[p].mobilisation.cascade {
+            let open = matches!(block.state[a], AgentState::Dormant | AgentState::Pending);
+            let joins = match &mobilisation.cascade {
+                None => false,
+                // Each edge is tried once: its outcome is a hash of the edge.
+                Some(Cascade::Independent { p: chance }) => {
+                    open && rng::edge_uniform(key, u, v) < *chance
+                }
                 Some(Cascade::Threshold { .. }) => {
                     block.active_followees[a] += 1;
-                    let needed = block.threshold[a] as f64 * self.graph.followee_count(v) as f64;
+                    let needed = block.threshold[a] as f64 * graph.followee_count(v) as f64;
                     block.state[a] == AgentState::Dormant
                         && block.active_followees[a] as f64 >= needed
                 }
-                _ => block.state[a] == AgentState::Dormant,
             };
-            if joins {
-                block.state[a] = AgentState::Pending;
-                reached[p].push(v);
+            if !joins {
+                continue;
             }
-        }
-        for (p, agents) in reached.into_iter().enumerate() {
-            let mean = self.scenario.populations[p]
-                .mobilisation
-                .cascade_delay_steps;
-            for v in agents {
-                // At least one step: an activation never propagates within its own step.
-                let delay = if mean > 0.0 {
-                    (rng.sample::<f64, _>(Exp1) * mean).ceil().max(1.0)
-                } else {
-                    1.0
-                };
-                let at = step as f64 + delay;
-                if at < self.scenario.time.steps as f64 {
-                    self.pending.entry(at as u32).or_default().push(v);
-                }
+            let mean = mobilisation.cascade_delay_steps;
+            let at = if mean > 0.0 {
+                t + rng.sample::<f64, _>(Exp1) * mean
+            } else {
+                t
+            };
+            // A pending agent keeps its earliest time.
+            if block.state[a] == AgentState::Pending && block.agents[a].activated_at <= at {
+                continue;
+            }
+            if at >= steps {
+                continue;
+            }
+            block.state[a] = AgentState::Pending;
+            block.agents[a].activated_at = at;
+            if at < to {
+                due.push(Reverse(Due {
+                    t: at,
+                    agent: v,
+                    by_network: true,
+                }));
+            } else {
+                self.pending.entry(at as u32).or_default().push((at, v));
             }
         }
     }
 
-    /// Active agents whose own population's share of their feed is below the level quit
-    /// or move with the configured probability.
+    /// Active agents whose own population's share of their feed is below the level quit,
+    /// move or escalate at the first event of their hazard in the step (from their
+    /// activation if it is in this step, until their period ends).
     fn discourage(&mut self, p: usize, step: u32, rng: &mut SimRng) {
         let pop = &self.scenario.populations[p];
         let Some(d) = &pop.discouragement else { return };
@@ -197,11 +290,27 @@ impl World<'_> {
         }
         let targets = pop.targeting.feeds();
         let least_dominated = self.least_dominated(p);
-        let mut quits = 0;
+        let from = step as f64;
+        let h = hazard(d.p);
+        let mut quits = Vec::new();
         for agent in sample(pop.agents(), d.p, rng) {
             let (s, a) = Self::locate(agent);
             let block = &mut self.blocks[s];
-            if block.state[a] != AgentState::Active || block.agents[a].end_at <= step as f64 {
+            if block.state[a] != AgentState::Active {
+                continue;
+            }
+            let me = block.agents[a];
+            // The first event of the hazard in the step; if it falls before the agent's
+            // activation, the process restarts then (memoryless).
+            let mut at = from + first_event(h, 1.0, rng);
+            if at < me.activated_at {
+                let left = from + 1.0 - me.activated_at;
+                if rng.random::<f64>() >= -(-h * left).exp_m1() {
+                    continue;
+                }
+                at = me.activated_at + first_event(h, left, rng);
+            }
+            if at >= me.end_at {
                 continue;
             }
             let feed = match self.ctx.forced_feed[p] {
@@ -228,17 +337,19 @@ impl World<'_> {
                 }
                 None => {
                     block.state[a] = AgentState::Quit;
+                    block.agents[a].end_at = at;
                     self.counts[p].quit += 1;
-                    let end = block.agents[a].end_at;
-                    if end < self.scenario.time.steps as f64 {
-                        self.fatigue_ends[p]
-                            [end as usize / self.scenario.metrics.sample_every_steps as usize] -= 1;
+                    if me.end_at < self.scenario.time.steps as f64 {
+                        self.fatigue_ends[p][me.end_at as usize
+                            / self.scenario.metrics.sample_every_steps as usize] -= 1;
                     }
-                    quits += 1;
+                    quits.push((agent, me.activated_at, at));
                 }
             }
         }
-        self.leave_activity(p, quits);
+        for (agent, since, at) in quits {
+            self.stop_counted(agent, since, at, step);
+        }
     }
 }
 

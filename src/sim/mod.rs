@@ -57,15 +57,15 @@ pub struct World<'a> {
     tabs: Vec<Vec<Box<dyn Ranker>>>,
     trending: Vec<Option<TrendingMeter>>,
     readers: Vec<ReaderPop>,
-    /// Per population: active agents weighted by their activity decay (half-life), the
-    /// scale of processes counted per step (browses, app submissions).
-    activity: Vec<f64>,
-    activity_counted: Vec<u64>,
     app: Option<app::AppState>,
     /// This step's counts per tab and feed x population.
     feed_counts: FeedCounts,
-    /// Agents reached by the network, by the step at which they activate.
-    pending: std::collections::BTreeMap<u32, Vec<u32>>,
+    /// Agents reached by the network, by the step in which they activate: the time and
+    /// the agent (whose `activated_at` holds that time while it is pending).
+    pending: std::collections::BTreeMap<u32, Vec<(f64, u32)>>,
+    /// Ends of active periods of agents that read or use the app, by step: the time and
+    /// the agent (their counted rates stop then).
+    period_ends: std::collections::BTreeMap<u32, Vec<(f64, u32)>>,
     counts: Vec<PopulationCounts>,
     /// Fatigue ends by population and sample interval (see `population_counts`).
     fatigue_ends: Vec<Vec<u64>>,
@@ -140,9 +140,9 @@ impl<'a> World<'a> {
             .div_ceil(scenario.metrics.sample_every_steps) as usize
             + 1;
         let (blocks, rate_truncations) = setup::blocks(scenario, seed);
-        let readers = setup::readers(scenario, seed, graph, &blocks);
+        let readers = setup::readers(scenario, seed, graph);
         let has_readers = !readers.is_empty();
-        let app = app::AppState::new(scenario, seed, &blocks);
+        let app = app::AppState::new(scenario, seed);
         let mut tab_names = scenario.tab_names();
         tab_names.extend(extra.iter().map(|e| e.name.clone()));
         World {
@@ -180,11 +180,10 @@ impl<'a> World<'a> {
                 })
                 .collect(),
             readers,
-            activity: vec![0.0; n_pops],
-            activity_counted: vec![0; n_pops],
             app,
             feed_counts: FeedCounts::new(tab_names.len(), n_feeds, n_pops),
             pending: Default::default(),
+            period_ends: Default::default(),
             counts: vec![PopulationCounts::default(); n_pops],
             fatigue_ends: vec![vec![0; n_samples]; n_pops],
             feed_posts: vec![Vec::new(); n_feeds],
@@ -276,34 +275,27 @@ impl<'a> World<'a> {
         out
     }
 
-    /// The fraction of a population's agents currently taking part (activated, not quit,
-    /// not suspended); per-agent rates drawn independently scale with it.
-    fn active_fraction(&self, pop: usize) -> f64 {
-        self.activity[pop] / self.scenario.populations[pop].size as f64
+    /// The rates counted per step (browsing, app submissions) that population `pop`
+    /// takes part in.
+    fn counted_rates(&mut self, pop: usize) -> impl Iterator<Item = &mut rates::ActiveRates> {
+        let reading = self
+            .readers
+            .iter_mut()
+            .filter(move |r| r.pop == pop)
+            .map(|r| &mut r.rates);
+        let app = self.app.iter_mut().filter_map(move |a| a.rates_mut(pop));
+        reading.chain(app)
     }
 
-    /// Keeps `activity` in step with the counts: decays it by the population's half-life
-    /// and adds the agents activated since the last call.
-    fn update_activity(&mut self) {
-        for (p, pop) in self.scenario.populations.iter().enumerate() {
-            if let Some(h) = pop.fatigue.half_life_steps {
-                self.activity[p] *= (-1.0 / h).exp2();
-            }
-            let c = &self.counts[p];
-            self.activity[p] += (c.ever_active - self.activity_counted[p]) as f64;
-            self.activity_counted[p] = c.ever_active;
-        }
-    }
-
-    /// Removes `n` agents of `pop` from `activity` after they quit or were suspended (and
-    /// were counted): average ones, as per-agent decay is not tracked here.
-    fn leave_activity(&mut self, pop: usize, n: u64) {
-        // Agents already in `activity` (activated before its last update) that are still
-        // present after these `n` left.
-        let c = &self.counts[pop];
-        let present = self.activity_counted[pop].saturating_sub(c.quit + c.suspended) as f64;
-        if present + n as f64 > 0.0 {
-            self.activity[pop] *= present / (present + n as f64);
+    /// Agent `agent` (activated at `since`) stops taking part in the counted processes at
+    /// time `t`, in the current step `step`.
+    fn stop_counted(&mut self, agent: u32, since: f64, t: f64, step: u32) {
+        let pop = self.pop_of(agent);
+        let (s, a) = Self::locate(agent);
+        let tz = self.blocks[s].agents[a].tz as usize;
+        let i = (agent - self.scenario.populations[pop].first_agent) as usize;
+        for rates in self.counted_rates(pop) {
+            rates.stop(i, tz, t - since, t - step as f64);
         }
     }
 

@@ -131,16 +131,13 @@ impl World<'_> {
     fn app_step(&mut self, step: u32) -> Option<AppStep> {
         let mut app = self.app.take()?;
         let this = &*self;
-        let result = app.step(
-            self.scenario,
-            self.seed,
-            step,
-            |pop| this.active_fraction(pop),
-            |agent| {
-                let (s, a) = Self::locate(agent);
-                this.blocks[s].state[a] == AgentState::Active
-            },
-        );
+        let result = app.step(self.scenario, self.seed, step, |agent, t| {
+            let (s, a) = Self::locate(agent);
+            let state = this.blocks[s].state[a];
+            // A quitter's period ends when it quits.
+            matches!(state, AgentState::Active | AgentState::Quit)
+                && t < this.blocks[s].agents[a].end_at
+        });
         self.app = Some(app);
         Some(result)
     }
@@ -150,7 +147,8 @@ impl World<'_> {
         let (s, a) = Self::locate(agent);
         let p = self.pop_of(agent);
         self.counts[p].suspended += 1;
-        self.leave_activity(p, 1);
+        let since = self.blocks[s].agents[a].activated_at;
+        self.stop_counted(agent, since, self.next_step as f64, self.next_step);
         let end = self.blocks[s].agents[a].end_at;
         if end < self.scenario.time.steps as f64 {
             self.fatigue_ends[p]

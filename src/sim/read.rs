@@ -4,9 +4,10 @@
 //! raises the post's Top score. Some engagements are reposts, shown to the reposter's
 //! followers.
 //!
-//! Readers are the population's agents that are active (mobilised, not quit, not
-//! suspended): a population without a mobilisation table reads from the start, a fandom
-//! only as it mobilises.
+//! Readers are the population's agents taking part, each at its own browse rate and in
+//! its own time zone: from its activation (a population without a mobilisation table
+//! reads from the start, a fandom only as it mobilises) until its active period ends,
+//! it quits or it is suspended, whenever within a step that happens.
 //!
 //! Browses happen at continuous times and are counted, not simulated one by one. A
 //! step's browses of each feed and tab are Poisson with the readers' total rate (split
@@ -24,7 +25,7 @@ use rand_distr::weighted::WeightedAliasIndex;
 use rand_distr::{Binomial, Distribution as _, Exp1, Normal};
 
 use super::World;
-use super::rates::{RateSums, poisson};
+use super::rates::{ActiveRates, poisson};
 use super::tabs::{Exposure, Seen};
 use crate::rng::SimRng;
 
@@ -32,8 +33,8 @@ use crate::rng::SimRng;
 #[derive(Debug, Clone)]
 pub struct ReaderPop {
     pub pop: usize,
-    /// The agents' browse rates summed by time zone.
-    pub rates: RateSums,
+    /// The agents' browse rates, summed over the agents reading.
+    pub rates: ActiveRates,
     /// Who reposts: a reader picked in proportion to browse rate, and that reader's
     /// follower count (absent when nobody reposts or the readers have no followers).
     pub reposters: Option<Reposters>,
@@ -134,20 +135,21 @@ pub type Browses = Vec<Vec<Vec<u64>>>;
 
 impl World<'_> {
     /// Draws the step's browses of each feed and tab, by reader population (all zero
-    /// for a population with no active reader).
+    /// for a population with no active reader), and moves the readers' rates on to the
+    /// next step.
     pub(super) fn draw_browses(&mut self, step: u32, rng: &mut SimRng) -> Browses {
         let s = self.scenario;
         let n_tabs = self.tabs.first().map_or(0, Vec::len);
         let seconds = s.time.start_utc_second_of_day + step as f64 * s.time.dt_seconds;
         let mut out = Vec::with_capacity(self.readers.len());
-        for r in &self.readers {
+        for r in &mut self.readers {
             let mut by_feed = vec![vec![0; n_tabs]; s.feeds.len()];
             let pop = &s.populations[r.pop];
             let reading = pop.reading.as_ref().expect("reader populations read");
-            // Only mobilised agents that have not quit or been suspended read. Browse rates
-            // were drawn independently of everything else, so the active ones browse at
-            // the population's rate times their fraction.
-            let expected = r.rates.expected(pop, seconds, self.active_fraction(r.pop));
+            // Only the agents taking part read (mobilised, not stopped by fatigue, quitting
+            // or suspension), each at its own rate in its own time zone.
+            let expected = r.rates.expected(pop, seconds);
+            r.rates.advance();
             let mut left = poisson(rng, expected);
             let mut mass = 1.0;
             for (f, &w) in reading.feeds.iter().enumerate() {

@@ -7,7 +7,7 @@ use super::block::{Agent, AgentState, BLOCK_SIZE, Block, BlockOutput, StepContex
 use super::calendar::Calendar;
 use super::clock::DiurnalClock;
 use super::moderate::BlockModeration;
-use super::rates::RateSums;
+use super::rates::ActiveRates;
 use super::read::{ReaderPop, Reposters};
 use crate::metrics::FeedPop;
 use crate::network::FollowerGraph;
@@ -183,7 +183,7 @@ pub fn update_context(ctx: &mut StepContext, s: &Scenario, shares: &FeedPop<f64>
 /// Draws the reading populations' browse rates (one stream per population) and sums them
 /// by time zone; when the readers repost and are in the network, also builds the table
 /// that picks reposters in proportion to their browse rates.
-pub fn readers(s: &Scenario, seed: u64, graph: &FollowerGraph, blocks: &[Block]) -> Vec<ReaderPop> {
+pub fn readers(s: &Scenario, seed: u64, graph: &FollowerGraph) -> Vec<ReaderPop> {
     s.populations
         .iter()
         .enumerate()
@@ -196,14 +196,11 @@ pub fn readers(s: &Scenario, seed: u64, graph: &FollowerGraph, blocks: &[Block])
                 .as_ref()
                 .is_some_and(|n| n.populations.contains(&p));
             let reposting = r.repost_share > 0.0 && in_network && graph.num_edges() > 0;
-            let mut each = Vec::with_capacity(if reposting { pop.size as usize } else { 0 });
-            let rates = RateSums::draw(pop, &r.rate_per_step, blocks, &mut rng, |rate| {
-                if reposting {
-                    each.push(rate);
-                }
-            });
+            let rates =
+                ActiveRates::draw(pop, &r.rate_per_step, pop.fatigue.half_life_steps, &mut rng);
             let reposters = if reposting {
-                WeightedAliasIndex::new(each).ok().map(|pick| Reposters {
+                let weights = (0..pop.size as usize).map(|i| rates.rate(i)).collect();
+                WeightedAliasIndex::new(weights).ok().map(|pick| Reposters {
                     pick,
                     followers: pop
                         .agents()

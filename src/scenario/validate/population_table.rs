@@ -24,7 +24,6 @@ pub(super) fn population(
 ) -> Result<Population, ScenarioError> {
     let dt = units.dt;
     let feed_index = |path: &str, feed: &str| names.feed_index(path, feed);
-    let to_steps = |path: &str, text: &str| units.steps(path, text);
     let kinds = &names.kinds;
     let path = format!("populations.{name}");
     if p.size < 1 || p.size >= u32::MAX as i64 {
@@ -139,8 +138,8 @@ pub(super) fn population(
                 Some(c) => {
                     probability(&format!("{mpath}.call_to_action.fraction"), c.fraction)?;
                     let at = format!("{mpath}.call_to_action.at");
-                    let step = to_steps(&at, &c.at)?;
-                    if step >= units.run_steps {
+                    let step = duration(&at, &c.at)?.as_secs_f64() / dt;
+                    if step >= units.run_steps as f64 {
                         return Err(invalid(
                             at,
                             quoted(&c.at),
@@ -148,7 +147,7 @@ pub(super) fn population(
                         ));
                     }
                     Some(CallToAction {
-                        step,
+                        at: step,
                         fraction: c.fraction,
                     })
                 }

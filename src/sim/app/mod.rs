@@ -1,24 +1,26 @@
 //! The app report queue and store rating (MODEL.md "App report queue").
 //!
-//! Each step: active agents of the submitting populations send submissions (counted per
-//! step like browses: Poisson with their summed rates; each junk or legitimate, with a
-//! size); while the app is down they are lost. Arrivals over the last `window` above
-//! capacity x `window` take the app down for the recovery time. Reviewers work through
-//! the queue. Active agents that have not rated yet rate with a probability per step; the
-//! displayed rating is the mean of all ratings, and below a level the app loses search
-//! visibility, which thins legitimate arrivals.
+//! Each step: the agents of the submitting populations taking part (activated, within
+//! their active period, not quit or suspended) send submissions (counted per step like
+//! browses: Poisson with the integral of their own rates over the step; each junk or
+//! legitimate, with a size); while the app is down they are lost. Arrivals over the last
+//! `window` above capacity x `window` take the app down for the recovery time. Reviewers
+//! work through the queue. An agent rates once, at a time drawn at its activation from
+//! the rating hazard, if it is still taking part then; the displayed rating is the mean
+//! of all ratings, and below a level the app loses search visibility, which thins
+//! legitimate arrivals.
 
 mod outage;
 mod queue;
 
 use rand::RngExt;
-use rand_distr::{Distribution as _, Geometric};
+use rand_distr::Exp1;
+use std::collections::BTreeMap;
 
 pub use outage::OutageMeter;
 pub use queue::{Item, ReviewQueue};
 
-use super::block::Block;
-use super::rates::{RateSums, poisson};
+use super::rates::{ActiveRates, poisson};
 use crate::metrics::AppStep;
 use crate::rng::{self, SimRng, Stream};
 use crate::scenario::{Capacity, Scenario};
@@ -27,11 +29,9 @@ use crate::scenario::{Capacity, Scenario};
 #[derive(Debug, Clone)]
 struct Submitters {
     pop: usize,
-    rates: RateSums,
+    rates: ActiveRates,
     /// Submission sizes truncated at the cap so far.
     sizes_truncated: u64,
-    /// Which agents have rated (only when the population rates).
-    rated: Vec<bool>,
 }
 
 /// The app's state during a run.
@@ -42,11 +42,13 @@ pub struct AppState {
     queue: ReviewQueue,
     rating_sum: f64,
     rating_count: u64,
+    /// Ratings to come, by step: their time and the agent.
+    ratings: BTreeMap<u32, Vec<(f64, u32)>>,
 }
 
 impl AppState {
     /// Draws the submitters' rates (a stream per population) and builds the app.
-    pub fn new(s: &Scenario, seed: u64, blocks: &[Block]) -> Option<Self> {
+    pub fn new(s: &Scenario, seed: u64) -> Option<Self> {
         let app = s.app.as_ref()?;
         let submitters = s
             .populations
@@ -57,13 +59,13 @@ impl AppState {
                 let mut rng = rng::stream(seed, Stream::AppInit, p as u64);
                 Submitters {
                     pop: p,
-                    rates: RateSums::draw(pop, &a.submit_per_step, blocks, &mut rng, |_| {}),
+                    rates: ActiveRates::draw(
+                        pop,
+                        &a.submit_per_step,
+                        pop.fatigue.half_life_steps,
+                        &mut rng,
+                    ),
                     sizes_truncated: 0,
-                    rated: if a.rating.is_some() {
-                        vec![false; pop.size as usize]
-                    } else {
-                        Vec::new()
-                    },
                 }
             })
             .collect();
@@ -78,7 +80,46 @@ impl AppState {
             queue: ReviewQueue::new(app.reviewers),
             rating_sum: app.initial_mean * app.initial_count as f64,
             rating_count: app.initial_count,
+            ratings: BTreeMap::new(),
         })
+    }
+
+    /// The submission rates of population `pop`, if it uses the app.
+    pub fn rates_mut(&mut self, pop: usize) -> Option<&mut ActiveRates> {
+        self.submitters
+            .iter_mut()
+            .find(|sub| sub.pop == pop)
+            .map(|sub| &mut sub.rates)
+    }
+
+    /// Schedules the rating of `agent` of population `pop`, activated at `from` and taking
+    /// part until `until` at the latest: at a time drawn from the rating hazard, if before
+    /// `until` (the rating is given only if the agent still takes part then).
+    pub fn schedule_rating(
+        &mut self,
+        s: &Scenario,
+        pop: usize,
+        agent: u32,
+        from: f64,
+        until: f64,
+        rng: &mut SimRng,
+    ) {
+        let Some(r) = s.populations[pop]
+            .app
+            .as_ref()
+            .and_then(|a| a.rating.as_ref())
+        else {
+            return;
+        };
+        if r.p <= 0.0 {
+            return;
+        }
+        // The hazard per step of a rating chance `p` per step.
+        let hazard = -(-r.p.min(1.0)).ln_1p();
+        let t = from + rng.sample::<f64, _>(Exp1) / hazard;
+        if t < until {
+            self.ratings.entry(t as u32).or_default().push((t, agent));
+        }
     }
 
     /// Draws truncated at their key's cap so far (submission rates and sizes), by key.
@@ -107,15 +148,14 @@ impl AppState {
         }
     }
 
-    /// One step of the app. `active(pop)` is the fraction of a population taking part,
-    /// `is_active(agent)` whether one agent does.
+    /// One step of the app. `takes_part(agent, t)` is whether an agent still takes part
+    /// at time `t` (in steps).
     pub fn step(
         &mut self,
         s: &Scenario,
         seed: u64,
         step: u32,
-        active: impl Fn(usize) -> f64,
-        is_active: impl Fn(u32) -> bool,
+        takes_part: impl Fn(u32, f64) -> bool,
     ) -> AppStep {
         let app = s.app.as_ref().expect("the app exists");
         let mut rng = rng::stream(seed, Stream::App, step as u64);
@@ -132,7 +172,7 @@ impl AppState {
         for sub in &mut self.submitters {
             let pop = &s.populations[sub.pop];
             let uses = pop.app.as_ref().expect("a submitting population");
-            let expected = sub.rates.expected(pop, seconds, active(sub.pop));
+            let expected = sub.rates.expected(pop, seconds);
             let n = poisson(&mut rng, expected);
             let size = uses.size_mb.sampler();
             for _ in 0..n {
@@ -181,44 +221,43 @@ impl AppState {
             }
         }
         out.waiting = self.queue.waiting_by_kind();
-        self.rate(s, &mut rng, &is_active, &mut out);
+        for sub in &mut self.submitters {
+            sub.rates.advance();
+        }
+        self.rate(s, step, &mut rng, &takes_part, &mut out);
         out.rating = self.displayed();
         out.rating_count = self.rating_count;
         out
     }
 
-    /// New ratings: each active agent that has not rated yet, with probability `p`.
+    /// The ratings due in `step` of the agents still taking part then.
     fn rate(
         &mut self,
         s: &Scenario,
+        step: u32,
         rng: &mut SimRng,
-        is_active: &impl Fn(u32) -> bool,
+        takes_part: &impl Fn(u32, f64) -> bool,
         out: &mut AppStep,
     ) {
-        for sub in &mut self.submitters {
-            let pop = &s.populations[sub.pop];
-            let Some(r) = pop.app.as_ref().and_then(|a| a.rating.as_ref()) else {
-                continue;
-            };
-            if r.p <= 0.0 {
+        for (t, agent) in self.ratings.remove(&step).unwrap_or_default() {
+            if !takes_part(agent, t) {
                 continue;
             }
-            let stars = r.stars.sampler();
-            let skip = Geometric::new(r.p.min(1.0)).expect("p in (0, 1]");
-            // Saturating: a tiny p draws skips near u64::MAX.
-            let mut i = skip.sample(rng);
-            while i < pop.size as u64 {
-                let agent = pop.first_agent + i as u32;
-                if !sub.rated[i as usize] && is_active(agent) {
-                    sub.rated[i as usize] = true;
-                    let value = stars.sample(rng).round().clamp(1.0, 5.0);
-                    self.rating_sum += value;
-                    self.rating_count += 1;
-                    out.new_ratings += 1;
-                    out.new_rating_sum += value;
-                }
-                i = i.saturating_add(1).saturating_add(skip.sample(rng));
-            }
+            let pop = s
+                .populations
+                .iter()
+                .find(|p| agent >= p.first_agent && agent < p.first_agent + p.size)
+                .expect("agents belong to a population");
+            let r = pop
+                .app
+                .as_ref()
+                .and_then(|a| a.rating.as_ref())
+                .expect("only raters are scheduled");
+            let value = r.stars.sampler().sample(rng).round().clamp(1.0, 5.0);
+            self.rating_sum += value;
+            self.rating_count += 1;
+            out.new_ratings += 1;
+            out.new_rating_sum += value;
         }
     }
 }
