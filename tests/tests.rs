@@ -3,6 +3,7 @@
 mod app;
 mod cli;
 mod common;
+mod continuous;
 mod determinism;
 mod feeds;
 mod golden;
