@@ -187,7 +187,15 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let blocks = agents.div_ceil(fp::BLOCK_AGENTS);
 
     // Events per step, at most (with the margin), and over the run.
-    let posts_per_step = per_step(s, |p| Some(&p.rate_per_step));
+    // An escalating population may post `factor` times its rate.
+    let posts_per_step: f64 = s
+        .populations
+        .iter()
+        .map(|p| {
+            let factor = p.discouragement.as_ref().map_or(1.0, |d| d.factor);
+            rate_bound(p.size as u64, &p.rate_per_step) * peak(p) * factor
+        })
+        .sum();
     let posts = posts_per_step * steps as f64;
     let submissions = per_step(s, |p| p.app.as_ref().map(|a| &a.submit_per_step)) * steps as f64;
     let browses = per_step(s, |p| p.reading.as_ref().map(|r| &r.rate_per_step)) * steps as f64;

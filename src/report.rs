@@ -161,15 +161,22 @@ pub fn summary(s: &Summary, elapsed: Duration) -> String {
     }
     let _ = writeln!(
         o,
-        "\n{:<14} {:>10} {:>12} {:>12} {:>10} {:>10} {:>10}",
-        "population", "size", "ever active", "by network", "quit", "moved", "suspended"
+        "\n{:<14} {:>10} {:>12} {:>12} {:>10} {:>10} {:>10} {:>10}",
+        "population",
+        "size",
+        "ever active",
+        "by network",
+        "quit",
+        "moved",
+        "escalated",
+        "suspended"
     );
     for (name, p) in &s.populations {
         let c = &p.counts;
         let _ = writeln!(
             o,
-            "{:<14} {:>10} {:>12} {:>12} {:>10} {:>10} {:>10}",
-            name, p.size, c.ever_active, c.by_network, c.quit, c.moved, c.suspended
+            "{:<14} {:>10} {:>12} {:>12} {:>10} {:>10} {:>10} {:>10}",
+            name, p.size, c.ever_active, c.by_network, c.quit, c.moved, c.escalated, c.suspended
         );
     }
     if let Some(a) = &s.app {

@@ -129,7 +129,13 @@ fn active_periods_end_as_drawn() {
 }
 
 /// A small population `a` swamped by `b` in feed `x`: `a`'s share is always below 0.3.
+/// An escalating `a` triples its rate.
 fn swamped(action: &str, weights_a: &str) -> Scenario {
+    let factor = if action == "escalate" {
+        "factor = 3.0"
+    } else {
+        ""
+    };
     scenario(&format!(
         r#"
 [time]
@@ -148,6 +154,7 @@ targeting = {{ mode = "weights", weights = {weights_a} }}
 below_share = 0.3
 p = 0.01
 action = "{action}"
+{factor}
 [populations.b]
 size = 2000
 rate = {{ dist = "constant", value = 60.0 }}
@@ -237,4 +244,36 @@ L,fans
         .unwrap_err()
         .to_string();
     assert!(err.contains("nodes.csv: node map, line 3"), "{err}");
+}
+
+#[test]
+fn discouraged_agents_escalate_once_at_the_given_rate() {
+    // Swamped from the first step on, each agent of `a` escalates at the first event of a
+    // hazard h = -ln(0.99) per step after step 1 (step 0 is exempt, as for quitting),
+    // and from then posts 3x its rate r = 1/600 per step. Over T = 600 steps an agent
+    // escalated for X = (L - E)+ steps, L = T - 1, E ~ Exp(h):
+    //   E[X] = L - (1 - e^-hL) / h,  E[X^2] = L^2 - 2L/h + 2 (1 - e^-hL) / h^2.
+    // Its posts are Poisson(r T + 2 r X): the total over N agents has mean
+    // N (r T + 2 r E[X]) and variance N (r T + 2 r E[X]) + N 4 r^2 Var[X].
+    let out = run(&swamped("escalate", "{ x = 1.0 }"), 9);
+    let c = out.summary.populations["a"].counts;
+    assert_eq!(c.quit + c.moved, 0);
+    let n = 2000.0;
+    let (t, r) = (600.0, 1.0 / 600.0);
+    let h = -(0.99f64.ln());
+    let l = t - 1.0;
+    let tail = 1.0 - (-h * l).exp();
+    let ex = l - tail / h;
+    let ex2 = l * l - 2.0 * l / h + 2.0 * tail / (h * h);
+    let mean = n * (r * t + 2.0 * r * ex);
+    let var = mean + n * 4.0 * r * r * (ex2 - ex * ex);
+    let posts = out.summary.feeds["x"].populations["a"].posts as f64;
+    within(posts, mean, var.sqrt(), "posts of an escalating population");
+    // Escalating once each: Binomial(N, 1 - e^-hL) by the end.
+    within(
+        c.escalated as f64,
+        n * tail,
+        (n * tail * (1.0 - tail)).sqrt(),
+        "escalated",
+    );
 }

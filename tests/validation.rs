@@ -152,6 +152,9 @@ rejects! {
     discouragement_level: "below_share = 0.3" => "below_share = 30.0", ["populations.others.discouragement.below_share", "30"];
     discouragement_probability: "p = 0.01" => "p = 1.01", ["populations.others.discouragement.p", "1.01"];
     discouragement_action_unknown: "action = \"move\"" => "action = \"cry\"", ["cry", "quit"];
+    escalate_needs_factor: "action = \"move\"" => "action = \"escalate\"", ["populations.others.discouragement.factor", "> 1", "escalate"];
+    escalate_factor_above_one: "action = \"move\"" => "action = \"escalate\"\nfactor = 0.5", ["populations.others.discouragement.factor", "0.5", "above 1"];
+    factor_only_with_escalate: "action = \"move\"" => "action = \"move\"\nfactor = 2.0", ["populations.others.discouragement.factor", "escalate"];
     move_needs_weights: "[populations.others.discouragement]" => "[populations.fans.discouragement]\nbelow_share = 0.1\np = 0.1\naction = \"move\"\n[populations.others.discouragement]", ["populations.fans.discouragement.action", "least_dominated"];
     network_unknown_population: "populations = [\"fans\"]" => "populations = [\"fanz\"]", ["network.populations[0]", "\"fanz\"", "fans, others"];
     network_repeated_population: "populations = [\"fans\"]" => "populations = [\"fans\", \"fans\"]", ["network.populations[1]"];

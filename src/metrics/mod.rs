@@ -31,6 +31,8 @@ pub struct PopulationCounts {
     pub fatigued: u64,
     pub quit: u64,
     pub moved: u64,
+    /// Raised their posting rate after discouragement (counter-flood).
+    pub escalated: u64,
     /// Suspended by moderation.
     pub suspended: u64,
 }

@@ -15,6 +15,8 @@ pub const MAX_POSTS_PER_HOUR: f64 = 3600.0;
 pub const MAX_BROWSES_PER_HOUR: f64 = 3600.0;
 /// Most app submissions per hour of one agent.
 pub const MAX_SUBMISSIONS_PER_HOUR: f64 = 3600.0;
+/// Largest posting-rate multiplier of an escalating agent (`discouragement.factor`).
+pub const MAX_ESCALATION: f64 = 100.0;
 /// Largest app submission, in megabytes (a terabyte).
 pub const MAX_SUBMISSION_MB: f64 = 1e6;
 

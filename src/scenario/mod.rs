@@ -270,6 +270,8 @@ pub struct Discouragement {
     /// Per agent per step, while the own share of its feed's Latest is below `below_share`.
     pub p: f64,
     pub action: DiscouragementAction,
+    /// Posting-rate multiplier of an agent that escalates (1 for the other actions).
+    pub factor: f64,
 }
 
 /// Platform moderation.

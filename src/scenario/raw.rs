@@ -468,6 +468,9 @@ pub struct RawDiscouragement {
     pub p: f64,
     #[serde(default)]
     pub action: DiscouragementAction,
+    /// Posting-rate multiplier of `action = "escalate"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<f64>,
 }
 
 /// What a discouraged agent does.
@@ -479,6 +482,8 @@ pub enum DiscouragementAction {
     /// Move to the population's other target feed where its own share is highest (even
     /// if that is below the level too); with no other target feed, quit.
     Move,
+    /// Stay and counter-flood: post `factor` times as often from then on (once).
+    Escalate,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

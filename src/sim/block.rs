@@ -131,6 +131,8 @@ pub struct Agent {
     pub pop: u8,
     /// Index into the population's time zones.
     pub tz: u8,
+    /// Has escalated (discouragement), which it does at most once.
+    pub escalated: bool,
 }
 
 /// A block of agents `first..first + agents.len()`.

@@ -293,6 +293,7 @@ impl World<'_> {
         let from = step as f64;
         let h = hazard(d.p);
         let mut quits = Vec::new();
+        let mut escalations = Vec::new();
         for agent in sample(pop.agents(), d.p, rng) {
             let (s, a) = Self::locate(agent);
             let block = &mut self.blocks[s];
@@ -300,6 +301,9 @@ impl World<'_> {
                 continue;
             }
             let me = block.agents[a];
+            if me.escalated {
+                continue;
+            }
             // The first event of the hazard in the step; if it falls before the agent's
             // activation, the process restarts then (memoryless).
             let mut at = from + first_event(h, 1.0, rng);
@@ -321,6 +325,12 @@ impl World<'_> {
                 continue;
             }
             let destination = match d.action {
+                DiscouragementAction::Escalate => {
+                    block.agents[a].escalated = true;
+                    self.counts[p].escalated += 1;
+                    escalations.push((s, a, at));
+                    continue;
+                }
                 DiscouragementAction::Quit => None,
                 DiscouragementAction::Move => targets.iter().copied().filter(|&f| f != feed).fold(
                     None,
@@ -349,6 +359,36 @@ impl World<'_> {
         }
         for (agent, since, at) in quits {
             self.stop_counted(agent, since, at, step);
+        }
+        for (s, a, at) in escalations {
+            self.escalate(s, a, at, d.factor, rng);
+        }
+    }
+
+    /// Agent `a` of block `s` posts `factor` times as often from `t`: a second posting
+    /// process at `factor - 1` times its rate (with the same activation, decay and end),
+    /// superposed on its own.
+    fn escalate(&mut self, s: usize, a: usize, t: f64, factor: f64, rng: &mut SimRng) {
+        let block = &mut self.blocks[s];
+        let me = block.agents[a];
+        let rate = me.rate * (factor - 1.0) as f32;
+        if rate <= 0.0 {
+            return;
+        }
+        let clock = self.ctx.clocks[me.pop as usize][me.tz as usize].as_ref();
+        let gap = rng.sample::<f64, _>(Exp1) / rate as f64;
+        let first = DiurnalClock::advance(clock, t, gap);
+        if first < me.end_at && first < self.scenario.time.steps as f64 {
+            block.calendar.push(Candidate {
+                agent: a as u16,
+                t: first,
+                rate,
+                bound: rate,
+                since: me.activated_at,
+                active: (me.end_at - me.activated_at) as f32,
+                pop: me.pop,
+                tz: me.tz,
+            });
         }
     }
 }

@@ -66,6 +66,7 @@ pub fn blocks(s: &Scenario, seed: u64) -> (Vec<Block>, Vec<u64>) {
                     end_at: f64::INFINITY,
                     pop: p as u8,
                     tz,
+                    escalated: false,
                 });
                 if any_threshold {
                     threshold.push(

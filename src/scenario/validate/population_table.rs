@@ -253,10 +253,39 @@ pub(super) fn population(
                     "\"quit\" for a population with targeting.mode = \"least_dominated\" (it already posts where its share is lowest)",
                 ));
             }
+            let fpath = format!("{dpath}.factor");
+            let factor = match (d.action, d.factor) {
+                (DiscouragementAction::Escalate, None) => {
+                    return Err(invalid(
+                        fpath,
+                        "nothing",
+                        "a posting-rate multiplier > 1 with action = \"escalate\" (e.g. factor = 3.0)",
+                    ));
+                }
+                (DiscouragementAction::Escalate, Some(f)) => {
+                    if !(f > 1.0 && f <= MAX_ESCALATION) {
+                        return Err(invalid(
+                            fpath,
+                            f,
+                            &format!("a posting-rate multiplier above 1, at most {MAX_ESCALATION}"),
+                        ));
+                    }
+                    f
+                }
+                (_, Some(f)) => {
+                    return Err(invalid(
+                        fpath,
+                        f,
+                        "no factor: it applies only to action = \"escalate\"",
+                    ));
+                }
+                (_, None) => 1.0,
+            };
             Some(Discouragement {
                 below_share: d.below_share,
                 p: d.p,
                 action: d.action,
+                factor,
             })
         }
     };
