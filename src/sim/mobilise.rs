@@ -43,7 +43,7 @@ impl World<'_> {
             if let Some(b) = &m.broadcast
                 && self.trending[b.feed].as_ref().is_some_and(|t| t.trending)
             {
-                chances.push(b.p);
+                chances.push(crate::scenario::chance_in_step(b.rate_per_step));
             }
             for chance in chances {
                 for agent in sample(pop.agents(), chance, &mut rng) {
@@ -198,7 +198,11 @@ impl World<'_> {
         let targets = pop.targeting.feeds();
         let least_dominated = self.least_dominated(p);
         let mut quits = 0;
-        for agent in sample(pop.agents(), d.p, rng) {
+        for agent in sample(
+            pop.agents(),
+            crate::scenario::chance_in_step(d.rate_per_step),
+            rng,
+        ) {
             let (s, a) = Self::locate(agent);
             let block = &mut self.blocks[s];
             if block.state[a] != AgentState::Active || block.agents[a].end_at <= step as f64 {

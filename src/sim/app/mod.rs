@@ -200,11 +200,12 @@ impl AppState {
             let Some(r) = pop.app.as_ref().and_then(|a| a.rating.as_ref()) else {
                 continue;
             };
-            if r.p <= 0.0 {
+            if r.rate_per_step <= 0.0 {
                 continue;
             }
             let stars = r.stars.sampler();
-            let skip = Geometric::new(r.p.min(1.0)).expect("p in (0, 1]");
+            let skip = Geometric::new(crate::scenario::chance_in_step(r.rate_per_step))
+                .expect("p in (0, 1]");
             // Saturating: a tiny p draws skips near u64::MAX.
             let mut i = skip.sample(rng);
             while i < pop.size as u64 {
