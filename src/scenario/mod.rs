@@ -102,7 +102,8 @@ pub enum Ranking {
     Top { gravity: f64 },
 }
 
-/// A hashtag trends while its post count over the last `window_steps` is at least `threshold`.
+/// A hashtag trends while its post count over the last `window_steps` is more than
+/// `threshold`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trending {
     pub window_steps: u32,

@@ -274,7 +274,7 @@ fn default_latest_window() -> i64 {
 #[serde(deny_unknown_fields)]
 pub struct RawTrending {
     pub window: String,
-    /// Posts within the window at or above which the hashtag trends.
+    /// The hashtag trends while the window holds more than this many posts.
     pub threshold: i64,
 }
 
