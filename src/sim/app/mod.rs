@@ -187,7 +187,7 @@ impl AppState {
         out
     }
 
-    /// New ratings: each active agent that has not rated yet, with probability `p`.
+    /// New ratings: each active agent that has not rated yet, at its rating hazard.
     fn rate(
         &mut self,
         s: &Scenario,
