@@ -10,7 +10,7 @@
 
 use crate::network::{self, BYTES_PER_EDGE, BYTES_PER_NODE};
 use crate::scenario::{
-    Capped, Cascade, Network, NetworkSource, Population, Scenario, ScenarioError,
+    Capped, Cascade, Network, NetworkSource, Population, Scenario, ScenarioError, chance_in_step,
 };
 use crate::sim::footprint as fp;
 
@@ -351,12 +351,17 @@ fn work(
         .iter()
         .map(|p| {
             let m = &p.mobilisation;
-            let per_step = m.broadcast.as_ref().map_or(0.0, |b| b.p)
-                + p.discouragement.as_ref().map_or(0.0, |d| d.p)
+            let per_step = m
+                .broadcast
+                .as_ref()
+                .map_or(0.0, |b| chance_in_step(b.rate_per_step))
+                + p.discouragement
+                    .as_ref()
+                    .map_or(0.0, |d| chance_in_step(d.rate_per_step))
                 + p.app
                     .as_ref()
                     .and_then(|a| a.rating.as_ref())
-                    .map_or(0.0, |r| r.p);
+                    .map_or(0.0, |r| chance_in_step(r.rate_per_step));
             p.size as f64 * (per_step * steps + 2.0)
         })
         .sum();

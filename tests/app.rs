@@ -178,7 +178,7 @@ fn displayed_rating_is_the_mean_of_all_ratings() {
     let app = "capacity = { count_per_minute = 1000.0 }\noutage = { window = \"10m\", recovery = \"1h\" }\n\
                reviewers = 1\nservice_minutes = { dist = \"constant\", value = 1.0 }\n\
                rating = { count = 40, mean = 4.5, alert_below = 3.0 }";
-    let users = "rating = { p = 0.01, stars = { dist = \"constant\", value = 2.0 } }";
+    let users = "rating = { rate = 0.6, stars = { dist = \"constant\", value = 2.0 } }";
     let out = app_run(app, users, "10h", 54);
     let r = &out.summary.app.as_ref().unwrap().rating;
     let m = r.new_ratings as f64;
@@ -189,16 +189,16 @@ fn displayed_rating_is_the_mean_of_all_ratings() {
     );
     assert_eq!(r.count, 40 + r.new_ratings);
     assert_eq!(r.final_shown, (r.last * 10.0).round() / 10.0);
-    // 100 agents, each rating with probability 0.01 per minute until it has: by 600
-    // minutes Binomial(100, 1 - 0.99^600).
-    let q = 1.0 - 0.99f64.powi(600);
+    // 100 agents, each rating at 0.6 per hour until it has: by 10 hours
+    // Binomial(100, 1 - exp(-0.6 x 10)).
+    let q = 1.0 - (-0.6f64 * 10.0).exp();
     assert!(
         (m - 100.0 * q).abs() < 5.0 * (100.0 * q * (1.0 - q)).sqrt() + 1.0,
         "{m} new ratings"
     );
     let every = app_run(
         app,
-        "rating = { p = 1.0, stars = { dist = \"constant\", value = 1.0 } }",
+        "rating = { rate = 1e6, stars = { dist = \"constant\", value = 1.0 } }",
         "1h",
         55,
     );
@@ -220,4 +220,23 @@ fn displayed_rating_is_the_mean_of_all_ratings() {
         (None, hashflood::metrics::When::Never) => {}
         other => panic!("{other:?}"),
     }
+}
+
+/// Issue 11: the rating rate is a hazard. At 60 per hour an agent rates within a 1-minute
+/// step with probability 1 - exp(-1) = 0.63 (a chance per step equal to the hazard, 1,
+/// would have all 100 rate).
+#[test]
+fn ratings_follow_their_hazard_within_a_step() {
+    let app = "capacity = { count_per_minute = 1000.0 }\noutage = { window = \"1m\", recovery = \"1h\" }\n\
+               reviewers = 1\nservice_minutes = { dist = \"constant\", value = 1.0 }\n\
+               rating = { count = 40, mean = 4.5 }";
+    let users = "rating = { rate = 60.0, stars = { dist = \"constant\", value = 2.0 } }";
+    let out = app_run(app, users, "1m", 56);
+    let m = out.summary.app.unwrap().rating.new_ratings as f64;
+    let q = 1.0 - (-1.0f64).exp();
+    assert!(
+        (m - 100.0 * q).abs() < 5.0 * (100.0 * q * (1.0 - q)).sqrt(),
+        "{m} new ratings, expected {:.1}",
+        100.0 * q
+    );
 }

@@ -159,8 +159,7 @@ fn fatigue_ends_reading_app_use_and_ratings() {
                reviewers = 1\nservice_minutes = { dist = \"constant\", value = 1.0 }\n\
                rating = { count = 1, mean = 3.0 }\n\
                [populations.a.app]\nsubmit = { dist = \"constant\", value = 2.0 }\n\
-               rating = { p = 0.016528546, stars = { dist = \"constant\", value = 1.0 } }";
-    // p = 1 - e^(-1/60): a hazard of 1 an hour at the default 1-minute step.
+               rating = { rate = 1.0, stars = { dist = \"constant\", value = 1.0 } }";
     let out = run(&scenario(&one_hour_each(n as u32, app)), 11);
     let f = &out.summary.feeds["tag"];
     let browses = f.browses.values().sum::<u64>() as f64;

@@ -29,7 +29,7 @@ content = { fancam = 0.6, meme = 0.4 }
 [populations.fans.mobilisation]
 call_to_action = { at = "20m", fraction = 0.002 }
 cascade = { model = "independent", p = 0.15, delay = "5m" }
-broadcast = { feed = "one", p = 0.0005 }
+broadcast = { feed = "one", rate = 0.03 }
 [populations.fans.fatigue]
 half_life = "2h"
 active_hours = { dist = "gamma", shape = 2.0, scale = 1.0 }
@@ -46,7 +46,7 @@ rate = { dist = "gamma", shape = 0.5, scale = 2.0 }
 targeting = { mode = "weights", weights = { one = 2.0, two = 1.0 } }
 [populations.opposing.discouragement]
 below_share = 0.4
-p = 0.02
+rate = 1.2
 action = "move"
 [populations.stans.reading]
 rate = { dist = "gamma", shape = 2.0, scale = 1.0 }
@@ -67,7 +67,7 @@ junk = 0.1
 submit = { dist = "lognormal", mu = -1.0, sigma = 1.0 }
 junk = 0.95
 size_mb = { dist = "gamma", shape = 2.0, scale = 10.0 }
-rating = { p = 0.001, stars = { dist = "uniform", min = 1.0, max = 2.0 } }
+rating = { rate = 0.06, stars = { dist = "uniform", min = 1.0, max = 2.0 } }
 [app]
 capacity = { mb_per_minute = 3000.0 }
 outage = { window = "10m", recovery = "30m" }

@@ -1,5 +1,6 @@
 //! Mechanics against their expectations: posting volume (flat, diurnal, decaying),
-//! fatigue, discouragement (quit and move), agent accounting, edge-list networks.
+//! fatigue, discouragement (quit and move), broadcast activation, agent accounting,
+//! edge-list networks.
 //!
 //! Counts of independent events are Poisson or binomial; each tolerance is 5 standard
 //! deviations of that distribution (false alarm below 1e-6 per check).
@@ -11,7 +12,7 @@ use super::common::{load, root, run, scenario};
 
 fn within(got: f64, expected: f64, sd: f64, what: &str) {
     assert!(
-        (got - expected).abs() < 5.0 * sd,
+        (got - expected).abs() <= 5.0 * sd,
         "{what}: got {got}, expected {expected:.1} +- {:.1} (5 sd)",
         5.0 * sd
     );
@@ -128,9 +129,9 @@ fn active_periods_end_as_drawn() {
     assert_eq!(c.active + c.fatigued + c.quit, c.ever_active);
 }
 
-/// A small population `a` swamped by `b` in feed `x`: `a`'s share is always below 0.3.
-/// An escalating `a` triples its rate.
-fn swamped(action: &str, weights_a: &str) -> Scenario {
+/// A small population `a` swamped by `b` in feed `x`: `a`'s share is always below 0.3;
+/// `a` is discouraged at `rate` per hour. An escalating `a` triples its rate.
+fn swamped(action: &str, weights_a: &str, rate: f64, dt: &str, duration: &str) -> Scenario {
     let factor = if action == "escalate" {
         "factor = 3.0"
     } else {
@@ -139,9 +140,10 @@ fn swamped(action: &str, weights_a: &str) -> Scenario {
     scenario(&format!(
         r#"
 [time]
-duration = "10h"
+duration = "{duration}"
+dt = "{dt}"
 [metrics]
-sample_every = "100m"
+sample_every = "{sample}"
 [feeds.x]
 latest_window = 20
 [feeds.y]
@@ -152,28 +154,28 @@ rate = {{ dist = "constant", value = 0.1 }}
 targeting = {{ mode = "weights", weights = {weights_a} }}
 [populations.a.discouragement]
 below_share = 0.3
-p = 0.01
+rate = {rate}
 action = "{action}"
 {factor}
 [populations.b]
 size = 2000
 rate = {{ dist = "constant", value = 60.0 }}
 targeting = {{ mode = "weights", weights = {{ x = 1.0 }} }}
-"#
+"#,
+        sample = if duration == "10h" { "100m" } else { "5m" }
     ))
 }
 
-#[test]
-fn discouraged_agents_quit_at_the_given_rate() {
-    let out = run(&swamped("quit", "{ x = 1.0 }"), 7);
-    // Quitting needs a non-empty feed in the previous step, so step 0 is exempt: after
-    // the sample at step s, each agent survived s - 1 independent trials.
+/// Quitting at hazard `rate` per hour: after the sample at step s, each agent has been
+/// exposed for s - 1 steps of `dt_hours` (quitting needs a non-empty feed in the previous
+/// step, so step 0 is exempt) and is still active with probability exp(-rate x time).
+fn check_quits(out: &RunOutput, rate: f64, dt_hours: f64) {
     for r in out
         .series
         .iter()
         .filter(|r| r.population == 0 && r.feed == 0)
     {
-        let q = 0.99f64.powi(r.step as i32 - 1);
+        let q = (-rate * (r.step as f64 - 1.0) * dt_hours).exp();
         within(
             r.active as f64,
             2000.0 * q,
@@ -185,13 +187,34 @@ fn discouraged_agents_quit_at_the_given_rate() {
 }
 
 #[test]
+fn discouraged_agents_quit_at_the_given_rate() {
+    let out = run(&swamped("quit", "{ x = 1.0 }", 0.6, "1m", "10h"), 7);
+    check_quits(&out, 0.6, 1.0 / 60.0);
+}
+
+/// Issue 11: a rate means the same at any dt. 6 per hour is a hazard of 0.1 per 1-minute
+/// step and 0.5 per 5-minute step; survival follows exp(-6 t) at both (a chance per step
+/// equal to the hazard, 1 - 0.5 per step, would leave 0.5 instead of exp(-0.5) = 0.61
+/// after the first 5 minutes).
+#[test]
+fn discouragement_is_a_rate_whatever_the_time_step() {
+    for (dt, minutes, seed) in [("1m", 1.0, 9), ("5m", 5.0, 10)] {
+        let out = run(&swamped("quit", "{ x = 1.0 }", 6.0, dt, "1h"), seed);
+        check_quits(&out, 6.0, minutes / 60.0);
+    }
+}
+
+#[test]
 fn discouraged_agents_move_to_their_other_feed() {
-    let out = run(&swamped("move", "{ x = 1.0, y = 1.0 }"), 8);
+    let out = run(
+        &swamped("move", "{ x = 1.0, y = 1.0 }", 0.6, "1m", "10h"),
+        8,
+    );
     let c = out.summary.populations["a"].counts;
     assert_eq!(c.quit, 0);
     // Each agent starts in x with probability 1/2 and, if so, has moved by the end with
-    // probability 1 - 0.99^599: Binomial(2000, pi).
-    let pi = 0.5 * (1.0 - 0.99f64.powi(599));
+    // probability 1 - exp(-0.6/h x 599 min): Binomial(2000, pi).
+    let pi = 0.5 * (1.0 - (-0.6 * 599.0 / 60.0f64).exp());
     within(
         c.moved as f64,
         2000.0 * pi,
@@ -199,6 +222,45 @@ fn discouraged_agents_move_to_their_other_feed() {
         "moved",
     );
     assert!(out.summary.feeds["y"].populations["a"].shares["latest"].last > 0.99);
+}
+
+/// Dormant onlookers activate at hazard 6 per hour while `x` trends; `flood` makes it
+/// trend from the end of step 0, so after the sample at step s each onlooker has had s - 1
+/// steps of exposure and is active with probability 1 - exp(-6 t). At dt = 5m a step's
+/// hazard is 0.5: a chance per step equal to the hazard would activate half, not 39%.
+#[test]
+fn broadcast_activates_at_its_rate_whatever_the_time_step() {
+    for (dt, minutes, seed) in [("1m", 1.0, 11), ("5m", 5.0, 12)] {
+        let s = scenario(&format!(
+            r#"
+[time]
+duration = "1h"
+dt = "{dt}"
+[metrics]
+sample_every = "5m"
+[feeds.x]
+trending = {{ window = "{dt}", threshold = 100 }}
+[populations.flood]
+size = 2000
+rate = {{ dist = "constant", value = 60.0 }}
+[populations.onlookers]
+size = 2000
+[populations.onlookers.mobilisation]
+initial_active = 0.0
+broadcast = {{ feed = "x", rate = 6.0 }}
+"#
+        ));
+        let out = run(&s, seed);
+        for r in out.series.iter().filter(|r| r.population == 1) {
+            let q = 1.0 - (-6.0 * (r.step as f64 - 1.0) * minutes / 60.0).exp();
+            within(
+                r.active as f64,
+                2000.0 * q,
+                (2000.0 * q * (1.0 - q)).sqrt(),
+                &format!("onlookers active at step {} (dt = {dt})", r.step),
+            );
+        }
+    }
 }
 
 #[test]
@@ -249,18 +311,18 @@ L,fans
 #[test]
 fn discouraged_agents_escalate_once_at_the_given_rate() {
     // Swamped from the first step on, each agent of `a` escalates at the first event of a
-    // hazard h = -ln(0.99) per step after step 1 (step 0 is exempt, as for quitting),
+    // hazard h = 0.6/h = 0.01 per step after step 1 (step 0 is exempt, as for quitting),
     // and from then posts 3x its rate r = 1/600 per step. Over T = 600 steps an agent
     // escalated for X = (L - E)+ steps, L = T - 1, E ~ Exp(h):
     //   E[X] = L - (1 - e^-hL) / h,  E[X^2] = L^2 - 2L/h + 2 (1 - e^-hL) / h^2.
     // Its posts are Poisson(r T + 2 r X): the total over N agents has mean
     // N (r T + 2 r E[X]) and variance N (r T + 2 r E[X]) + N 4 r^2 Var[X].
-    let out = run(&swamped("escalate", "{ x = 1.0 }"), 9);
+    let out = run(&swamped("escalate", "{ x = 1.0 }", 0.6, "1m", "10h"), 9);
     let c = out.summary.populations["a"].counts;
     assert_eq!(c.quit + c.moved, 0);
     let n = 2000.0;
     let (t, r) = (600.0, 1.0 / 600.0);
-    let h = -(0.99f64.ln());
+    let h: f64 = 0.01;
     let l = t - 1.0;
     let tail = 1.0 - (-h * l).exp();
     let ex = l - tail / h;

@@ -118,7 +118,7 @@ fn extreme_distribution_parameters_are_refused_with_the_key() {
         ),
         (
             format!(
-                "app = {{ submit = {{ dist = \"constant\", value = 1.0 }}, rating = {{ p = 0.1, stars = {uniform} }} }}\n\
+                "app = {{ submit = {{ dist = \"constant\", value = 1.0 }}, rating = {{ rate = 6.0, stars = {uniform} }} }}\n\
                  [app]\ncapacity = {{ count_per_minute = 10.0 }}\noutage = {{ window = \"10m\", recovery = \"1h\" }}\nreviewers = 1\nrating = {{ count = 10, mean = 3.0, alert_below = 2.0 }}\nservice_minutes = {{ dist = \"constant\", value = 1.0 }}"
             ),
             "populations.p.app.rating.stars.min",
@@ -315,7 +315,7 @@ fn tiny_chances_and_windows_longer_than_the_run_are_harmless() {
     let toml = "[time]\nduration = \"30m\"\n\
                 [feeds.f]\ntrending = { window = \"50000000m\", threshold = 1 }\n\
                 [populations.p]\nsize = 600\nrate = { dist = \"constant\", value = 60.0 }\n\
-                discouragement = { below_share = 0.9, p = 1e-308 }\n\
+                discouragement = { below_share = 0.9, rate = 6e-307 }\n\
                 [populations.q]\nsize = 600\nrate = { dist = \"constant\", value = 60.0 }\n\
                 app = { submit = { dist = \"constant\", value = 1.0 } }\n\
                 [app]\ncapacity = { count_per_minute = 1000.0 }\n\

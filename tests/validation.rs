@@ -31,7 +31,7 @@ content = { fancam = 0.7, meme = 0.3 }
 initial_active = 0.01
 call_to_action = { at = "30m", fraction = 0.1 }
 cascade = { model = "independent", p = 0.2, delay = "5m" }
-broadcast = { feed = "alpha", p = 0.001 }
+broadcast = { feed = "alpha", rate = 0.06 }
 [populations.fans.fatigue]
 half_life = "6h"
 active_hours = { dist = "exponential", mean = 4.0 }
@@ -41,7 +41,7 @@ rate = { dist = "constant", value = 1.0 }
 targeting = { mode = "weights", weights = { alpha = 1.0, beta = 1.0 } }
 [populations.others.discouragement]
 below_share = 0.3
-p = 0.01
+rate = 0.6
 action = "move"
 [populations.readers]
 size = 10
@@ -55,7 +55,7 @@ repost_share = 0.1
 submit = { dist = "exponential", mean = 0.2 }
 junk = 0.1
 size_mb = { dist = "lognormal", mu = 2.0, sigma = 0.5 }
-rating = { p = 0.001, stars = { dist = "constant", value = 1.0 } }
+rating = { rate = 0.06, stars = { dist = "constant", value = 1.0 } }
 [app]
 capacity = { mb_per_minute = 50.0 }
 outage = { window = "30m", recovery = "2h" }
@@ -145,17 +145,19 @@ rejects! {
     cascade_probability: "p = 0.2" => "p = 2.0", ["populations.fans.mobilisation.cascade.p", "2"];
     cascade_delay: "delay = \"5m\"" => "delay = \"later\"", ["populations.fans.mobilisation.cascade.delay", "\"later\""];
     threshold_distribution: "cascade = { model = \"independent\", p = 0.2, delay = \"5m\" }" => "cascade = { model = \"threshold\", threshold = { dist = \"normal\", mean = 0.2, sd = 0.0 } }", ["populations.fans.mobilisation.cascade.threshold.sd", "0"];
-    broadcast_unknown_feed: "feed = \"alpha\", p = 0.001" => "feed = \"omega\", p = 0.001", ["populations.fans.mobilisation.broadcast.feed", "\"omega\""];
-    broadcast_probability: "feed = \"alpha\", p = 0.001" => "feed = \"alpha\", p = -1.0", ["populations.fans.mobilisation.broadcast.p"];
+    broadcast_unknown_feed: "feed = \"alpha\", rate = 0.06" => "feed = \"omega\", rate = 0.06", ["populations.fans.mobilisation.broadcast.feed", "\"omega\""];
+    broadcast_rate_negative: "feed = \"alpha\", rate = 0.06" => "feed = \"alpha\", rate = -1.0", ["populations.fans.mobilisation.broadcast.rate", "-1", "per hour", ">= 0"];
+    broadcast_rate_missing: "feed = \"alpha\", rate = 0.06" => "feed = \"alpha\"", ["populations.fans.mobilisation.broadcast.rate", "missing", "per hour"];
     half_life_zero: "half_life = \"6h\"" => "half_life = \"0s\"", ["populations.fans.fatigue.half_life"];
     active_hours_distribution: "mean = 4.0" => "mean = 0.0", ["populations.fans.fatigue.active_hours.mean", "0"];
     discouragement_level: "below_share = 0.3" => "below_share = 30.0", ["populations.others.discouragement.below_share", "30"];
-    discouragement_probability: "p = 0.01" => "p = 1.01", ["populations.others.discouragement.p", "1.01"];
+    discouragement_rate_infinite: "rate = 0.6\naction" => "rate = inf\naction", ["populations.others.discouragement.rate", "inf", "finite"];
+    discouragement_rate_not_a_number: "rate = 0.6\naction" => "rate = nan\naction", ["populations.others.discouragement.rate", "NaN", "finite"];
     discouragement_action_unknown: "action = \"move\"" => "action = \"cry\"", ["cry", "quit"];
     escalate_needs_factor: "action = \"move\"" => "action = \"escalate\"", ["populations.others.discouragement.factor", "> 1", "escalate"];
     escalate_factor_above_one: "action = \"move\"" => "action = \"escalate\"\nfactor = 0.5", ["populations.others.discouragement.factor", "0.5", "above 1"];
     factor_only_with_escalate: "action = \"move\"" => "action = \"move\"\nfactor = 2.0", ["populations.others.discouragement.factor", "escalate"];
-    move_needs_weights: "[populations.others.discouragement]" => "[populations.fans.discouragement]\nbelow_share = 0.1\np = 0.1\naction = \"move\"\n[populations.others.discouragement]", ["populations.fans.discouragement.action", "least_dominated"];
+    move_needs_weights: "[populations.others.discouragement]" => "[populations.fans.discouragement]\nbelow_share = 0.1\nrate = 6.0\naction = \"move\"\n[populations.others.discouragement]", ["populations.fans.discouragement.action", "least_dominated"];
     network_unknown_population: "populations = [\"fans\"]" => "populations = [\"fanz\"]", ["network.populations[0]", "\"fanz\"", "fans, others"];
     network_repeated_population: "populations = [\"fans\"]" => "populations = [\"fans\", \"fans\"]", ["network.populations[1]"];
     network_empty_population_list: "populations = [\"fans\"]" => "populations = []", ["network.populations"];
@@ -186,7 +188,7 @@ fn memory_estimate_is_checked_before_allocating() {
 rejects! {
     timezone_share_names_its_key: "utc_offset = 9, share = 0.5" => "utc_offset = 9, share = -0.5", ["populations.fans.timezones[0].share", "-0.5"];
     call_to_action_after_the_end: "at = \"30m\"" => "at = \"3h\"", ["populations.fans.mobilisation.call_to_action.at", "\"3h\"", "before the end"];
-    broadcast_needs_a_trending_feed: "feed = \"alpha\", p = 0.001" => "feed = \"beta\", p = 0.001", ["populations.fans.mobilisation.broadcast.feed", "\"beta\"", "feeds.beta.trending"];
+    broadcast_needs_a_trending_feed: "feed = \"alpha\", rate = 0.06" => "feed = \"beta\", rate = 0.06", ["populations.fans.mobilisation.broadcast.feed", "\"beta\"", "feeds.beta.trending"];
     repeated_domination_level: "[0.5, 0.9]" => "[0.5, 0.5]", ["metrics.domination_levels[1]", "once"];
 }
 
@@ -226,7 +228,7 @@ rejects! {
     app_use_submit: "submit = { dist = \"exponential\", mean = 0.2 }" => "submit = { dist = \"exponential\", mean = 0.0 }", ["populations.readers.app.submit.mean", "0"];
     app_use_junk: "junk = 0.1\nsize_mb" => "junk = 1.1\nsize_mb", ["populations.readers.app.junk", "1.1"];
     app_use_size: "size_mb = { dist = \"lognormal\", mu = 2.0, sigma = 0.5 }" => "size_mb = { dist = \"normal\", mean = 2.0, sd = 0.5 }", ["populations.readers.app.size_mb.dist", "non-negative"];
-    app_use_rating_p: "rating = { p = 0.001," => "rating = { p = -0.001,", ["populations.readers.app.rating.p", "-0.001"];
+    app_use_rating_rate: "rating = { rate = 0.06," => "rating = { rate = -0.06,", ["populations.readers.app.rating.rate", "-0.06", "per hour"];
     app_use_rating_stars: "stars = { dist = \"constant\", value = 1.0 }" => "stars = { dist = \"uniform\", min = 3.0, max = 1.0 }", ["populations.readers.app.rating.stars.max", "1"];
 }
 
@@ -238,6 +240,38 @@ fn an_app_user_needs_an_app() {
     let msg = parse(&without).unwrap_err();
     assert!(
         msg.contains("populations.readers.app") && msg.contains("[app]"),
+        "{msg}"
+    );
+}
+
+// Issue 11: processes are rates per hour; the old per-step probabilities (whose meaning
+// changed with time.dt) are refused with the key and unit to write instead and, where
+// the old value was a probability below 1, the rate that means the same at this dt:
+// -ln(1 - p) per step, times the steps in an hour.
+rejects! {
+    discouragement_p_is_refused: "rate = 0.6\naction" => "p = 0.01\naction", ["populations.others.discouragement.p:", "no longer accepted", "write populations.others.discouragement.rate", "per hour", "p = 0.01 at dt = 1m is rate = 0.603"];
+    broadcast_p_is_refused: "feed = \"alpha\", rate = 0.06" => "feed = \"alpha\", p = 0.001", ["populations.fans.mobilisation.broadcast.p:", "write populations.fans.mobilisation.broadcast.rate", "per hour", "p = 0.001 at dt = 1m is rate = 0.06"];
+    rating_p_is_refused: "rating = { rate = 0.06," => "rating = { p = 0.001,", ["populations.readers.app.rating.p:", "write populations.readers.app.rating.rate", "per hour", "p = 0.001 at dt = 1m is rate = 0.06"];
+    p_beside_rate_is_refused: "rate = 0.6\naction" => "rate = 0.6\np = 0.01\naction", ["populations.others.discouragement.p:", "write populations.others.discouragement.rate", "per hour"];
+}
+
+/// The equivalent rate counts the steps in an hour: at dt = 5m, p = 0.01 per step is
+/// -ln(0.99) x 12 = 0.1206 per hour; a certainty (p = 1) has no finite rate, and the
+/// message says only what to write.
+#[test]
+fn the_equivalent_rate_follows_dt() {
+    let coarse = VALID.replacen("dt = \"1m\"", "dt = \"5m\"", 1).replacen(
+        "rate = 0.6\naction",
+        "p = 0.01\naction",
+        1,
+    );
+    let msg = parse(&coarse).unwrap_err();
+    assert!(msg.contains("p = 0.01 at dt = 5m is rate = 0.121"), "{msg}");
+    let certain = VALID.replacen("rate = 0.6\naction", "p = 1.0\naction", 1);
+    let msg = parse(&certain).unwrap_err();
+    assert!(
+        msg.contains("write populations.others.discouragement.rate (events per hour)")
+            && !msg.contains(" at dt = "),
         "{msg}"
     );
 }

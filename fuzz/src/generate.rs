@@ -237,6 +237,14 @@ impl<S: Source> Gen<S> {
         }
     }
 
+    /// A rate per hour: 0, a float in `[0, hi)`, or an extreme one.
+    fn rate(&mut self, hi: f64) -> String {
+        match self.below(8) {
+            0 => "0.0".into(),
+            _ => self.real(0.0, hi),
+        }
+    }
+
     /// An integer in `[lo, hi]`, or an extreme one.
     fn int(&mut self, lo: i64, hi: i64) -> String {
         if self.wild() {
@@ -650,9 +658,9 @@ impl<S: Source> Gen<S> {
                     feeds[self.below(feeds.len())].clone()
                 };
                 *s += &format!(
-                    "broadcast = {{ feed = {}, p = {} }}\n",
+                    "broadcast = {{ feed = {}, rate = {} }}\n",
                     q(&feed),
-                    self.prob(0.05)
+                    self.rate(3.0)
                 );
             }
         }
@@ -671,7 +679,7 @@ impl<S: Source> Gen<S> {
         if self.chance(0.2) {
             *s += &format!("[{t}.discouragement]\n");
             *s += &format!("below_share = {}\n", self.prob(1.0));
-            *s += &format!("p = {}\n", self.prob(0.05));
+            *s += &format!("rate = {}\n", self.rate(3.0));
             if self.chance(0.5) {
                 let action = if least_dominated && !self.wild() {
                     "quit"
@@ -708,8 +716,8 @@ impl<S: Source> Gen<S> {
             }
             if self.chance(0.5) {
                 *s += &format!(
-                    "rating = {{ p = {}, stars = {} }}\n",
-                    self.prob(0.01),
+                    "rating = {{ rate = {}, stars = {} }}\n",
+                    self.rate(0.6),
                     self.dist(3.0, false)
                 );
             }

@@ -15,6 +15,22 @@ pub enum ScenarioError {
         value: String,
         expected: String,
     },
+    /// A required key is absent (one that serde cannot require because an old key
+    /// beside it gets its own message: see [`ScenarioError::PerStepProbability`]).
+    #[error("{path} is missing: expected {expected}")]
+    Missing { path: String, expected: String },
+    /// A key that held a probability per time step, whose meaning changed with
+    /// `time.dt`; `replacement` is the key of the rate (events per hour) to write instead,
+    /// and `equivalent` the rate that means the same at the scenario's dt (empty when the
+    /// old value was not a probability below 1).
+    #[error(
+        "{path}: per-step probabilities are no longer accepted; write {replacement} (events per hour){equivalent}"
+    )]
+    PerStepProbability {
+        path: String,
+        replacement: String,
+        equivalent: String,
+    },
     /// The scenario would need more memory than allowed.
     #[error(
         "the scenario needs an estimated {needed_mb} MB ({detail}), more than limits.memory_mb = {limit_mb}; \

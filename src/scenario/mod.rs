@@ -102,7 +102,8 @@ pub enum Ranking {
     Top { gravity: f64 },
 }
 
-/// A hashtag trends while its post count over the last `window_steps` is at least `threshold`.
+/// A hashtag trends while its post count over the last `window_steps` is more than
+/// `threshold`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trending {
     pub window_steps: u32,
@@ -143,10 +144,12 @@ pub struct AppUse {
     pub rating: Option<RatingUse>,
 }
 
-/// Each active agent that has not rated yet rates with probability `p` per step.
+/// Each active agent that has not rated yet rates at a constant hazard.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RatingUse {
-    pub p: f64,
+    /// Hazard per step: `rating.rate` (per hour) times dt in hours. The chance of rating
+    /// within one step is [`chance_in_step`] of it.
+    pub rate_per_step: f64,
     pub stars: Distribution,
 }
 
@@ -247,11 +250,13 @@ pub enum Cascade {
     Threshold { threshold: Distribution },
 }
 
-/// While `feed` trends, each dormant agent activates with probability `p` per step.
+/// While `feed` trends, each dormant agent activates at a constant hazard.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Broadcast {
     pub feed: usize,
-    pub p: f64,
+    /// Hazard per step: `broadcast.rate` (per hour) times dt in hours. The chance of
+    /// activating within one step is [`chance_in_step`] of it.
+    pub rate_per_step: f64,
 }
 
 /// How activity wanes after activation.
@@ -267,8 +272,10 @@ pub struct Fatigue {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Discouragement {
     pub below_share: f64,
-    /// Per agent per step, while the own share of its feed's Latest is below `below_share`.
-    pub p: f64,
+    /// Hazard per step of quitting (or moving), while the agent's own population's share
+    /// of its feed's Latest is below `below_share`: `discouragement.rate` (per hour) times
+    /// dt in hours. The chance within one step is [`chance_in_step`] of it.
+    pub rate_per_step: f64,
     pub action: DiscouragementAction,
     /// Posting-rate multiplier of an agent that escalates (1 for the other actions).
     pub factor: f64,
@@ -311,6 +318,13 @@ pub enum NetworkSource {
         nodes: LoadedFile,
         undirected: bool,
     },
+}
+
+/// The chance that an event of constant hazard `h` (expected events in the time
+/// considered, e.g. a `rate_per_step`) happens at least once in that time: 1 - exp(-h).
+/// Exact for a constant hazard, so a rate means the same whatever `time.dt` is.
+pub fn chance_in_step(h: f64) -> f64 {
+    -(-h).exp_m1()
 }
 
 impl Scenario {

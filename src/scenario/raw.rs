@@ -131,11 +131,17 @@ fn default_size() -> Distribution {
     Distribution::Constant { value: 1.0 }
 }
 
-/// Each active agent that has not rated yet rates with probability `p` per step.
+/// Each active agent that has not rated yet rates at `rate` per hour (a hazard).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRatingUse {
-    pub p: f64,
+    /// Ratings per hour of an agent that has not rated yet (required; optional here only
+    /// so that a file with the old `p` gets the message about `p`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// The old per-step probability: always refused, with the `rate` to write instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<f64>,
     /// Stars given (rounded to a whole star from 1 to 5).
     pub stars: Distribution,
 }
@@ -268,7 +274,7 @@ fn default_latest_window() -> i64 {
 #[serde(deny_unknown_fields)]
 pub struct RawTrending {
     pub window: String,
-    /// Posts within the window at or above which the hashtag trends.
+    /// The hashtag trends while the window holds more than this many posts.
     pub threshold: i64,
 }
 
@@ -449,7 +455,13 @@ fn default_delay() -> String {
 #[serde(deny_unknown_fields)]
 pub struct RawBroadcast {
     pub feed: String,
-    pub p: f64,
+    /// Activations per hour of a dormant agent while `feed` trends (required; see
+    /// [`RawRatingUse::rate`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// The old per-step probability: always refused, with the `rate` to write instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -465,7 +477,13 @@ pub struct RawFatigue {
 #[serde(deny_unknown_fields)]
 pub struct RawDiscouragement {
     pub below_share: f64,
-    pub p: f64,
+    /// Quits (or moves) per hour of an agent while its share is below `below_share`
+    /// (required; see [`RawRatingUse::rate`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// The old per-step probability: always refused, with the `rate` to write instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<f64>,
     #[serde(default)]
     pub action: DiscouragementAction,
     /// Posting-rate multiplier of `action = "escalate"`.

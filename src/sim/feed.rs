@@ -64,7 +64,7 @@ impl TrendingMeter {
         }
         self.flagged = self.flagged + flagged - self.flagged_ring[i];
         self.flagged_ring[i] = flagged;
-        let over = self.total >= self.rule.threshold;
+        let over = self.total > self.rule.threshold;
         self.detrended = over && self.flagged as f64 > self.detrend_above * self.total as f64;
         self.trending = over && !self.detrended;
     }
@@ -118,13 +118,18 @@ mod tests {
         m.record(0, &[4, 5], 0);
         assert!(!m.trending);
         m.record(1, &[0, 1], 0);
-        assert!(m.trending);
+        assert!(!m.trending, "10 posts in the window is not more than 10");
+        m.record(2, &[0, 10], 0);
+        assert!(
+            m.trending,
+            "the first step left the window: 11 is more than 10"
+        );
         assert_eq!(m.category(), Some(1));
-        m.record(2, &[0, 0], 0);
-        assert!(!m.trending, "the first step left the window");
-        m.record(3, &[12, 0], 12);
+        m.record(3, &[0, 0], 0);
+        assert!(!m.trending, "the second step left the window: 10 again");
+        m.record(4, &[12, 0], 12);
         assert!(!m.trending && m.detrended, "12 of 12 flagged is above half");
-        m.record(4, &[12, 0], 0);
+        m.record(5, &[12, 0], 0);
         assert!(m.trending, "12 of 24 flagged is not above half");
     }
 }

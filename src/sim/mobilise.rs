@@ -50,11 +50,6 @@ impl PartialOrd for Due {
     }
 }
 
-/// The hazard (per step) of a chance `p` per step.
-fn hazard(p: f64) -> f64 {
-    -(-p.min(1.0)).ln_1p()
-}
-
 /// The time within `[0, len)` of the first event of a Poisson process of hazard `h`,
 /// given that one falls there.
 fn first_event(h: f64, len: f64, rng: &mut SimRng) -> f64 {
@@ -89,24 +84,25 @@ impl World<'_> {
             let m = &pop.mobilisation;
             let mut chances = Vec::new();
             if step == 0 {
-                chances.push((m.initial_active, None));
+                chances.push((m.initial_active, None, 0.0));
             }
             if let Some(cta) = &m.call_to_action
                 && cta.at as u32 == step
             {
-                chances.push((cta.fraction, Some(cta.at)));
+                chances.push((cta.fraction, Some(cta.at), 0.0));
             }
             if let Some(b) = &m.broadcast
                 && self.trending[b.feed].as_ref().is_some_and(|t| t.trending)
             {
                 // At a time drawn for each agent within the step.
-                chances.push((b.p, Some(f64::NAN)));
+                let h = b.rate_per_step;
+                chances.push((crate::scenario::chance_in_step(h), Some(f64::NAN), h));
             }
-            for (chance, at) in chances {
+            for (chance, at, h) in chances {
                 for agent in sample(pop.agents(), chance, &mut rng) {
                     let t = match at {
                         None => from,
-                        Some(t) if t.is_nan() => from + first_event(hazard(chance), 1.0, &mut rng),
+                        Some(t) if t.is_nan() => from + first_event(h, 1.0, &mut rng),
                         Some(t) => t,
                     };
                     due.push(Reverse(Due {
@@ -291,10 +287,10 @@ impl World<'_> {
         let targets = pop.targeting.feeds();
         let least_dominated = self.least_dominated(p);
         let from = step as f64;
-        let h = hazard(d.p);
+        let h = d.rate_per_step;
         let mut quits = Vec::new();
         let mut escalations = Vec::new();
-        for agent in sample(pop.agents(), d.p, rng) {
+        for agent in sample(pop.agents(), crate::scenario::chance_in_step(h), rng) {
             let (s, a) = Self::locate(agent);
             let block = &mut self.blocks[s];
             if block.state[a] != AgentState::Active {

@@ -1,8 +1,9 @@
-//! Small shared checks: durations, probabilities, weights, the start time.
+//! Small shared checks: durations, probabilities, rates, weights, the start time.
 
 use std::time::Duration;
 
-use crate::scenario::error::{ScenarioError, invalid};
+use super::Units;
+use crate::scenario::error::{ScenarioError, invalid, number};
 
 /// Checks weights are finite, non-negative and not all zero; returns them summing to 1.
 pub(super) fn normalised(path: &str, w: Vec<f64>, what: &str) -> Result<Vec<f64>, ScenarioError> {
@@ -31,6 +32,53 @@ pub(super) fn probability(path: &str, p: f64) -> Result<(), ScenarioError> {
     } else {
         Err(invalid(path, p, "a probability in [0, 1]"))
     }
+}
+/// The hazard `{table}.rate` (events per hour: required, finite, >= 0) per time step,
+/// i.e. times dt in hours. The old per-step probability `{table}.p` is refused, with the
+/// rate that means the same at this dt: -ln(1 - p) per step.
+pub(super) fn hazard_per_step(
+    table: &str,
+    rate: Option<f64>,
+    old_p: Option<f64>,
+    units: &Units,
+) -> Result<f64, ScenarioError> {
+    let key = format!("{table}.rate");
+    let steps_per_hour = 3600.0 / units.dt;
+    if let Some(p) = old_p {
+        let equivalent = if (0.0..1.0).contains(&p) {
+            format!(
+                "; p = {} at dt = {} is rate = {}",
+                number(p),
+                units.dt_text,
+                three_digits(-(-p).ln_1p() * steps_per_hour)
+            )
+        } else {
+            String::new()
+        };
+        return Err(ScenarioError::PerStepProbability {
+            path: format!("{table}.p"),
+            replacement: key,
+            equivalent,
+        });
+    }
+    let Some(rate) = rate else {
+        return Err(ScenarioError::Missing {
+            path: key,
+            expected: "a rate in events per hour (a number >= 0)".into(),
+        });
+    };
+    if !(rate.is_finite() && rate >= 0.0) {
+        return Err(invalid(
+            key,
+            number(rate),
+            "a rate in events per hour, finite and >= 0",
+        ));
+    }
+    Ok(rate / steps_per_hour)
+}
+/// `x` rounded to three significant digits, as a message shows it.
+fn three_digits(x: f64) -> String {
+    number(format!("{x:.2e}").parse().expect("formatted as a number"))
 }
 pub(super) fn duration(path: &str, text: &str) -> Result<Duration, ScenarioError> {
     humantime::parse_duration(text).map_err(|e| {

@@ -1,6 +1,6 @@
 //! Validation of one `[populations.NAME]` table.
 
-use super::checks::{duration, normalised, probability, quoted};
+use super::checks::{duration, hazard_per_step, normalised, probability, quoted};
 use super::{Names, Units};
 use crate::scenario::error::{ScenarioError, invalid};
 use crate::scenario::limits::*;
@@ -191,8 +191,12 @@ pub(super) fn population(
                             ),
                         ));
                     }
-                    probability(&format!("{mpath}.broadcast.p"), b.p)?;
-                    Some(Broadcast { feed, p: b.p })
+                    let rate_per_step =
+                        hazard_per_step(&format!("{mpath}.broadcast"), b.rate, b.p, units)?;
+                    Some(Broadcast {
+                        feed,
+                        rate_per_step,
+                    })
                 }
             };
             Mobilisation {
@@ -243,7 +247,7 @@ pub(super) fn population(
         Some(d) => {
             let dpath = format!("{path}.discouragement");
             probability(&format!("{dpath}.below_share"), d.below_share)?;
-            probability(&format!("{dpath}.p"), d.p)?;
+            let rate_per_step = hazard_per_step(&dpath, d.rate, d.p, units)?;
             if d.action == DiscouragementAction::Move
                 && matches!(targeting, Targeting::LeastDominated(_))
             {
@@ -283,7 +287,7 @@ pub(super) fn population(
             };
             Some(Discouragement {
                 below_share: d.below_share,
-                p: d.p,
+                rate_per_step,
                 action: d.action,
                 factor,
             })
@@ -321,12 +325,13 @@ pub(super) fn population(
             let rating = match &a.rating {
                 None => None,
                 Some(r) => {
-                    probability(&format!("{apath}.rating.p"), r.p)?;
+                    let rate_per_step =
+                        hazard_per_step(&format!("{apath}.rating"), r.rate, r.p, units)?;
                     let spath = format!("{apath}.rating.stars");
                     r.stars.check(&spath, false)?;
                     r.stars.checked_scaled(&spath, 1.0)?;
                     Some(RatingUse {
-                        p: r.p,
+                        rate_per_step,
                         stars: r.stars.clone(),
                     })
                 }

@@ -111,12 +111,10 @@ impl AppState {
         else {
             return;
         };
-        if r.p <= 0.0 {
+        if r.rate_per_step <= 0.0 {
             return;
         }
-        // The hazard per step of a rating chance `p` per step.
-        let hazard = -(-r.p.min(1.0)).ln_1p();
-        let t = from + rng.sample::<f64, _>(Exp1) / hazard;
+        let t = from + rng.sample::<f64, _>(Exp1) / r.rate_per_step;
         if t < until {
             self.ratings.entry(t as u32).or_default().push((t, agent));
         }
