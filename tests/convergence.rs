@@ -2,8 +2,8 @@
 //! on `time.dt`.
 //!
 //! For every bundled event scenario (shrunk where needed so that the whole target fits
-//! CI, keeping the same story), this runs [`REPLICATES`] seeds at each of dt = 2 min, 1 min and 30 s
-//! through the library, takes the headline metrics from each run's summary (domination
+//! CI, keeping the same story), this runs [`REPLICATES`] seeds at each of dt = 2 min,
+//! 1 min and 30 s through the library, takes the headline metrics from each run's summary (domination
 //! times of both tabs, impression shares, cascade size, app outage time and rating), and
 //! compares each coarse dt's sample with the 30 s one by a Mann–Whitney U test. It also
 //! asserts the story at 30 s, so an engine cannot pass by being equally broken at every
@@ -33,7 +33,8 @@
 //!   some shift ([`stats::mann_whitney_shifted`]). Under H0 ("equal up to a shift of at
 //!   most dt") the test at the true shift has the nominal level and the best shift can
 //!   only have a larger p, so the family-wise level still holds. Against domination
-//!   times whose replicate SD is hours, 2 minutes forgives quantisation and nothing else.
+//!   times whose replicate SD is 15 minutes to hours, 2 minutes forgives quantisation
+//!   and little else.
 //!   Shares, fractions and ratings are not quantised by dt: no tolerance.
 //! * **Power.** With 20 replicates per dt, U's null SD is sqrt(20 * 20 * 41 / 12) =
 //!   36.97, and a location shift of d SDs between normal samples moves E[U] by
@@ -267,10 +268,16 @@ fn every_bundled_event_scenario_has_a_case() {
         "a new bundled scenario needs a convergence case"
     );
     // The metric paths are checked against real summaries by the tests above; here,
-    // that each case has some and says which are times.
+    // that each case has some and says which are times, and the count that the module
+    // comment and docs/convergence.md state.
     for c in scenarios::all() {
         assert!(!c.metrics.is_empty() && c.metrics.iter().any(|m| m.time));
     }
+    assert_eq!(
+        comparisons(),
+        88,
+        "update the numbers in the module comment and docs/convergence.md"
+    );
 }
 
 /// The power and level stated in the module comment, by simulation: normal samples of
