@@ -311,3 +311,77 @@ fn a_sweep_table_inside_a_scenario_sweeps_that_scenario() {
         "the scenario keeps its own name"
     );
 }
+
+/// Issue 11: a sweep over `time.dt` (durations, written as strings). Each point runs at
+/// its own dt (its runs are those of the scenario at that dt, seed for seed), and the
+/// charts put dt on an axis in hours; before, a duration had no place on an axis and
+/// the sweep failed after all its runs ("no run reported it with numeric parameter
+/// values").
+#[test]
+fn a_sweep_over_the_time_step_runs_each_dt_and_charts_it_in_hours() {
+    use hashflood::aggregate::metric_paths;
+    use hashflood::sweep::{SweepOptions, command, exec, tables};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let metric = "feeds.ClassTag.populations.fans.latest.domination_hours.0.5";
+    let path = classroom_sweep(
+        tmp.path(),
+        "dt.toml",
+        &format!(
+            r#"
+[sweep]
+scenario = "classroom.toml"
+replicates = 2
+seed = 3
+plot = ["{metric}"]
+[sweep.parameters]
+"time.dt" = ["2m", "1m", "30s"]
+"#
+        ),
+    );
+    // The classroom samples every 5 minutes: not a whole number of 2-minute steps, which
+    // is refused (naming the point) before anything runs.
+    let err = Sweep::load(&path, &[]).unwrap_err();
+    let message = format!("{:#}", anyhow::Error::from(err));
+    assert!(
+        message.contains("time.dt = \"2m\"") && message.contains("sample_every"),
+        "{message}"
+    );
+    let sets = vec!["metrics.sample_every=\"10m\"".to_string()];
+    let sweep = Sweep::load(&path, &sets).unwrap();
+    let dts: Vec<f64> = (0..3)
+        .map(|i| sweep.scenario(i).unwrap().time.dt_seconds)
+        .collect();
+    assert_eq!(dts, [120.0, 60.0, 30.0]);
+    assert_eq!(tables::axis_titles(&sweep), ["time.dt (hours)"]);
+    let hours: Vec<Vec<f64>> = (0..3)
+        .map(|i| tables::axis_values(&sweep, i).unwrap())
+        .collect();
+    assert_eq!(hours, [[2.0 / 60.0], [1.0 / 60.0], [0.5 / 60.0]]);
+
+    let out = tmp.path().join("out");
+    let mut opts = SweepOptions::new(&path);
+    opts.sets = sets;
+    opts.out = Some(out.clone());
+    opts.threads = Some(2);
+    command::sweep(&opts, &|_| {}).unwrap_or_else(|e| panic!("{:#}", anyhow::Error::from(e)));
+    for ext in ["png", "svg"] {
+        let chart = out.join("charts").join(format!(
+            "{}.{ext}",
+            metric.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
+        ));
+        assert!(chart.is_file(), "{} missing", chart.display());
+    }
+    // Each point's runs are the scenario at that dt, run alone with the run's seed.
+    let records = exec::records(&sweep, &out)
+        .unwrap()
+        .expect("every run verifies");
+    for (run, record) in sweep.runs().iter().zip(&records) {
+        let scenario = sweep.scenario(run.point).unwrap();
+        let graph = hashflood::graph_source::follower_graph(&scenario, run.seed).unwrap();
+        let alone = hashflood::sim::run(&scenario, &graph, run.seed, &mut |_| {});
+        let summary = serde_json::to_value(&alone.summary).unwrap();
+        assert_eq!(summary["time"]["dt_seconds"], dts[run.point]);
+        assert_eq!(metric_paths(&summary), record.metrics, "run {}", run.id());
+    }
+}

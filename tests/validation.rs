@@ -195,6 +195,8 @@ rejects! {
 rejects! {
     top_window_zero: "top = { window = 15, gravity = 1.5 }" => "top = { window = 0, gravity = 1.5 }", ["feeds.beta.top.window", "0"];
     top_gravity_negative: "top = { window = 15, gravity = 1.5 }" => "top = { window = 15, gravity = -1.0 }", ["feeds.beta.top.gravity", "-1"];
+    top_every_off_the_step_grid: "top = { window = 15, gravity = 1.5 }" => "top = { window = 15, gravity = 1.5, every = \"90s\" }", ["feeds.beta.top.every", "\"90s\"", "whole multiple of time.dt"];
+    top_every_zero: "top = { window = 15, gravity = 1.5 }" => "top = { window = 15, gravity = 1.5, every = \"0s\" }", ["feeds.beta.top.every", "\"0s\""];
     reading_rate: "rate = { dist = \"exponential\", mean = 3.0 }" => "rate = { dist = \"exponential\", mean = -3.0 }", ["populations.readers.reading.rate.mean", "-3"];
     reading_unknown_feed: "feeds = { alpha = 1.0 }\ntop_share" => "feeds = { gamma = 1.0 }\ntop_share", ["populations.readers.reading.feeds.gamma", "\"gamma\""];
     reading_top_share: "top_share = 0.5" => "top_share = 1.5", ["populations.readers.reading.top_share", "1.5"];

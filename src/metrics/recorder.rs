@@ -13,6 +13,8 @@ pub struct Recorder {
     n_pops: usize,
     steps: u32,
     sample_every: u32,
+    /// The end (in steps) of the last sample taken.
+    last_sample_end: u32,
     hours_per_step: f64,
     levels: Vec<f64>,
     hold: u32,
@@ -46,6 +48,7 @@ impl Recorder {
             n_pops: np,
             steps: s.time.steps,
             sample_every: s.metrics.sample_every_steps,
+            last_sample_end: 0,
             hours_per_step: s.time.dt_seconds / 3600.0,
             levels: s.metrics.levels.clone(),
             hold: s.metrics.hold_steps.max(1),
@@ -100,11 +103,19 @@ impl Recorder {
             if let Some(pop) = v.category[f] {
                 self.first_category[(f, pop)].get_or_insert(v.step);
             }
-            for p in 0..self.n_pops {
-                for (trackers, shares) in self.shares.iter_mut().zip(v.shares) {
-                    trackers[(f, p)].observe(v.step, shares[(f, p)], &self.levels, self.hold);
+            // Shares are judged at the samples (see `share`).
+            if self.is_sample_step(v.step) {
+                let span = v.step + 1 - self.last_sample_end;
+                for p in 0..self.n_pops {
+                    for (trackers, shares) in self.shares.iter_mut().zip(v.shares) {
+                        let share = shares[(f, p)];
+                        trackers[(f, p)].observe(v.step, span, share, &self.levels, self.hold);
+                    }
                 }
             }
+        }
+        if self.is_sample_step(v.step) {
+            self.last_sample_end = v.step + 1;
         }
         if let Some(windows) = v.windows {
             for (feed, pops) in windows.iter().enumerate() {

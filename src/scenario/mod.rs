@@ -71,6 +71,18 @@ pub struct Feed {
     /// newest posts the feed takes in, and the other tabs rank what it took in.
     pub tabs: Vec<Tab>,
     pub trending: Option<Trending>,
+    /// When the ranked tabs rank again: on a grid fixed in time (`top.every`), so what
+    /// they show does not depend on `time.dt`.
+    pub rerank: Rerank,
+}
+
+/// The re-ranking grid of a feed's ranked tabs: `per_step` times within each step (at
+/// equal intervals, the last at its end), or at the end of every `every_steps`-th step.
+/// One of the two is 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rerank {
+    pub per_step: u32,
+    pub every_steps: u32,
 }
 
 impl Feed {

@@ -251,6 +251,9 @@ pub struct RawTop {
     pub window: i64,
     #[serde(default = "default_gravity")]
     pub gravity: f64,
+    /// How often the ranking is computed again (a duration).
+    #[serde(default = "default_rerank")]
+    pub every: String,
 }
 
 impl Default for RawTop {
@@ -258,8 +261,13 @@ impl Default for RawTop {
         RawTop {
             window: default_latest_window(),
             gravity: default_gravity(),
+            every: default_rerank(),
         }
     }
+}
+
+fn default_rerank() -> String {
+    "1m".into()
 }
 
 fn default_gravity() -> f64 {

@@ -5,8 +5,9 @@
 use super::World;
 use super::block::AgentState;
 use super::feed::latest_k;
+use super::read::Browses;
 use crate::metrics::{AppStep, PopulationCounts, StepView};
-use crate::rng::{self, Stream};
+use crate::rng::{self, SimRng, Stream};
 use crate::scenario::LATEST;
 
 impl World<'_> {
@@ -40,8 +41,8 @@ impl World<'_> {
             self.suspend(agent);
         }
         // Browses happen during the step, on what each tab shows while it lasts: Latest
-        // changes with every arrival, ranked tabs show their ranking from the step's start.
-        let (from, to) = (step as f64, (step + 1) as f64);
+        // changes with every arrival, ranked tabs show their last ranking (they rank again
+        // on their feed's grid, within the step if it is finer than the step).
         let mut rng = rng::stream(self.seed, Stream::Reading, step as u64);
         let browses = self.draw_browses(step, &mut rng);
         let mut exposure = std::mem::take(&mut self.exposure);
@@ -52,18 +53,42 @@ impl World<'_> {
         let mut by_pop = vec![0; n_pops];
         let mut counts = vec![0; n_pops];
         for f in 0..n_feeds {
-            let posts = &mut self.feed_posts[f];
-            latest_k(posts, self.arrivals[f]);
+            latest_k(&mut self.feed_posts[f], self.arrivals[f]);
             let newest = self.scenario.feeds[f].latest_window();
-            for (t, (tab, e)) in self.tabs[f].iter_mut().zip(&mut exposure).enumerate() {
-                let read = browses.iter().any(|b| b[f][t] > 0);
-                e.clear(n_pops);
-                tab.take_in(posts, from, to, newest, read.then_some(e));
+            let rerank = self.scenario.feeds[f].rerank;
+            let parts = rerank.per_step;
+            let mut left = browses.clone();
+            let mut start = 0;
+            for j in 0..parts {
+                let from = step as f64 + j as f64 / parts as f64;
+                let to = step as f64 + (j + 1) as f64 / parts as f64;
+                // The part's posts (oldest first) and browses (a binomial share of those
+                // left, so the parts' browses are a multinomial split of the step's).
+                let posts = &self.feed_posts[f];
+                let end = if j + 1 == parts {
+                    posts.len()
+                } else {
+                    start + posts[start..].partition_point(|p| p.t < to)
+                };
+                let part_browses: Browses = if parts == 1 {
+                    std::mem::take(&mut left)
+                } else {
+                    split_off(&mut left, f, 1.0 / (parts - j) as f64, &mut rng)
+                };
+                let posts = &self.feed_posts[f][start..end];
+                for (t, (tab, e)) in self.tabs[f].iter_mut().zip(&mut exposure).enumerate() {
+                    let read = part_browses.iter().any(|b| b[f][t] > 0);
+                    e.clear(n_pops);
+                    tab.take_in(posts, from, to, newest, read.then_some(e));
+                }
+                start = end;
+                if !part_browses.is_empty() {
+                    self.read_feed(f, &part_browses, &exposure, &mut rng);
+                }
+                if parts > 1 || (step + 1).is_multiple_of(rerank.every_steps) {
+                    self.refresh_tabs(f, to);
+                }
             }
-            if !browses.is_empty() {
-                self.read_feed(f, &browses, &exposure, &mut rng);
-            }
-            self.refresh_tabs(f, to);
             for (tab, shares) in self.tabs[f].iter().zip(&mut self.shares) {
                 tab.count_by_population(&mut counts);
                 let shown = tab.len();
@@ -179,4 +204,30 @@ impl World<'_> {
             })
             .collect()
     }
+}
+
+/// Takes from `left` (browses by reader, feed and tab) feed `f`'s browses that fall in a
+/// part of the rest of the step holding `share` of it: each count a binomial draw.
+fn split_off(left: &mut Browses, f: usize, share: f64, rng: &mut SimRng) -> Browses {
+    left.iter_mut()
+        .map(|by_feed| {
+            by_feed
+                .iter_mut()
+                .enumerate()
+                .map(|(g, by_tab)| {
+                    by_tab
+                        .iter_mut()
+                        .map(|n| {
+                            if g != f {
+                                return 0;
+                            }
+                            let k = super::read::binomial(rng, *n, share);
+                            *n -= k;
+                            k
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
 }

@@ -79,7 +79,8 @@ impl Reposters {
     }
 }
 
-fn binomial(rng: &mut SimRng, n: u64, p: f64) -> u64 {
+/// A binomial count (`n` trials of chance `p`, which may be 0 or 1).
+pub(super) fn binomial(rng: &mut SimRng, n: u64, p: f64) -> u64 {
     if n == 0 || p <= 0.0 {
         0
     } else if p >= 1.0 {

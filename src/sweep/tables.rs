@@ -107,22 +107,22 @@ pub fn draw_charts(
     out: &Path,
     stats: &BTreeMap<(usize, String), MetricStats>,
 ) -> Result<(), ExecError> {
-    let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+    let titles = axis_titles(sweep);
     for metric in &sweep.plot {
-        let points = sweep
-            .points
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                let values: Option<Vec<f64>> = p.values.iter().map(number).collect();
-                Some((values?, stats.get(&(i, metric.clone()))?.clone()))
+        let points = (0..sweep.points.len())
+            .filter_map(|i| {
+                Some((
+                    axis_values(sweep, i)?,
+                    stats.get(&(i, metric.clone()))?.clone(),
+                ))
             })
             .collect::<Vec<_>>();
         if points.is_empty() {
             return Err(ExecError::Chart {
                 metric: metric.clone(),
-                message: "no run reported it with numeric parameter values (sweep.plot takes \
-                          metric names from the columns of runs.csv, which is written)"
+                message: "no run reported it with numeric or duration parameter values \
+                          (sweep.plot takes metric names from the columns of runs.csv, which \
+                          is written)"
                     .into(),
             });
         }
@@ -132,7 +132,7 @@ pub fn draw_charts(
                 sweep.name, sweep.replicates
             ),
             metric,
-            params: &sweep.parameters,
+            params: &titles,
             points,
         };
         crate::plot::draw_sweep(out, &chart_name(metric), &chart).map_err(|e| {
@@ -143,6 +143,47 @@ pub fn draw_charts(
         })?;
     }
     Ok(())
+}
+
+/// A parameter value as a number on a chart's axis: a number as it is, a duration
+/// (`"30s"`, `"2m"`, `"1h"`, as `time.dt` and other time keys are written) in hours, the
+/// unit of every time in hashflood's tables and charts. Other strings have no position.
+fn axis_value(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Float(x) => Some(*x),
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::String(s) => humantime::parse_duration(s)
+            .ok()
+            .map(|d| d.as_secs_f64() / 3600.0),
+        _ => None,
+    }
+}
+
+/// The parameter values of point `point` on the charts' axes (see [`axis_value`]);
+/// `None` if one of them has no position (such a point is left out of the charts).
+pub fn axis_values(sweep: &Sweep, point: usize) -> Option<Vec<f64>> {
+    sweep.points[point].values.iter().map(axis_value).collect()
+}
+
+/// The charts' axis titles: each parameter's key path, with its unit, hours, when its
+/// values are durations.
+pub fn axis_titles(sweep: &Sweep) -> Vec<String> {
+    sweep
+        .parameters
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let durations = sweep
+                .points
+                .iter()
+                .any(|p| p.values[k].is_str() && axis_value(&p.values[k]).is_some());
+            if durations {
+                format!("{name} (hours)")
+            } else {
+                name.clone()
+            }
+        })
+        .collect()
 }
 
 /// The file names of the sweep's charts (PNG and SVG per metric in `plot`).

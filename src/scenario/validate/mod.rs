@@ -137,6 +137,32 @@ pub(super) fn validate(raw: RawScenario, files: &Inputs) -> Result<Scenario, Sce
                 "a number from 0 to 10",
             ));
         }
+        let rerank = {
+            let key = format!("{path}.top.every");
+            let every = duration(&key, &f.top.every)?.as_secs_f64();
+            let ratio = every / units.dt;
+            let whole = |x: f64| (x - x.round()).abs() < 1e-6;
+            if every > 0.0 && ratio >= 1.0 && whole(ratio) && ratio <= MAX_STEPS {
+                Rerank {
+                    per_step: 1,
+                    every_steps: ratio.round() as u32,
+                }
+            } else if every > 0.0 && ratio < 1.0 && whole(1.0 / ratio) && 1.0 / ratio <= 64.0 {
+                Rerank {
+                    per_step: (1.0 / ratio).round() as u32,
+                    every_steps: 1,
+                }
+            } else {
+                return Err(invalid(
+                    key,
+                    quoted(&f.top.every),
+                    &format!(
+                        "a whole multiple of time.dt (= {}) or a whole fraction of it (at most 64 per step)",
+                        units.dt_text
+                    ),
+                ));
+            }
+        };
         feeds.push(Feed {
             name: name.clone(),
             tabs: vec![
@@ -154,6 +180,7 @@ pub(super) fn validate(raw: RawScenario, files: &Inputs) -> Result<Scenario, Sce
                 },
             ],
             trending,
+            rerank,
         });
     }
 
