@@ -317,6 +317,9 @@ def moderated(run, t, prefix=""):
     def fandom_removed(s):
         return sum(pop(s, f, "fandom")["moderation"]["removed"] for f in FANDOM_FEEDS)
 
+    lead = run.start.hour + run.start.minute / 60.0
+    t.stat(prefix + "opposing posts into #BLM, local day 1",
+           [daily_posts(rows, "BlueLivesMatter", lead, "opposing").get(0, 0) for rows in run.series], 0)
     t.stat(prefix + "browses an hour (readers and fans, all feeds)",
            run.each(lambda s: s["totals"]["browses"] / s["time"]["hours"]), 0)
     t.stat(prefix + "fandom ever active", run.each(lambda s: s["populations"]["fandom"]["ever_active"]), 0)
