@@ -462,8 +462,13 @@ impl<S: Source> Gen<S> {
                 );
             }
             if self.chance(0.3) {
+                let every = if self.chance(0.3) {
+                    format!(", every = {}", self.duration(&["30s", "1m", "5m"]))
+                } else {
+                    String::new()
+                };
                 s += &format!(
-                    "top = {{ window = {}, gravity = {} }}\n",
+                    "top = {{ window = {}, gravity = {}{every} }}\n",
                     self.int(1, 50),
                     self.real(0.0, 3.0)
                 );
@@ -684,9 +689,12 @@ impl<S: Source> Gen<S> {
                 let action = if least_dominated && !self.wild() {
                     "quit"
                 } else {
-                    self.pick(&["quit", "move"])
+                    self.pick(&["quit", "move", "escalate"])
                 };
                 *s += &format!("action = \"{action}\"\n");
+                if action == "escalate" || self.wild() {
+                    *s += &format!("factor = {}\n", self.real(0.5, 20.0));
+                }
             }
         }
         if self.chance(0.3) {
