@@ -8,8 +8,8 @@ and app.csv, and prints each figure as the mean with a 95% confidence interval o
 replicates reached them. Counts over replicates are printed as "k of n".
 
     cargo build --release
-    python3 scripts/scenario-figures.py                  # all scenarios, 20 replicates
-    python3 scripts/scenario-figures.py --replicates 40 classroom iwatch
+    python3 docs/scenario-figures.py                  # all scenarios, 20 replicates
+    python3 docs/scenario-figures.py --replicates 40 classroom iwatch
 
 Options: --bin (default $CARGO_TARGET_DIR/release/hashflood, else target/release/hashflood),
 --out (default output/scenario-figures; each run folder is replaced), --no-run (reuse the
