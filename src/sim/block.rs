@@ -229,8 +229,11 @@ impl Block {
                 }
             }
         }
+        // More than a feed takes in: keep its latest (the publish sorts what is left).
         for (posts, &k) in self.out.latest.iter_mut().zip(arrivals) {
-            latest_k(posts, k);
+            if posts.len() > k {
+                latest_k(posts, k);
+            }
         }
     }
 

@@ -19,6 +19,40 @@ pub fn latest_k(posts: &mut Vec<Post>, k: usize) {
     }
 }
 
+/// Sorts the posts of one step (times in `[from, from + 1)`) oldest first, by time then
+/// author, in linear time on average: a counting sort into about `n / 2` equal slices
+/// of the step, then each slice (a post or two) sorted on its own. `scratch` is reused.
+pub fn sort_step(posts: &mut Vec<Post>, from: f64, scratch: &mut Vec<Post>) {
+    let n = posts.len();
+    if n < 64 {
+        posts.sort_unstable_by(Post::order);
+        return;
+    }
+    let slices = n / 2;
+    let slice = |p: &Post| (((p.t - from) * slices as f64) as usize).min(slices - 1);
+    let mut start = vec![0usize; slices + 1];
+    for p in posts.iter() {
+        start[slice(p) + 1] += 1;
+    }
+    for i in 0..slices {
+        start[i + 1] += start[i];
+    }
+    scratch.clear();
+    scratch.resize(n, posts[0]);
+    let mut next = start.clone();
+    for p in posts.iter() {
+        let s = slice(p);
+        scratch[next[s]] = *p;
+        next[s] += 1;
+    }
+    for w in start.windows(2) {
+        if w[1] - w[0] > 1 {
+            scratch[w[0]..w[1]].sort_unstable_by(Post::order);
+        }
+    }
+    std::mem::swap(posts, scratch);
+}
+
 /// Post velocity over a sliding window of steps, and which population leads it.
 #[derive(Debug, Clone)]
 pub struct TrendingMeter {

@@ -67,17 +67,17 @@ impl World<'_> {
     pub(super) fn mobilise(&mut self, step: u32) {
         let mut rng = rng::stream(self.seed, Stream::Mobilisation, step as u64);
         let (from, to) = (step as f64, (step + 1) as f64);
-        let mut due: BinaryHeap<Reverse<Due>> = self
+        // The activations known at the step's start, sorted once; those found during the
+        // step (network hops within it) go through a heap. Taken together in time order.
+        let mut batch: Vec<Due> = self
             .pending
             .remove(&step)
             .unwrap_or_default()
             .into_iter()
-            .map(|(t, agent)| {
-                Reverse(Due {
-                    t,
-                    agent,
-                    by_network: true,
-                })
+            .map(|(t, agent)| Due {
+                t,
+                agent,
+                by_network: true,
             })
             .collect();
         for pop in &self.scenario.populations {
@@ -105,15 +105,30 @@ impl World<'_> {
                         Some(t) if t.is_nan() => from + first_event(h, 1.0, &mut rng),
                         Some(t) => t,
                     };
-                    due.push(Reverse(Due {
+                    batch.push(Due {
                         t,
                         agent,
                         by_network: false,
-                    }));
+                    });
                 }
             }
         }
-        while let Some(Reverse(d)) = due.pop() {
+        batch.sort_unstable();
+        let mut due: BinaryHeap<Reverse<Due>> = BinaryHeap::new();
+        let mut next = 0;
+        loop {
+            let from_batch = match (batch.get(next), due.peek()) {
+                (Some(b), Some(Reverse(h))) => b <= h,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let d = if from_batch {
+                next += 1;
+                batch[next - 1]
+            } else {
+                due.pop().expect("peeked").0
+            };
             let (s, a) = Self::locate(d.agent);
             let block = &self.blocks[s];
             let ready = match block.state[a] {
@@ -223,10 +238,10 @@ impl World<'_> {
         let (scenario, graph) = (self.scenario, self.graph);
         let steps = scenario.time.steps as f64;
         for &v in graph.followers(u) {
-            let p = self.pop_of(v);
-            let mobilisation = &scenario.populations[p].mobilisation;
             let (s, a) = Self::locate(v);
             let block = &mut self.blocks[s];
+            let p = block.agents[a].pop as usize;
+            let mobilisation = &scenario.populations[p].mobilisation;
             let open = matches!(block.state[a], AgentState::Dormant | AgentState::Pending);
             let joins = match &mobilisation.cascade {
                 None => false,

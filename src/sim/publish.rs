@@ -4,7 +4,8 @@
 
 use super::World;
 use super::block::AgentState;
-use super::feed::latest_k;
+use super::block::Post;
+use super::feed::sort_step;
 use super::read::Browses;
 use crate::metrics::{AppStep, PopulationCounts, StepView};
 use crate::rng::{self, SimRng, Stream};
@@ -25,9 +26,6 @@ impl World<'_> {
                 .rate_limited
                 .add_counts(&block.out.rate_limited);
             self.feed_counts.flagged.add_counts(&block.out.flagged);
-            for (f, posts) in block.out.latest.iter().enumerate() {
-                self.feed_posts[f].extend_from_slice(posts);
-            }
             for r in &block.out.removed {
                 let f = r.feed as usize;
                 self.feed_counts.removed[(f, r.pop as usize)] += 1;
@@ -36,6 +34,14 @@ impl World<'_> {
                 }
             }
             suspended.extend_from_slice(&block.out.suspended);
+        }
+        // The feeds' posts of the step in time order, and only what each takes in.
+        for f in 0..n_feeds {
+            for block in &self.blocks {
+                self.feed_posts[f].extend_from_slice(&block.out.latest[f]);
+            }
+            sort_step(&mut self.feed_posts[f], step as f64, &mut self.sort_scratch);
+            keep_latest(&mut self.feed_posts[f], self.arrivals[f]);
         }
         for agent in suspended {
             self.suspend(agent);
@@ -53,7 +59,6 @@ impl World<'_> {
         let mut by_pop = vec![0; n_pops];
         let mut counts = vec![0; n_pops];
         for f in 0..n_feeds {
-            latest_k(&mut self.feed_posts[f], self.arrivals[f]);
             let newest = self.scenario.feeds[f].latest_window();
             let rerank = self.scenario.feeds[f].rerank;
             let parts = rerank.per_step;
@@ -230,4 +235,11 @@ fn split_off(left: &mut Browses, f: usize, share: f64, rng: &mut SimRng) -> Brow
                 .collect()
         })
         .collect()
+}
+
+/// Keeps the `k` latest of `posts`, which are sorted oldest first.
+fn keep_latest(posts: &mut Vec<Post>, k: usize) {
+    if posts.len() > k {
+        posts.drain(..posts.len() - k);
+    }
 }

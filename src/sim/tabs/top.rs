@@ -10,7 +10,31 @@
 //! which is a small set, and ranks that set; no step sorts every post ever made. Flagged
 //! posts (to be removed by moderation) never count as the ones ahead.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Hashes post ids (unique integers) by one multiplication (Fibonacci hashing): the
+/// tab looks ids up for every engagement, and the default hasher (SipHash, built to
+/// resist chosen keys) cost more than the lookups. Nothing depends on the map's order.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = (id ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 use super::Ranker;
 use crate::sim::block::Post;
@@ -30,7 +54,7 @@ pub struct TopTab {
     gravity: f64,
     hours_per_step: f64,
     tracked: Vec<Tracked>,
-    index: HashMap<u64, usize>,
+    index: HashMap<u64, usize, BuildHasherDefault<IdHasher>>,
     shown: Vec<Tracked>,
 }
 
@@ -42,7 +66,7 @@ impl TopTab {
             gravity,
             hours_per_step,
             tracked: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             shown: Vec::new(),
         }
     }
@@ -66,8 +90,14 @@ impl TopTab {
 
     /// Adds `n` engagements to a post readers saw (tracking it if it is not yet).
     pub fn engage(&mut self, post: &Post, n: u64) {
-        self.add(*post);
-        let i = self.index[&post.id];
+        let next = self.tracked.len();
+        let i = *self.index.entry(post.id).or_insert(next);
+        if i == next {
+            self.tracked.push(Tracked {
+                post: *post,
+                engagement: 0,
+            });
+        }
         self.tracked[i].engagement += n;
     }
 
@@ -96,15 +126,22 @@ impl TopTab {
         // engagement (a sorted list of the engagements seen so far).
         self.tracked
             .sort_unstable_by(|a, b| Post::order(&b.post, &a.post));
-        let mut seen: Vec<u64> = Vec::with_capacity(self.tracked.len());
+        // The `k` largest engagements of the younger posts seen so far (a min-heap): a
+        // post is beaten by `k` younger ones with at least its engagement exactly when
+        // there are `k` of them and the smallest is at least its own.
+        let mut best: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(k + 1);
         self.tracked.retain(|t| {
-            let pos = seen.partition_point(|&e| e < t.engagement);
-            let at_least = seen.len() - pos;
+            let beaten = best.len() == k && best.peek().is_some_and(|m| m.0 >= t.engagement);
             // A flagged post will be removed, so it cannot be relied on to stay ahead.
             if !t.post.flagged {
-                seen.insert(pos, t.engagement);
+                if best.len() < k {
+                    best.push(Reverse(t.engagement));
+                } else if best.peek().is_some_and(|m| m.0 < t.engagement) {
+                    best.pop();
+                    best.push(Reverse(t.engagement));
+                }
             }
-            at_least < k || visible.contains(&t.post.id)
+            !beaten || visible.contains(&t.post.id)
         });
         self.index.clear();
         for (i, t) in self.tracked.iter().enumerate() {
