@@ -174,7 +174,7 @@ fn bench(path: &std::path::Path) -> Figures {
 
 /// Runs one scenario in a child process (so its peak memory is its own) and returns
 /// the figures the child reports on its last line.
-fn bench_in_child(path: &std::path::Path) -> Figures {
+fn bench_in_child(path: &std::path::Path, quiet: bool) -> Figures {
     let out = std::process::Command::new(std::env::current_exe().expect("own path"))
         .arg(path)
         .output()
@@ -199,7 +199,8 @@ fn bench_in_child(path: &std::path::Path) -> Figures {
                 figures.cpu = number();
                 figures.impressions = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
             }
-            None => println!("{line}"),
+            None if !quiet => println!("{line}"),
+            None => {}
         }
     }
     assert!(
@@ -226,18 +227,32 @@ fn main() {
     }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches");
     println!("hashflood benchmark (issue targets for the foundation and for 1M readers)");
-    let base = bench_in_child(&dir.join("flood-1m.toml"));
-    let readers = bench_in_child(&dir.join("flood-1m-readers.toml"));
     // Issue 11: readers may not make a run more than 1.2x slower, in CPU time (one
-    // thread, as the OS counts it).
+    // thread, as the OS counts it). The machine is shared and one run's CPU time moves by
+    // up to 30% within minutes, so the two scenarios alternate for a few rounds (only the
+    // first is printed in full) and the median of the rounds' ratios is the figure.
+    const ROUNDS: usize = 3;
+    let mut ratios = Vec::new();
+    for round in 0..ROUNDS {
+        let quiet = round > 0;
+        let base = bench_in_child(&dir.join("flood-1m.toml"), quiet);
+        let readers = bench_in_child(&dir.join("flood-1m-readers.toml"), quiet);
+        let ratio = readers.cpu / base.cpu;
+        println!(
+            "\nround {}: with 1M readers {:.2} vs {:.2} CPU-s on one thread = {ratio:.2}x; {:.2} s vs {:.2} s wall; {:.2e} impressions",
+            round + 1,
+            readers.cpu,
+            base.cpu,
+            readers.wall,
+            base.wall,
+            readers.impressions as f64
+        );
+        ratios.push(ratio);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios[ROUNDS / 2];
     println!(
-        "\nwith 1M readers: {:.2} vs {:.2} CPU-s on one thread = {:.2}x (target: at most 1.2x) {}; {:.2} s vs {:.2} s wall; {:.2e} impressions",
-        readers.cpu,
-        base.cpu,
-        readers.cpu / base.cpu,
-        mark(readers.cpu <= 1.2 * base.cpu),
-        readers.wall,
-        base.wall,
-        readers.impressions as f64
+        "readers' CPU cost, median of {ROUNDS} alternating rounds: {median:.2}x (target: at most 1.2x) {}",
+        mark(median <= 1.2)
     );
 }
