@@ -47,6 +47,16 @@ pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T 
         .install(f)
 }
 
+/// Asserts that a count is within 5 standard deviations of its expectation (a false
+/// alarm below 1e-6 for a Poisson or binomial count of any size that matters here).
+pub fn within(got: f64, expected: f64, sd: f64, what: &str) {
+    assert!(
+        (got - expected).abs() <= 5.0 * sd,
+        "{what}: got {got}, expected {expected:.1} +- {:.1} (5 sd)",
+        5.0 * sd
+    );
+}
+
 /// Mean and unbiased sample variance.
 pub fn mean_var(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;

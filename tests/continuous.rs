@@ -8,15 +8,7 @@
 use hashflood::network::FollowerGraph;
 use hashflood::sim;
 
-use super::common::{run, scenario};
-
-fn within(got: f64, expected: f64, sd: f64, what: &str) {
-    assert!(
-        (got - expected).abs() < 5.0 * sd,
-        "{what}: got {got}, expected {expected:.1} +- {:.1} (5 sd)",
-        5.0 * sd
-    );
-}
+use super::common::{run, scenario, within};
 
 /// Mean and variance of `min(X, cap)` for X ~ Poisson(`lambda`).
 fn capped_poisson_moments(lambda: f64, cap: u32) -> (f64, f64) {

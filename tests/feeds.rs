@@ -9,15 +9,7 @@ use hashflood::metrics::RunOutput;
 use hashflood::sim::tabs::{Exposure, ExtraTab, Ranker};
 use hashflood::sim::{self, Post};
 
-use super::common::{run, scenario};
-
-fn within(got: f64, expected: f64, sd: f64, what: &str) {
-    assert!(
-        (got - expected).abs() < 5.0 * sd,
-        "{what}: got {got}, expected {expected:.1} +- {:.1} (5 sd)",
-        5.0 * sd
-    );
-}
+use super::common::{run, scenario, within};
 
 /// Heavy posters keep both tabs full from the first step; readers browse at a constant
 /// rate.

@@ -8,15 +8,7 @@
 use hashflood::metrics::RunOutput;
 use hashflood::scenario::Scenario;
 
-use super::common::{load, root, run, scenario};
-
-fn within(got: f64, expected: f64, sd: f64, what: &str) {
-    assert!(
-        (got - expected).abs() <= 5.0 * sd,
-        "{what}: got {got}, expected {expected:.1} +- {:.1} (5 sd)",
-        5.0 * sd
-    );
-}
+use super::common::{load, root, run, scenario, within};
 
 /// Posts of population `pop` in feed 0 per sample interval.
 fn posts_per_sample(out: &RunOutput, pop: usize) -> Vec<f64> {

@@ -12,11 +12,8 @@ pub fn latest_k(posts: &mut Vec<Post>, k: usize) {
         let cut = posts.len() - k;
         posts.select_nth_unstable_by(cut, Post::order);
         posts.drain(..cut);
-        posts.sort_unstable_by(Post::order);
-    } else {
-        // All kept: often runs already sorted (one per block), which this sort merges.
-        posts.sort_by(Post::order);
     }
+    posts.sort_unstable_by(Post::order);
 }
 
 /// Sorts the posts of one step (times in `[from, from + 1)`) oldest first, by time then
@@ -137,6 +134,31 @@ mod tests {
         ];
         latest_k(&mut v, 2);
         assert_eq!(v.iter().map(|p| p.author).collect::<Vec<_>>(), vec![9, 1]);
+    }
+
+    #[test]
+    fn sort_step_sorts_like_a_comparison_sort() {
+        // Times in one step, with ties in time broken by author.
+        let mut x: u64 = 7;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 11
+        };
+        let mut posts: Vec<Post> = (0..1000)
+            .map(|i| {
+                post(
+                    5.0 + (next() % 300) as f64 / 300.0,
+                    (next() % 50) as u32 + i,
+                    0,
+                )
+            })
+            .collect();
+        let mut want = posts.clone();
+        want.sort_by(Post::order);
+        sort_step(&mut posts, 5.0, &mut Vec::new());
+        assert_eq!(posts, want);
     }
 
     #[test]

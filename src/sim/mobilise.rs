@@ -171,23 +171,7 @@ impl World<'_> {
             block.feed[a] = pick(rng, w.iter().copied()) as u8;
         }
         let me = block.agents[a];
-        if me.rate > 0.0 {
-            let clock = self.ctx.clocks[p][me.tz as usize].as_ref();
-            let gap = rng.sample::<f64, _>(Exp1) / me.rate as f64;
-            let first = DiurnalClock::advance(clock, t, gap);
-            if first < me.end_at && first < steps {
-                block.calendar.push(Candidate {
-                    agent: a as u16,
-                    t: first,
-                    rate: me.rate,
-                    bound: me.rate,
-                    since: t,
-                    active: (me.end_at - t) as f32,
-                    pop: me.pop,
-                    tz: me.tz,
-                });
-            }
-        }
+        self.start_posting(s, a, t, me.rate, rng);
         self.counts[p].ever_active += 1;
         if by_network {
             self.counts[p].by_network += 1;
@@ -380,12 +364,19 @@ impl World<'_> {
     /// process at `factor - 1` times its rate (with the same activation, decay and end),
     /// superposed on its own.
     fn escalate(&mut self, s: usize, a: usize, t: f64, factor: f64, rng: &mut SimRng) {
-        let block = &mut self.blocks[s];
-        let me = block.agents[a];
-        let rate = me.rate * (factor - 1.0) as f32;
+        let rate = self.blocks[s].agents[a].rate * (factor - 1.0) as f32;
+        self.start_posting(s, a, t, rate, rng);
+    }
+
+    /// Starts a posting process of agent `a` of block `s` at `rate` from time `t`: its
+    /// first candidate post, on the agent's diurnal clock, with the agent's activation
+    /// (for decay) and the end of its active period.
+    fn start_posting(&mut self, s: usize, a: usize, t: f64, rate: f32, rng: &mut SimRng) {
         if rate <= 0.0 {
             return;
         }
+        let block = &mut self.blocks[s];
+        let me = block.agents[a];
         let clock = self.ctx.clocks[me.pop as usize][me.tz as usize].as_ref();
         let gap = rng.sample::<f64, _>(Exp1) / rate as f64;
         let first = DiurnalClock::advance(clock, t, gap);
