@@ -29,7 +29,6 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -461,10 +460,10 @@ def main():
             folder = out / key
             if not args.no_run:
                 path = src() if callable(src) else src
-                if folder.exists():
-                    shutil.rmtree(folder)
+                # --force replaces a run folder hashflood wrote and refuses any other, so
+                # nothing here deletes a folder the tool did not create.
                 subprocess.run([args.bin, "run", str(path), "--replicates", str(args.replicates),
-                                "--out", str(folder), "-q"], check=True)
+                                "--out", str(folder), "--force", "-q"], check=True)
             runs[key] = Run(folder)
     try:
         version = subprocess.run([args.bin, "--version"], capture_output=True, text=True).stdout.strip()
