@@ -155,6 +155,13 @@ fn bench(path: &std::path::Path) -> Figures {
         single.total.as_secs_f64()
     );
     println!(
+        "  phases       setup {:.2} s, mobilise {:.2} s, post {:.2} s, publish and read {:.2} s",
+        single.setup.as_secs_f64(),
+        single.phases[0].as_secs_f64(),
+        single.phases[1].as_secs_f64(),
+        single.phases[2].as_secs_f64()
+    );
+    println!(
         "  speed-up     {:.2}x from 1 to {threads} threads",
         single.total.as_secs_f64() / sim_s
     );

@@ -308,8 +308,11 @@ impl Ranker for Recorder {
 
     fn remove(&mut self, _id: u64) {}
 
-    fn engage(&mut self, post: &Post, n: u64) {
-        *self.0.lock().unwrap().engaged.entry(post.id).or_default() += n;
+    fn engage(&mut self, engaged: &[(Post, u64)]) {
+        let mut record = self.0.lock().unwrap();
+        for (post, n) in engaged {
+            *record.engaged.entry(post.id).or_default() += n;
+        }
     }
 
     fn shown(&self) -> Box<dyn Iterator<Item = &Post> + '_> {

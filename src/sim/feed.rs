@@ -16,38 +16,83 @@ pub fn latest_k(posts: &mut Vec<Post>, k: usize) {
     posts.sort_unstable_by(Post::order);
 }
 
-/// Sorts the posts of one step (times in `[from, from + 1)`) oldest first, by time then
-/// author, in linear time on average: a counting sort into about `n / 2` equal slices
-/// of the step, then each slice (a post or two) sorted on its own. `scratch` is reused.
-pub fn sort_step(posts: &mut Vec<Post>, from: f64, scratch: &mut Vec<Post>) {
-    let n = posts.len();
+/// Scratch space of [`sort_step`], kept between steps to reuse its allocations.
+#[derive(Debug, Default, Clone)]
+pub struct SortScratch {
+    /// Each post's slice of the step, in input order.
+    slice: Vec<u32>,
+    /// Posts in each slice, then where its next post goes in the output.
+    next: Vec<u32>,
+}
+
+/// Sorts the posts of one step (times in `[from, from + 1)`), given in `parts` (the
+/// blocks' outputs), into `out` oldest first, by time then author, in linear time on
+/// average: a counting sort into `n` equal slices of the step leaves each post at most
+/// a few places from where it belongs (a slice holds a post or two), and
+/// one insertion pass finishes. Should the posts crowd into a few slices (the pass then
+/// moves posts far), a comparison sort finishes instead, so the worst case stays
+/// `O(n log n)`.
+pub fn sort_step(parts: &[&[Post]], from: f64, out: &mut Vec<Post>, scratch: &mut SortScratch) {
+    out.clear();
+    let n: usize = parts.iter().map(|p| p.len()).sum();
     if n < 64 {
-        posts.sort_unstable_by(Post::order);
+        for part in parts {
+            out.extend_from_slice(part);
+        }
+        out.sort_unstable_by(Post::order);
         return;
     }
-    let slices = n / 2;
-    let slice = |p: &Post| (((p.t - from) * slices as f64) as usize).min(slices - 1);
-    let mut start = vec![0usize; slices + 1];
-    for p in posts.iter() {
-        start[slice(p) + 1] += 1;
+    let slices = n;
+    let scale = slices as f64;
+    let last = (slices - 1) as u32;
+    let SortScratch { slice, next } = scratch;
+    slice.clear();
+    next.clear();
+    next.resize(slices, 0);
+    for p in parts.iter().flat_map(|part| part.iter()) {
+        let s = (((p.t - from) * scale) as u32).min(last);
+        slice.push(s);
+        next[s as usize] += 1;
     }
-    for i in 0..slices {
-        start[i + 1] += start[i];
+    // Counts to where each slice starts.
+    let mut start = 0;
+    for at in next.iter_mut() {
+        let count = *at;
+        *at = start;
+        start += count;
     }
-    scratch.clear();
-    scratch.resize(n, posts[0]);
-    let mut next = start.clone();
-    for p in posts.iter() {
-        let s = slice(p);
-        scratch[next[s]] = *p;
-        next[s] += 1;
+    let first = parts.iter().find_map(|p| p.first()).copied();
+    out.resize(n, first.expect("n > 0"));
+    for (p, &s) in parts.iter().flat_map(|part| part.iter()).zip(slice.iter()) {
+        let at = &mut next[s as usize];
+        out[*at as usize] = *p;
+        *at += 1;
     }
-    for w in start.windows(2) {
-        if w[1] - w[0] > 1 {
-            scratch[w[0]..w[1]].sort_unstable_by(Post::order);
+    if !insertion_sort(out, 8 * n) {
+        out.sort_unstable_by(Post::order);
+    }
+}
+
+/// Sorts `posts` by [`Post::order`] by insertion, unless that takes more than `budget`
+/// moves (then returns false, the posts in some order).
+fn insertion_sort(posts: &mut [Post], budget: usize) -> bool {
+    let mut moves = 0;
+    for i in 1..posts.len() {
+        if Post::order(&posts[i - 1], &posts[i]).is_gt() {
+            let x = posts[i];
+            let mut j = i;
+            while j > 0 && Post::order(&posts[j - 1], &x).is_gt() {
+                posts[j] = posts[j - 1];
+                j -= 1;
+            }
+            posts[j] = x;
+            moves += i - j;
+            if moves > budget {
+                return false;
+            }
         }
     }
-    std::mem::swap(posts, scratch);
+    true
 }
 
 /// Post velocity over a sliding window of steps, and which population leads it.
@@ -157,8 +202,31 @@ mod tests {
             .collect();
         let mut want = posts.clone();
         want.sort_by(Post::order);
-        sort_step(&mut posts, 5.0, &mut Vec::new());
-        assert_eq!(posts, want);
+        // Split in uneven parts, as the blocks' outputs are.
+        let (a, rest) = posts.split_at_mut(10);
+        let (b, c) = rest.split_at_mut(600);
+        let mut sorted = Vec::new();
+        let mut scratch = SortScratch::default();
+        sort_step(&[a, b, c], 5.0, &mut sorted, &mut scratch);
+        assert_eq!(sorted, want);
+        // Reusing the scratch space gives the same.
+        sort_step(&[c, a, b], 5.0, &mut sorted, &mut scratch);
+        assert_eq!(sorted, want);
+    }
+
+    #[test]
+    fn sort_step_sorts_crowded_posts() {
+        // Every post in the same slice of the step, in reverse order: the insertion
+        // pass gives up and a comparison sort finishes.
+        let mut posts: Vec<Post> = (0..500)
+            .map(|i| post(3.0 + (500 - i) as f64 * 1e-9, i, 0))
+            .collect();
+        let mut want = posts.clone();
+        want.sort_by(Post::order);
+        let mut sorted = Vec::new();
+        sort_step(&[&posts[..]], 3.0, &mut sorted, &mut SortScratch::default());
+        assert_eq!(sorted, want);
+        assert!(!insertion_sort(&mut posts, 100), "over budget");
     }
 
     #[test]

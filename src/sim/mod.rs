@@ -82,7 +82,7 @@ pub struct World<'a> {
     /// Per tab, what it showed during the step (reused from step to step).
     exposure: Vec<tabs::Exposure>,
     /// Room for sorting a step's posts (reused).
-    sort_scratch: Vec<Post>,
+    sort_scratch: feed::SortScratch,
     next_step: u32,
     /// Posting-rate draws truncated at the cap, by population.
     rate_truncations: Vec<u64>,
@@ -204,7 +204,7 @@ impl<'a> World<'a> {
                 })
                 .collect(),
             exposure: Vec::new(),
-            sort_scratch: Vec::new(),
+            sort_scratch: Default::default(),
             next_step: 0,
             rate_truncations,
         }

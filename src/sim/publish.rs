@@ -17,7 +17,6 @@ impl World<'_> {
         let n_pops = self.scenario.populations.len();
         let n_feeds = self.scenario.feeds.len();
         self.step_counts.values_mut().fill(0);
-        self.feed_posts.iter_mut().for_each(Vec::clear);
         self.feed_counts.clear();
         let mut suspended = Vec::new();
         for block in &self.blocks {
@@ -37,10 +36,13 @@ impl World<'_> {
         }
         // The feeds' posts of the step in time order, and only what each takes in.
         for f in 0..n_feeds {
-            for block in &self.blocks {
-                self.feed_posts[f].extend_from_slice(&block.out.latest[f]);
-            }
-            sort_step(&mut self.feed_posts[f], step as f64, &mut self.sort_scratch);
+            let parts: Vec<&[Post]> = self.blocks.iter().map(|b| &b.out.latest[f][..]).collect();
+            sort_step(
+                &parts,
+                step as f64,
+                &mut self.feed_posts[f],
+                &mut self.sort_scratch,
+            );
             keep_latest(&mut self.feed_posts[f], self.arrivals[f]);
         }
         for agent in suspended {

@@ -25,6 +25,7 @@ use rand_distr::weighted::WeightedAliasIndex;
 use rand_distr::{Binomial, Distribution as _, Exp1, Normal};
 
 use super::World;
+use super::block::Post;
 use super::rates::{ActiveRates, poisson};
 use super::tabs::{Exposure, Seen};
 use crate::rng::SimRng;
@@ -95,18 +96,18 @@ pub(super) fn binomial(rng: &mut SimRng, n: u64, p: f64) -> u64 {
 const DRAWN_DIRECTLY_ABOVE: f64 = 32.0;
 
 /// Engagements of the posts `seen`, each Poisson with mean `weight(post)`, as
-/// `(index in seen, count)` for the posts with any. The events of a Poisson process on
+/// `(post, count)` for the posts with any. The events of a Poisson process on
 /// the axis of cumulative weights: one exponential gap per engagement, plus one step per
 /// post.
 fn engagements(
     seen: &[Seen],
     weight: impl Fn(&Seen) -> f64,
     rng: &mut SimRng,
-    out: &mut Vec<(usize, u64)>,
+    out: &mut Vec<(Post, u64)>,
 ) {
     let mut next: f64 = rng.sample(Exp1);
     let mut cum = 0.0;
-    for (i, s) in seen.iter().enumerate() {
+    for s in seen {
         let w = weight(s);
         if w <= 0.0 {
             continue;
@@ -126,7 +127,7 @@ fn engagements(
             k
         };
         if k > 0 {
-            out.push((i, k));
+            out.push((s.post, k));
         }
     }
 }
@@ -192,23 +193,12 @@ impl World<'_> {
         rng: &mut SimRng,
     ) {
         let n_pops = self.scenario.populations.len();
-        let mut whole = vec![0u64; n_pops];
-        let mut partial = vec![0.0; n_pops];
+        // Every engaged post with its engagements, and which readers engaged.
         let mut engaged = Vec::new();
         let mut engaged_by = Vec::new();
         for (t, e) in exposure.iter().enumerate() {
             if browses.iter().all(|b| b[f][t] == 0) {
                 continue;
-            }
-            whole.fill(0);
-            partial.fill(0.0);
-            for s in &e.seen {
-                let p = s.post.pop as usize;
-                if s.share >= 1.0 {
-                    whole[p] += 1;
-                } else {
-                    partial[p] += s.share;
-                }
             }
             for (ri, r) in self.readers.iter().enumerate() {
                 let n = browses[ri][f][t];
@@ -221,8 +211,8 @@ impl World<'_> {
                 counts.browses[f] = counts.browses[f].saturating_add(n);
                 for p in 0..n_pops {
                     let seen = n
-                        .saturating_mul(whole[p])
-                        .saturating_add(poisson(rng, n as f64 * partial[p]));
+                        .saturating_mul(e.whole[p])
+                        .saturating_add(poisson(rng, n as f64 * e.partial[p]));
                     let shown = &mut counts.impressions[(f, p)];
                     *shown = shown.saturating_add(seen);
                     let reach = &mut counts.reach[(f, p)];
@@ -239,13 +229,13 @@ impl World<'_> {
                     rng,
                     &mut engaged,
                 );
-                engaged_by.extend(engaged.drain(..).map(|(i, k)| (e.seen[i].post, k, ri)));
+                engaged_by.resize(engaged.len(), ri);
             }
         }
-        for (post, k, ri) in engaged_by {
-            for tab in &mut self.tabs[f] {
-                tab.engage(&post, k);
-            }
+        for tab in &mut self.tabs[f] {
+            tab.engage(&engaged);
+        }
+        for (&(post, k), ri) in engaged.iter().zip(engaged_by) {
             let pop = post.pop as usize;
             let engagement = &mut self.feed_counts.engagement[(f, pop)];
             *engagement = engagement.saturating_add(k);

@@ -5,17 +5,18 @@
 //! tab replays a step's arrivals in time order to record for how long each post and each
 //! population was shown ([`Exposure`]), so what readers see does not depend on the step.
 
-use std::collections::VecDeque;
-
-use super::{Exposure, Ranker, Seen};
+use super::{Exposure, Ranker};
 use crate::sim::block::Post;
 
 /// The Latest tab: a window of the `K` most recent posts with per-population counts.
 #[derive(Debug, Clone)]
 pub struct LatestWindow {
     capacity: usize,
-    posts: VecDeque<Post>,
+    /// Oldest first.
+    posts: Vec<Post>,
     by_pop: Vec<u32>,
+    /// Scratch of [`LatestWindow::replay`]: by population, until when it was shown.
+    covered: Vec<f64>,
 }
 
 impl LatestWindow {
@@ -23,67 +24,65 @@ impl LatestWindow {
     pub fn new(capacity: usize, n_pops: usize) -> Self {
         LatestWindow {
             capacity,
-            posts: VecDeque::with_capacity(capacity),
+            posts: Vec::with_capacity(capacity),
             by_pop: vec![0; n_pops],
+            covered: vec![0.0; n_pops],
         }
     }
 
     /// Appends posts given in time order, evicting the oldest beyond capacity.
     fn extend(&mut self, posts: &[Post]) {
-        let skip = posts.len().saturating_sub(self.capacity);
-        for p in &posts[skip..] {
-            if self.posts.len() == self.capacity {
-                let old = self.posts.pop_front().expect("window is full");
-                self.by_pop[old.pop as usize] -= 1;
-            }
-            self.by_pop[p.pop as usize] += 1;
-            self.posts.push_back(*p);
+        let arrivals = &posts[posts.len().saturating_sub(self.capacity)..];
+        let evicted = (self.posts.len() + arrivals.len()).saturating_sub(self.capacity);
+        for old in self.posts.drain(..evicted) {
+            self.by_pop[old.pop as usize] -= 1;
         }
+        for p in arrivals {
+            self.by_pop[p.pop as usize] += 1;
+        }
+        self.posts.extend_from_slice(arrivals);
     }
 
     /// [`LatestWindow::extend`], recording what was shown during `[from, to)`: the posts
     /// it held at `from` and every arrival, each until it left or until `to`.
+    ///
+    /// In the sequence of the window's posts followed by the arrivals, the post at
+    /// index `i` leaves when the arrival `K` places after it comes, so its residence
+    /// ends at that arrival's time (or at `to`). Starts and ends both grow along the
+    /// sequence, so the time a population was shown is the union of its posts'
+    /// residences, summed in one pass.
     fn replay(&mut self, posts: &[Post], from: f64, to: f64, e: &mut Exposure) {
         let span = to - from;
-        let mut last = from;
-        let mut pass = |by_pop: &[u32], until: f64, present: &mut [f64]| {
-            let share = (until - last) / span;
-            if share > 0.0 {
-                for (x, &n) in present.iter_mut().zip(by_pop) {
-                    if n > 0 {
-                        *x += share;
-                    }
-                }
+        // The post `K` places later in the sequence is always an arrival (the window
+        // holds at most `K`): `posts[i + K - w]` for the post at index `i`.
+        let later = self.capacity - self.posts.len();
+        let covered = &mut self.covered;
+        covered.fill(from);
+        let mut show = |i: usize, p: &Post| {
+            let end = posts.get(i + later).map_or(to, |q| q.t);
+            let start = p.t.max(from);
+            let pop = p.pop as usize;
+            let shown_from = start.max(covered[pop]);
+            if end > shown_from {
+                e.present[pop] += (end - shown_from) / span;
+                covered[pop] = end;
             }
-            last = until;
+            let share = (end - start) / span;
+            if share > 0.0 {
+                e.push(*p, share);
+            }
         };
-        for p in posts {
-            pass(&self.by_pop, p.t, &mut e.present);
-            if self.posts.len() == self.capacity {
-                let old = self.posts.pop_front().expect("window is full");
-                self.by_pop[old.pop as usize] -= 1;
-                let share = (p.t - old.t.max(from)) / span;
-                if share > 0.0 {
-                    e.seen.push(Seen { post: old, share });
-                }
-            }
-            self.by_pop[p.pop as usize] += 1;
-            self.posts.push_back(*p);
+        for (i, p) in self.posts.iter().chain(posts).enumerate() {
+            show(i, p);
         }
-        pass(&self.by_pop, to, &mut e.present);
-        for p in &self.posts {
-            let share = (to - p.t.max(from)) / span;
-            if share > 0.0 {
-                e.seen.push(Seen { post: *p, share });
-            }
-        }
+        self.extend(posts);
     }
 
     /// Takes a removed post out of the window (the window is one post shorter until the
     /// next post arrives).
     fn take_out(&mut self, id: u64) {
         if let Some(i) = self.posts.iter().position(|p| p.id == id) {
-            let p = self.posts.remove(i).expect("index found");
+            let p = self.posts.remove(i);
             self.by_pop[p.pop as usize] -= 1;
         }
     }

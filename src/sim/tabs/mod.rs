@@ -28,6 +28,10 @@ pub struct Exposure {
     pub seen: Vec<Seen>,
     /// By population: share of the step during which it had a post shown.
     pub present: Vec<f64>,
+    /// By population: posts shown for the whole step.
+    pub whole: Vec<u64>,
+    /// By population: the summed shares of posts shown for part of the step.
+    pub partial: Vec<f64>,
 }
 
 /// A post shown for a share of a step.
@@ -42,17 +46,31 @@ impl Exposure {
     /// Empties the record for a step with `n_pops` populations.
     pub fn clear(&mut self, n_pops: usize) {
         self.seen.clear();
-        self.present.clear();
-        self.present.resize(n_pops, 0.0);
+        for by_pop in [&mut self.present, &mut self.partial] {
+            by_pop.clear();
+            by_pop.resize(n_pops, 0.0);
+        }
+        self.whole.clear();
+        self.whole.resize(n_pops, 0);
+    }
+
+    /// Records a post shown for a share of the step in (0, 1] (the tab keeps
+    /// [`Exposure::present`] itself).
+    #[inline]
+    pub fn push(&mut self, post: Post, share: f64) {
+        let p = post.pop as usize;
+        if share >= 1.0 {
+            self.whole[p] += 1;
+        } else {
+            self.partial[p] += share;
+        }
+        self.seen.push(Seen { post, share });
     }
 
     /// Records posts shown for the whole step.
     pub fn whole_step<'a>(&mut self, shown: impl Iterator<Item = &'a Post>) {
         for p in shown {
-            self.seen.push(Seen {
-                post: *p,
-                share: 1.0,
-            });
+            self.push(*p, 1.0);
             self.present[p.pop as usize] = 1.0;
         }
     }
@@ -89,9 +107,9 @@ pub trait Ranker: Send + Sync {
     /// Takes out a post removed by moderation, at once.
     fn remove(&mut self, id: u64);
 
-    /// Adds `n` engagements (likes, reposts) to a post readers saw in any of the feed's
-    /// tabs during the step (the tab may start tracking it).
-    fn engage(&mut self, _post: &Post, _n: u64) {}
+    /// Adds engagements (likes, reposts), as `(post, count)`, to posts readers saw in
+    /// any of the feed's tabs during the step (the tab may start tracking them).
+    fn engage(&mut self, _engaged: &[(Post, u64)]) {}
 
     /// Ranks again for time `now` (in steps). `visible` are the ids the feed's other
     /// tabs show: those posts can still gain engagement.

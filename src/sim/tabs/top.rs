@@ -10,31 +10,8 @@
 //! which is a small set, and ranks that set; no step sorts every post ever made. Flagged
 //! posts (to be removed by moderation) never count as the ones ahead.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// Hashes post ids (unique integers) by one multiplication (Fibonacci hashing): the
-/// tab looks ids up for every engagement, and the default hasher (SipHash, built to
-/// resist chosen keys) cost more than the lookups. Nothing depends on the map's order.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u64(&mut self, id: u64) {
-        self.0 = (id ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 
 use super::Ranker;
 use crate::sim::block::Post;
@@ -46,15 +23,31 @@ pub struct Tracked {
     pub engagement: u64,
 }
 
+/// Youngest first: by time, then author, then id, all descending (a total order on
+/// posts, so equal means the same post).
+fn youngest_first(a: &Tracked, b: &Tracked) -> Ordering {
+    Post::order(&b.post, &a.post).then(b.post.id.cmp(&a.post.id))
+}
+
 /// One feed's Top tab.
+///
+/// Engagement and arrivals between two rankings are only noted ([`TopTab::engage`] is
+/// a push); the ranking merges them into the tracked posts, which it keeps youngest
+/// first, so no step looks a post up by id or sorts every tracked post again.
 #[derive(Debug, Clone)]
 pub struct TopTab {
     /// `K`: how many posts the tab shows.
     size: usize,
     gravity: f64,
     hours_per_step: f64,
+    /// The posts that can still rank, youngest first, as of the last ranking.
     tracked: Vec<Tracked>,
-    index: HashMap<u64, usize, BuildHasherDefault<IdHasher>>,
+    /// Arrivals (engagement 0) and engagements since the last ranking, in any order.
+    pending: Vec<Tracked>,
+    /// Ids removed by moderation since the last ranking, forgotten at the next.
+    removed: Vec<u64>,
+    /// Scratch for the merge, kept to reuse its allocation.
+    merged: Vec<Tracked>,
     shown: Vec<Tracked>,
 }
 
@@ -66,7 +59,9 @@ impl TopTab {
             gravity,
             hours_per_step,
             tracked: Vec::new(),
-            index: HashMap::default(),
+            pending: Vec::new(),
+            removed: Vec::new(),
+            merged: Vec::new(),
             shown: Vec::new(),
         }
     }
@@ -79,37 +74,21 @@ impl TopTab {
 
     /// Starts tracking a post that became visible (entered the Latest window).
     pub fn add(&mut self, post: Post) {
-        if !self.index.contains_key(&post.id) {
-            self.index.insert(post.id, self.tracked.len());
-            self.tracked.push(Tracked {
-                post,
-                engagement: 0,
-            });
-        }
+        self.engage(&post, 0);
     }
 
     /// Adds `n` engagements to a post readers saw (tracking it if it is not yet).
     pub fn engage(&mut self, post: &Post, n: u64) {
-        let next = self.tracked.len();
-        let i = *self.index.entry(post.id).or_insert(next);
-        if i == next {
-            self.tracked.push(Tracked {
-                post: *post,
-                engagement: 0,
-            });
-        }
-        self.tracked[i].engagement += n;
+        self.pending.push(Tracked {
+            post: *post,
+            engagement: n,
+        });
     }
 
     /// Forgets a removed post (moderation); it disappears from the tab at once.
     pub fn remove(&mut self, id: u64) {
-        if let Some(i) = self.index.remove(&id) {
-            self.tracked.swap_remove(i);
-            if let Some(moved) = self.tracked.get(i) {
-                self.index.insert(moved.post.id, i);
-            }
-            self.shown.retain(|t| t.post.id != id);
-        }
+        self.removed.push(id);
+        self.shown.retain(|t| t.post.id != id);
     }
 
     /// The posts shown, best first.
@@ -117,18 +96,57 @@ impl TopTab {
         &self.shown
     }
 
+    /// Merges what happened since the last ranking into the tracked posts (youngest
+    /// first, one entry per post, engagement summed), forgetting removed posts.
+    fn merge_pending(&mut self) {
+        // Stable sort: it finds the runs the pending posts arrive in (each tab's
+        // engaged posts in time order), so it costs little more than a pass.
+        self.pending.sort_by(youngest_first);
+        self.removed.sort_unstable();
+        let removed = std::mem::take(&mut self.removed);
+        let mut merged = std::mem::take(&mut self.merged);
+        merged.clear();
+        merged.reserve(self.tracked.len() + self.pending.len());
+        let mut push = |t: Tracked| {
+            if removed.binary_search(&t.post.id).is_ok() {
+                return;
+            }
+            match merged.last_mut() {
+                Some(last) if last.post.id == t.post.id => last.engagement += t.engagement,
+                _ => merged.push(t),
+            }
+        };
+        let (mut a, mut b) = (
+            self.tracked.iter().peekable(),
+            self.pending.iter().peekable(),
+        );
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if youngest_first(x, y) != Ordering::Greater => a.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, None) => break,
+            };
+            push(*next.expect("peeked"));
+        }
+        self.pending.clear();
+        self.merged = std::mem::replace(&mut self.tracked, merged);
+        self.removed = removed;
+        self.removed.clear();
+    }
+
     /// Drops posts that can never rank again and ranks the rest at time `now`.
     /// `visible` are the ids still in the Latest window (they can still gain engagement,
     /// so they are always kept).
     pub fn refresh(&mut self, now: f64, visible: &[u64]) {
         let k = self.size;
+        self.merge_pending();
+        let mut visible = visible.to_vec();
+        visible.sort_unstable();
         // Youngest first; count, for each post, the younger posts with at least its
-        // engagement (a sorted list of the engagements seen so far).
-        self.tracked
-            .sort_unstable_by(|a, b| Post::order(&b.post, &a.post));
-        // The `k` largest engagements of the younger posts seen so far (a min-heap): a
-        // post is beaten by `k` younger ones with at least its engagement exactly when
-        // there are `k` of them and the smallest is at least its own.
+        // engagement. The `k` largest engagements of the younger posts seen so far (a
+        // min-heap): a post is beaten by `k` younger ones with at least its engagement
+        // exactly when there are `k` of them and the smallest is at least its own.
         let mut best: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(k + 1);
         self.tracked.retain(|t| {
             let beaten = best.len() == k && best.peek().is_some_and(|m| m.0 >= t.engagement);
@@ -141,15 +159,34 @@ impl TopTab {
                     best.push(Reverse(t.engagement));
                 }
             }
-            !beaten || visible.contains(&t.post.id)
+            !beaten || visible.binary_search(&t.post.id).is_ok()
         });
-        self.index.clear();
-        for (i, t) in self.tracked.iter().enumerate() {
-            self.index.insert(t.post.id, i);
-        }
+        // Only posts that can make the top `k` are scored: the posts shown so far,
+        // scored now, set a bar `bar` that `k` posts reach, and no post scores above
+        // `engagement / 2^gravity` (its score at age 0), so a post whose bound is below
+        // the bar cannot rank (the margin covers rounding).
+        let at_age_zero = 2f64.powf(self.gravity);
+        let mut bar: Vec<f64> = self
+            .shown
+            .iter()
+            .filter_map(|s| {
+                let i = self
+                    .tracked
+                    .binary_search_by(|t| youngest_first(t, s))
+                    .ok()?;
+                Some(self.score(&self.tracked[i], now))
+            })
+            .collect();
+        let bar = if k > 0 && bar.len() >= k {
+            bar.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+            bar[k - 1]
+        } else {
+            f64::NEG_INFINITY
+        };
         let mut ranked: Vec<(f64, Tracked)> = self
             .tracked
             .iter()
+            .filter(|t| t.engagement as f64 / at_age_zero * (1.0 + 1e-9) >= bar)
             .map(|t| (self.score(t, now), *t))
             .collect();
         let by_rank = |a: &(f64, Tracked), b: &(f64, Tracked)| {
@@ -181,8 +218,12 @@ impl Ranker for TopTab {
         TopTab::remove(self, id);
     }
 
-    fn engage(&mut self, post: &Post, n: u64) {
-        TopTab::engage(self, post, n);
+    fn engage(&mut self, engaged: &[(Post, u64)]) {
+        self.pending.extend(
+            engaged
+                .iter()
+                .map(|&(post, engagement)| Tracked { post, engagement }),
+        );
     }
 
     fn refresh(&mut self, now: f64, visible: &[u64]) {
