@@ -83,6 +83,8 @@ pub struct World<'a> {
     exposure: Vec<tabs::Exposure>,
     /// Room for sorting a step's posts (reused).
     sort_scratch: feed::SortScratch,
+    /// Room for a feed's engaged posts and their readers (reused).
+    engaged: (Vec<(Post, u64)>, Vec<usize>),
     next_step: u32,
     /// Posting-rate draws truncated at the cap, by population.
     rate_truncations: Vec<u64>,
@@ -205,6 +207,7 @@ impl<'a> World<'a> {
                 .collect(),
             exposure: Vec::new(),
             sort_scratch: Default::default(),
+            engaged: Default::default(),
             next_step: 0,
             rate_truncations,
         }

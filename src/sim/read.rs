@@ -193,9 +193,11 @@ impl World<'_> {
         rng: &mut SimRng,
     ) {
         let n_pops = self.scenario.populations.len();
-        // Every engaged post with its engagements, and which readers engaged.
-        let mut engaged = Vec::new();
-        let mut engaged_by = Vec::new();
+        // Every engaged post with its engagements, and which readers engaged (kept from
+        // step to step: their allocations are reused).
+        let (mut engaged, mut engaged_by) = std::mem::take(&mut self.engaged);
+        engaged.clear();
+        engaged_by.clear();
         for (t, e) in exposure.iter().enumerate() {
             if browses.iter().all(|b| b[f][t] == 0) {
                 continue;
@@ -235,7 +237,7 @@ impl World<'_> {
         for tab in &mut self.tabs[f] {
             tab.engage(&engaged);
         }
-        for (&(post, k), ri) in engaged.iter().zip(engaged_by) {
+        for (&(post, k), &ri) in engaged.iter().zip(&engaged_by) {
             let pop = post.pop as usize;
             let engagement = &mut self.feed_counts.engagement[(f, pop)];
             *engagement = engagement.saturating_add(k);
@@ -253,5 +255,6 @@ impl World<'_> {
             let reposted = &mut self.feed_counts.repost_impressions[(f, pop)];
             *reposted = reposted.saturating_add(reached);
         }
+        self.engaged = (engaged, engaged_by);
     }
 }
