@@ -21,10 +21,15 @@ pub const PER_COUNTED_AGENT: u64 = (size_of::<f32>() + size_of::<(f64, u32)>()) 
 /// Extra bytes per agent of a population that rates the app: its scheduled rating.
 pub const PER_RATING_AGENT: u64 = size_of::<(f64, u32)>() as u64;
 /// Bytes per post of a step when readers see each post for its residence time: the
-/// block's buffer and the feed's copy, its record in the Latest tab's exposure and an
-/// engagement entry.
-pub const PER_READ_POST: u64 =
-    (2 * size_of::<Post>() + size_of::<super::tabs::Seen>() + size_of::<(usize, u64)>()) as u64;
+/// block's buffer and the feed's copy, its record in the Latest tab's exposure, its
+/// slice in the step's sort, an engagement entry (post, count and reader) and the Top
+/// tab's note of it until its next ranking (and the merge's copy).
+pub const PER_READ_POST: u64 = (2 * size_of::<Post>()
+    + size_of::<super::tabs::Seen>()
+    + 2 * size_of::<u32>()
+    + size_of::<(Post, u64)>()
+    + size_of::<usize>()
+    + 2 * size_of::<super::tabs::Tracked>()) as u64;
 /// Extra bytes per agent of a population using the threshold model (threshold, count).
 pub const PER_THRESHOLD_AGENT: u64 = (size_of::<f32>() + size_of::<u32>()) as u64;
 /// Extra bytes per agent under moderation (rate-limit window and count, removals).
@@ -35,9 +40,9 @@ pub const PER_REPOSTING_READER: u64 =
     (size_of::<f64>() + size_of::<u32>() + size_of::<f64>() + size_of::<u32>()) as u64;
 /// Bytes per post held in a buffer or window.
 pub const PER_POST: u64 = size_of::<Post>() as u64;
-/// Bytes per post tracked by a Top tab (the post, its engagement and its index entry,
-/// with the hash map's overhead).
-pub const PER_TOP_POST: u64 = (size_of::<Post>() + 8 + 32) as u64;
+/// Bytes per post tracked by a Top tab (the post and its engagement, kept twice while
+/// the tab merges what is new, and its score while it ranks).
+pub const PER_TOP_POST: u64 = (3 * size_of::<super::tabs::Tracked>() + 8) as u64;
 /// Bytes per flagged post waiting for removal (with the map's overhead).
 pub const PER_FLAGGED: u64 = (size_of::<Flagged>() + 8) as u64;
 /// Bytes per app submission held (queue item and its recorded wait).

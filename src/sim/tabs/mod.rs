@@ -11,7 +11,7 @@ mod latest;
 mod top;
 
 pub use latest::LatestWindow;
-pub use top::TopTab;
+pub use top::{TopTab, Tracked};
 
 use super::block::Post;
 use crate::scenario::{Feed, Ranking, Tab};
