@@ -306,6 +306,43 @@ mod tests {
         }
     }
 
+    /// The Top score against rankings worked out by hand: at hour 10, posts A (hour 0,
+    /// 100 engagements), B (8, 10), C (9.5, 3), D (5, 30) and E (9.9, 1) score
+    /// `e / (age + 2)^g`:
+    /// - g = 1.8: A 100/12^1.8 = 1.141, D 30/7^1.8 = 0.904, B 10/4^1.8 = 0.825,
+    ///   C 3/2.5^1.8 = 0.577, E 1/2.1^1.8 = 0.263;
+    /// - g = 2.5: B 0.3125, C 0.3036, D 0.2314, A 0.2005, E 0.1565;
+    /// - g = 4: C 0.0768, E 0.0514, B 0.0391, D 0.0125, A 0.0048.
+    ///
+    /// A score without the `+ 2`, with age in steps of the wrong length, with gravity
+    /// ignored or applied to engagement ranks differently in at least one of them.
+    #[test]
+    fn ranks_as_worked_out_by_hand() {
+        let posts = [
+            ('A', 0.0, 100),
+            ('B', 8.0, 10),
+            ('C', 9.5, 3),
+            ('D', 5.0, 30),
+            ('E', 9.9, 1),
+        ];
+        for (gravity, want) in [(1.8, "ADB"), (2.5, "BCD"), (4.0, "CEB")] {
+            // Steps of 30 minutes: hour h is step 2h.
+            let mut tab = TopTab::new(3, gravity, 0.5);
+            for (i, &(_, hour, e)) in posts.iter().enumerate() {
+                let p = post(i as u64, 2.0 * hour);
+                tab.add(p);
+                tab.engage(&p, e);
+            }
+            tab.refresh(20.0, &[]);
+            let got: String = tab
+                .shown()
+                .iter()
+                .map(|t| posts[t.post.id as usize].0)
+                .collect();
+            assert_eq!(got, want, "gravity {gravity}");
+        }
+    }
+
     #[test]
     fn removed_posts_leave_at_once() {
         let mut tab = TopTab::new(2, 1.0, 1.0);
