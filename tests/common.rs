@@ -57,6 +57,17 @@ pub fn within(got: f64, expected: f64, sd: f64, what: &str) {
     );
 }
 
+/// Two-sided 99.9% critical value of Student's t with `df` degrees of freedom (table
+/// values; the normal's 3.29 beyond 30).
+pub fn t_999(df: u64) -> f64 {
+    const TABLE: [f64; 30] = [
+        636.6, 31.60, 12.92, 8.610, 6.869, 5.959, 5.408, 5.041, 4.781, 4.587, 4.437, 4.318, 4.221,
+        4.140, 4.073, 4.015, 3.965, 3.922, 3.883, 3.850, 3.819, 3.792, 3.768, 3.745, 3.725, 3.707,
+        3.690, 3.674, 3.659, 3.646,
+    ];
+    TABLE.get(df as usize - 1).copied().unwrap_or(3.291)
+}
+
 /// Mean and unbiased sample variance.
 pub fn mean_var(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;

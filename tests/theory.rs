@@ -4,7 +4,7 @@
 //! estimate, and asserts within a fixed number of standard deviations (false-alarm rate
 //! noted). None of the tolerances were tuned to the simulation's output.
 
-use super::common::{mean_var, run, scenario};
+use super::common::{mean_var, run, scenario, t_999};
 
 /// Check 1: two populations with constant rates and no network. Every post in the Latest
 /// window belongs to A independently with probability p = R_A / (R_A + R_B), so the share
@@ -158,17 +158,6 @@ fn independent_cascade_matches_percolation() {
             var.sqrt()
         );
     }
-}
-
-/// Two-sided 99.9% critical value of Student's t with `df` degrees of freedom (table
-/// values; the normal's 3.29 beyond 30).
-fn t_999(df: u64) -> f64 {
-    const TABLE: [f64; 30] = [
-        636.6, 31.60, 12.92, 8.610, 6.869, 5.959, 5.408, 5.041, 4.781, 4.587, 4.437, 4.318, 4.221,
-        4.140, 4.073, 4.015, 3.965, 3.922, 3.883, 3.850, 3.819, 3.792, 3.768, 3.745, 3.725, 3.707,
-        3.690, 3.674, 3.659, 3.646,
-    ];
-    TABLE.get(df as usize - 1).copied().unwrap_or(3.291)
 }
 
 /// Poisson probabilities p_k for k = 0..kmax.
