@@ -137,6 +137,20 @@ fn the_app_goes_down_exactly_when_the_window_is_over_capacity() {
             None => assert_eq!(first_down, None, "never over, never down"),
         }
         assert_eq!(first_down.is_some(), expect_outage, "{per_hour}/h per user");
+        // Independently of the recorded arrivals: at 12/h per user, 100 users submit 20
+        // a minute, so the window passes 300 at the 301st arrival, a Gamma(301, 20/min)
+        // time (15.05 min, sd 0.87), and the app is down from the next step: step 16,
+        // within 5 sd steps 12 to 20. A rule that waited for a full window (30 min) or
+        // counted capacity per step (10 a minute: down at once) fails.
+        if expect_outage {
+            let d = first_down.expect("down") as f64;
+            let (mean, sd) = (301.0 / 20.0, 301f64.sqrt() / 20.0);
+            assert!(
+                (d - (mean + 0.5)).abs() < 5.0 * sd + 0.5,
+                "down from step {d}, expected about {:.1}",
+                mean + 0.5
+            );
+        }
         if let Some(d) = first_down {
             // Down for exactly the 2 h recovery.
             assert!(rows[d..d + 120].iter().all(|r| !r.up));
@@ -178,13 +192,19 @@ fn displayed_rating_is_the_mean_of_all_ratings() {
     let app = "capacity = { count_per_minute = 1000.0 }\noutage = { window = \"10m\", recovery = \"1h\" }\n\
                reviewers = 1\nservice_minutes = { dist = \"constant\", value = 1.0 }\n\
                rating = { count = 40, mean = 4.5, alert_below = 3.0 }";
-    let users = "rating = { rate = 0.6, stars = { dist = \"constant\", value = 2.0 } }";
+    // Stars uniform on [1.5, 3.5) round to 2 or 3 with equal chance: mean 2.5, variance
+    // 1/4. The new ratings' sum is then 2.5m +- sqrt(m/4), so the displayed rating is
+    // (40 x 4.5 + 2.5m) / (40 + m) within 5 sd of that sum over (40 + m): for m = 100,
+    // 3.071 +- 0.18. Other formulas are far off: the old and new means averaged (3.5),
+    // the new ones alone (2.5), the last rating alone (2 or 3), the old ones counted
+    // twice (3.39), stars capped at 2 (2.71: checked, it fails).
+    let users = "rating = { rate = 0.6, stars = { dist = \"uniform\", min = 1.5, max = 3.5 } }";
     let out = app_run(app, users, "10h", 54);
     let r = &out.summary.app.as_ref().unwrap().rating;
     let m = r.new_ratings as f64;
-    // The summary rounds to 6 decimals.
+    let sd = (m / 4.0).sqrt() / (40.0 + m);
     assert!(
-        (r.last - (40.0 * 4.5 + 2.0 * m) / (40.0 + m)).abs() < 1e-6,
+        (r.last - (40.0 * 4.5 + 2.5 * m) / (40.0 + m)).abs() < 5.0 * sd,
         "{r:?}"
     );
     assert_eq!(r.count, 40 + r.new_ratings);
