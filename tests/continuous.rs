@@ -211,3 +211,200 @@ feeds = {{ tag = 1.0 }}
         "{none} runs without browses, {all} with"
     );
 }
+
+/// A burst population posting 5,000 a minute from a call at 1 h for `minutes`, beside a
+/// base of 10 a minute; samples every 10 minutes, domination held for `hold`.
+fn burst(minutes: u32, hold: &str) -> hashflood::scenario::Scenario {
+    scenario(&format!(
+        r#"
+[time]
+duration = "3h"
+[metrics]
+sample_every = "10m"
+domination_levels = [0.9]
+domination_hold = "{hold}"
+[feeds.tag]
+latest_window = 20
+[populations.base]
+size = 100
+rate = {{ dist = "constant", value = 6.0 }}
+[populations.burst]
+size = 1000
+rate = {{ dist = "constant", value = 300.0 }}
+[populations.burst.mobilisation]
+initial_active = 0.0
+call_to_action = {{ at = "1h", fraction = 1.0 }}
+[populations.burst.fatigue]
+active_hours = {{ dist = "constant", value = {hours} }}
+"#,
+        hours = minutes as f64 / 60.0
+    ))
+}
+
+/// The domination hold rule end to end. While the burst posts, a base post is in the
+/// 20-post Latest window with chance 0.002 each, so the burst's share is at least 0.9
+/// at a sample unless 3 of 20 are base posts (chance 1e-5); before and 5 minutes after
+/// the burst, the window is all base posts (share 0). Samples at 70, 80, ... minutes
+/// see the burst: a burst of 25 minutes is seen at 2 samples (20 minutes of cover), one
+/// of 45 minutes at 4 (40 minutes). Worked out by hand from the rule: reached at the
+/// run's first sample (70 min = 1.166667 h) when the cover is at least the hold, never
+/// otherwise. A rule that waits for more than the hold, reports the hold's completion,
+/// counts samples off by one or judges every step fails one of the cases.
+#[test]
+fn domination_counts_only_when_held_for_the_hold_time() {
+    use hashflood::metrics::When;
+    let reached = |minutes, hold| {
+        let out = run(&burst(minutes, hold), 5);
+        out.summary.feeds["tag"].populations["burst"].shares["latest"].domination_hours["0.9"]
+    };
+    assert_eq!(reached(25, "30m"), When::Never, "20 minutes held, 30 needed");
+    assert_eq!(reached(25, "20m"), When::Hours(1.166667), "20 held, 20 needed");
+    assert_eq!(reached(45, "30m"), When::Hours(1.166667), "40 held, 30 needed");
+    assert_eq!(reached(45, "50m"), When::Never, "40 held, 50 needed");
+    assert_eq!(reached(45, "0s"), When::Hours(1.166667), "one sample is enough");
+}
+
+/// Least-dominated targeting: in each step all of a population's posts go to the feed
+/// where its Latest share was lowest at the end of the step before (ties to the first
+/// listed), as the contract says. Others flood `x` (600 a minute) and locals post in `y`
+/// (60 a minute); fans (60 a minute) leave a feed's window within seconds once they post
+/// elsewhere, so they switch feeds often. Checked step by step against the shares the
+/// run recorded, and both feeds must be chosen many times: targeting by weights, the
+/// most-dominated feed (fans would stay in `x` for good) or the shares of the wrong step
+/// fail.
+#[test]
+fn least_dominated_targeting_floods_the_feed_where_the_share_is_lowest() {
+    let s = scenario(
+        r#"
+[time]
+duration = "1h"
+[metrics]
+sample_every = "1m"
+[feeds.x]
+latest_window = 20
+[feeds.y]
+latest_window = 20
+[populations.fans]
+size = 60
+rate = { dist = "constant", value = 60.0 }
+targeting = { mode = "least_dominated", feeds = ["x", "y"] }
+[populations.others]
+size = 600
+rate = { dist = "constant", value = 60.0 }
+targeting = { mode = "weights", weights = { x = 1.0 } }
+[populations.locals]
+size = 60
+rate = { dist = "constant", value = 60.0 }
+targeting = { mode = "weights", weights = { y = 1.0 } }
+"#,
+    );
+    let out = run(&s, 8);
+    // Fans' rows of each feed, by sample (one per step).
+    let rows = |feed: usize| -> Vec<(f64, u64)> {
+        out.series
+            .iter()
+            .filter(|r| r.feed == feed && r.population == 0)
+            .map(|r| (r.shares[0], r.posts))
+            .collect()
+    };
+    let (x, y) = (rows(0), rows(1));
+    assert_eq!(x.len(), 60);
+    assert_eq!(y[0].1, 0, "no shares yet: the first listed feed");
+    let mut chose_y = 0;
+    for i in 1..x.len() {
+        let to_x = x[i - 1].0 <= y[i - 1].0;
+        let (posts_x, posts_y) = (x[i].1, y[i].1);
+        if to_x {
+            assert_eq!(posts_y, 0, "step {i}: shares x {} y {}", x[i - 1].0, y[i - 1].0);
+        } else {
+            assert_eq!(posts_x, 0, "step {i}: shares x {} y {}", x[i - 1].0, y[i - 1].0);
+            chose_y += 1;
+        }
+    }
+    assert!((10..=50).contains(&chose_y), "y chosen in {chose_y} of 59 steps");
+}
+
+/// Broadcast acts only while its feed trends. A flood posts 2,000 a minute for its first
+/// 20 minutes (then its period ends), so `x` trends from the end of step 0 until its
+/// 5-minute window holds 100 posts or fewer, about 5 minutes later: onlookers activate at
+/// hazard 6 an hour for about 24 minutes, then never again. After the flood, the active
+/// count is frozen; it is 1 - exp(-6 x 24/60) = 0.91 of them give or take the window's
+/// minute. Broadcast that kept acting after trending stopped activates them all.
+#[test]
+fn broadcast_stops_when_the_feed_stops_trending() {
+    let s = scenario(
+        r#"
+[time]
+duration = "2h"
+[metrics]
+sample_every = "10m"
+[feeds.x]
+trending = { window = "5m", threshold = 100 }
+[populations.flood]
+size = 2000
+rate = { dist = "constant", value = 60.0 }
+[populations.flood.fatigue]
+active_hours = { dist = "constant", value = 0.3333333333 }
+[populations.onlookers]
+size = 2000
+[populations.onlookers.mobilisation]
+initial_active = 0.0
+broadcast = { feed = "x", rate = 6.0 }
+"#,
+    );
+    let out = run(&s, 13);
+    let active: Vec<u64> = out
+        .series
+        .iter()
+        .filter(|r| r.population == 1)
+        .map(|r| r.active)
+        .collect();
+    // Samples at 10, 20, ..., 120 minutes: from 30 minutes on, no one more.
+    assert!(
+        active[2..].iter().all(|&a| a == active[2]),
+        "onlookers kept activating after trending stopped: {active:?}"
+    );
+    // Exposure from the end of step 0 (minute 1) to the end of the last trending step,
+    // 24 or 25 minutes: between 1 - exp(-6 x 23/60) and 1 - exp(-6 x 25/60).
+    let (lo, hi) = (
+        1.0 - (-6.0f64 * 23.0 / 60.0).exp(),
+        1.0 - (-6.0f64 * 25.0 / 60.0).exp(),
+    );
+    let a = active[2] as f64;
+    let sd = (2000.0 * lo * (1.0 - lo)).sqrt();
+    assert!(
+        a > 2000.0 * lo - 5.0 * sd && a < 2000.0 * hi + 5.0 * sd,
+        "{a} onlookers active, expected {:.0} to {:.0}",
+        2000.0 * lo,
+        2000.0 * hi
+    );
+}
+
+/// The call to action's fraction: each agent answers with chance 0.3, so
+/// Binomial(1000, 0.3) answer (sd 14.5), and they post 60 an hour from 90 s to 10 min.
+#[test]
+fn a_call_to_action_reaches_its_fraction() {
+    let s = scenario(
+        r#"
+[time]
+duration = "10m"
+[feeds.tag]
+[populations.fans]
+size = 1000
+rate = { dist = "constant", value = 60.0 }
+[populations.fans.mobilisation]
+initial_active = 0.0
+call_to_action = { at = "90s", fraction = 0.3 }
+"#,
+    );
+    let out = run(&s, 4);
+    let answered = out.summary.populations["fans"].counts.ever_active as f64;
+    within(answered, 300.0, (1000.0f64 * 0.3 * 0.7).sqrt(), "answered the call");
+    let posts = out.summary.totals.posts as f64;
+    within(
+        posts,
+        answered * 8.5,
+        (answered * 8.5).sqrt(),
+        "their posts from 90 s",
+    );
+}
