@@ -440,3 +440,46 @@ reading = {{ rate = {{ dist = "constant", value = 60.0 }}, feeds = {{ tag = 1.0 
         );
     }
 }
+
+/// Reposts reach the reposter's followers. Readers sit on a ring lattice (Watts-Strogatz
+/// with beta = 0): each has exactly 10 followers, so every repost is shown 10 times and
+/// the repost impressions are 10 x Binomial(engagements, 1/2): mean 5 e, sd 5 sqrt(e).
+/// Reach counted as one per repost, as the reposter's followees, or drawn from another
+/// population fails; so does a repost share applied twice.
+#[test]
+fn reposts_reach_the_reposters_followers() {
+    let s = scenario(
+        r#"
+[time]
+duration = "2h"
+[feeds.tag]
+latest_window = 20
+[populations.posters]
+size = 200
+rate = { dist = "constant", value = 30.0 }
+content = { text = 1.0 }
+[populations.readers]
+size = 2000
+[populations.readers.reading]
+rate = { dist = "constant", value = 6.0 }
+feeds = { tag = 1.0 }
+appeal = { text = 0.01 }
+repost_share = 0.5
+[network]
+generator = "watts_strogatz"
+k = 10
+beta = 0.0
+populations = ["readers"]
+"#,
+    );
+    let out = run(&s, 27);
+    let posters = &out.summary.feeds["tag"].populations["posters"];
+    let e = posters.engagement as f64;
+    assert!(e > 1000.0, "enough engagement to measure: {e}");
+    within(
+        posters.impressions.reposts as f64,
+        5.0 * e,
+        5.0 * e.sqrt(),
+        "repost impressions",
+    );
+}
