@@ -257,11 +257,27 @@ fn domination_counts_only_when_held_for_the_hold_time() {
         let out = run(&burst(minutes, hold), 5);
         out.summary.feeds["tag"].populations["burst"].shares["latest"].domination_hours["0.9"]
     };
-    assert_eq!(reached(25, "30m"), When::Never, "20 minutes held, 30 needed");
-    assert_eq!(reached(25, "20m"), When::Hours(1.166667), "20 held, 20 needed");
-    assert_eq!(reached(45, "30m"), When::Hours(1.166667), "40 held, 30 needed");
+    assert_eq!(
+        reached(25, "30m"),
+        When::Never,
+        "20 minutes held, 30 needed"
+    );
+    assert_eq!(
+        reached(25, "20m"),
+        When::Hours(1.166667),
+        "20 held, 20 needed"
+    );
+    assert_eq!(
+        reached(45, "30m"),
+        When::Hours(1.166667),
+        "40 held, 30 needed"
+    );
     assert_eq!(reached(45, "50m"), When::Never, "40 held, 50 needed");
-    assert_eq!(reached(45, "0s"), When::Hours(1.166667), "one sample is enough");
+    assert_eq!(
+        reached(45, "0s"),
+        When::Hours(1.166667),
+        "one sample is enough"
+    );
 }
 
 /// Least-dominated targeting: in each step all of a population's posts go to the feed
@@ -315,13 +331,28 @@ targeting = { mode = "weights", weights = { y = 1.0 } }
         let to_x = x[i - 1].0 <= y[i - 1].0;
         let (posts_x, posts_y) = (x[i].1, y[i].1);
         if to_x {
-            assert_eq!(posts_y, 0, "step {i}: shares x {} y {}", x[i - 1].0, y[i - 1].0);
+            assert_eq!(
+                posts_y,
+                0,
+                "step {i}: shares x {} y {}",
+                x[i - 1].0,
+                y[i - 1].0
+            );
         } else {
-            assert_eq!(posts_x, 0, "step {i}: shares x {} y {}", x[i - 1].0, y[i - 1].0);
+            assert_eq!(
+                posts_x,
+                0,
+                "step {i}: shares x {} y {}",
+                x[i - 1].0,
+                y[i - 1].0
+            );
             chose_y += 1;
         }
     }
-    assert!((10..=50).contains(&chose_y), "y chosen in {chose_y} of 59 steps");
+    assert!(
+        (10..=50).contains(&chose_y),
+        "y chosen in {chose_y} of 59 steps"
+    );
 }
 
 /// Broadcast acts only while its feed trends. A flood posts 2,000 a minute for its first
@@ -399,7 +430,12 @@ call_to_action = { at = "90s", fraction = 0.3 }
     );
     let out = run(&s, 4);
     let answered = out.summary.populations["fans"].counts.ever_active as f64;
-    within(answered, 300.0, (1000.0f64 * 0.3 * 0.7).sqrt(), "answered the call");
+    within(
+        answered,
+        300.0,
+        (1000.0f64 * 0.3 * 0.7).sqrt(),
+        "answered the call",
+    );
     let posts = out.summary.totals.posts as f64;
     within(
         posts,
@@ -407,4 +443,36 @@ call_to_action = { at = "90s", fraction = 0.3 }
         (answered * 8.5).sqrt(),
         "their posts from 90 s",
     );
+}
+
+/// Active periods end at their exact time, whatever the step. 1000 agents post 60 an
+/// hour for exactly 30 minutes from the start: Poisson(30,000) posts, sd 173. At 7-minute
+/// steps the end falls inside a step (28 to 35 minutes): ending at either boundary gives
+/// 28,000 or 35,000; at 1-minute steps, an end one step late gives 31,000 (6 sd).
+#[test]
+fn an_active_period_ends_at_its_time_whatever_the_step() {
+    for (dt, seed) in [("1m", 14), ("7m", 15)] {
+        let s = scenario(&format!(
+            r#"
+[time]
+duration = "70m"
+dt = "{dt}"
+[metrics]
+sample_every = "{dt}"
+[feeds.tag]
+[populations.fans]
+size = 1000
+rate = {{ dist = "constant", value = 60.0 }}
+[populations.fans.fatigue]
+active_hours = {{ dist = "constant", value = 0.5 }}
+"#
+        ));
+        let posts = run(&s, seed).summary.totals.posts as f64;
+        within(
+            posts,
+            30_000.0,
+            30_000f64.sqrt(),
+            &format!("posts at dt {dt}"),
+        );
+    }
 }
