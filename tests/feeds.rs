@@ -197,7 +197,10 @@ rate = {{ dist = "constant", value = 1.0 }}
 fn trending_follows_the_window_and_the_category_its_largest_share() {
     // Population a posts 5x as much from 12:00 UTC (diurnal), overtaking b: the posts per
     // step decide trending (more than 40 posts in the 5-step window, not 40) and
-    // category exactly.
+    // category exactly. This is the contract's rule applied to the recorded counts (the
+    // boundary itself is worked by hand in `src/sim/feed.rs`): a window one step too long
+    // fails (tried), as do `>=`, a window ending a step early and a category by the
+    // smallest share.
     let (out, _) = per_step("", 40);
     let posts = |pop: usize| -> Vec<u64> {
         out.series
