@@ -55,7 +55,11 @@ targeting = {{ mode = "weights", weights = {{ tag = 1.0 }} }}
         "mean share {mean:.4}, expected {p} +- {:.4}",
         4.5 * sd_mean
     );
-    // Sample variance of near-normal data: sd(s^2) = sigma^2 sqrt(2 / (n - 1)); 4.5 sd.
+    // Power: sd_mean is 0.0025 with 600 samples, so the tolerance is 0.011 and a rate
+    // ratio giving p = 0.733 instead of 0.75 (A's rate 8% low) fails with probability
+    // 0.99 (6.8 sd). Sample variance of near-normal data: sd(s^2) = sigma^2
+    // sqrt(2 / (n - 1)); 4.5 sd, i.e. 26% of the binomial variance: windows of 40 or 64
+    // posts (variance 25% more or 22% less) are at the edge, of 30 or 100 fail.
     let sd_var = binom_var * (2.0 / (n - 1.0)).sqrt();
     assert!(
         (var - binom_var).abs() < 4.5 * sd_var,
