@@ -31,8 +31,14 @@ pub struct SortScratch {
 /// a few places from where it belongs (a slice holds a post or two), and
 /// one insertion pass finishes. Should the posts crowd into a few slices (the pass then
 /// moves posts far), a comparison sort finishes instead, so the worst case stays
-/// `O(n log n)`.
-pub fn sort_step(parts: &[&[Post]], from: f64, out: &mut Vec<Post>, scratch: &mut SortScratch) {
+/// `O(n log n)`. Returns whether the linear-time pass did the work (false: fewer than 64
+/// posts, or they crowded).
+pub fn sort_step(
+    parts: &[&[Post]],
+    from: f64,
+    out: &mut Vec<Post>,
+    scratch: &mut SortScratch,
+) -> bool {
     out.clear();
     let n: usize = parts.iter().map(|p| p.len()).sum();
     if n < 64 {
@@ -40,7 +46,7 @@ pub fn sort_step(parts: &[&[Post]], from: f64, out: &mut Vec<Post>, scratch: &mu
             out.extend_from_slice(part);
         }
         out.sort_unstable_by(Post::order);
-        return;
+        return false;
     }
     let slices = n;
     let scale = slices as f64;
@@ -68,9 +74,11 @@ pub fn sort_step(parts: &[&[Post]], from: f64, out: &mut Vec<Post>, scratch: &mu
         out[*at as usize] = *p;
         *at += 1;
     }
-    if !insertion_sort(out, 8 * n) {
+    let linear = insertion_sort(out, 8 * n);
+    if !linear {
         out.sort_unstable_by(Post::order);
     }
+    linear
 }
 
 /// Sorts `posts` by [`Post::order`] by insertion, unless that takes more than `budget`
@@ -207,10 +215,13 @@ mod tests {
         let (b, c) = rest.split_at_mut(600);
         let mut sorted = Vec::new();
         let mut scratch = SortScratch::default();
-        sort_step(&[a, b, c], 5.0, &mut sorted, &mut scratch);
+        // Posts spread over the step: the counting pass leaves them near their places and
+        // the insertion pass finishes (slices computed wrongly would crowd them into a
+        // few and fall back to the comparison sort).
+        assert!(sort_step(&[a, b, c], 5.0, &mut sorted, &mut scratch));
         assert_eq!(sorted, want);
         // Reusing the scratch space gives the same.
-        sort_step(&[c, a, b], 5.0, &mut sorted, &mut scratch);
+        assert!(sort_step(&[c, a, b], 5.0, &mut sorted, &mut scratch));
         assert_eq!(sorted, want);
     }
 
@@ -224,7 +235,8 @@ mod tests {
         let mut want = posts.clone();
         want.sort_by(Post::order);
         let mut sorted = Vec::new();
-        sort_step(&[&posts[..]], 3.0, &mut sorted, &mut SortScratch::default());
+        let linear = sort_step(&[&posts[..]], 3.0, &mut sorted, &mut SortScratch::default());
+        assert!(!linear, "crowded posts fall back");
         assert_eq!(sorted, want);
         assert!(!insertion_sort(&mut posts, 100), "over budget");
     }
