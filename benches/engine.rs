@@ -33,6 +33,19 @@ struct Timing {
     total: Duration,
 }
 
+impl Timing {
+    /// Prints the run's time per phase.
+    fn print_phases(&self) {
+        println!(
+            "  phases       setup {:.2} s, mobilise {:.2} s, post {:.2} s, publish and read {:.2} s",
+            self.setup.as_secs_f64(),
+            self.phases[0].as_secs_f64(),
+            self.phases[1].as_secs_f64(),
+            self.phases[2].as_secs_f64()
+        );
+    }
+}
+
 fn run(scenario: &Scenario, graph: &FollowerGraph, seed: u64) -> (RunOutput, Timing) {
     let mut timing = Timing::default();
     let started = Instant::now();
@@ -127,13 +140,7 @@ fn bench(path: &std::path::Path) -> Figures {
             impressions as f64 / sim_s
         );
     }
-    println!(
-        "  phases       setup {:.2} s, mobilise {:.2} s, post {:.2} s, publish and read {:.2} s",
-        timing.setup.as_secs_f64(),
-        timing.phases[0].as_secs_f64(),
-        timing.phases[1].as_secs_f64(),
-        timing.phases[2].as_secs_f64()
-    );
+    timing.print_phases();
     println!("  total        {wall:.2} s wall (network + agents + run)");
     println!("  peak memory  {peak:.0} MB (VmHWM)");
 
@@ -157,13 +164,7 @@ fn bench(path: &std::path::Path) -> Figures {
         posts / single.total.as_secs_f64() / 1e6,
         single.total.as_secs_f64()
     );
-    println!(
-        "  phases       setup {:.2} s, mobilise {:.2} s, post {:.2} s, publish and read {:.2} s",
-        single.setup.as_secs_f64(),
-        single.phases[0].as_secs_f64(),
-        single.phases[1].as_secs_f64(),
-        single.phases[2].as_secs_f64()
-    );
+    single.print_phases();
     println!(
         "  speed-up     {:.2}x from 1 to {threads} threads",
         single.total.as_secs_f64() / sim_s
