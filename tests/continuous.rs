@@ -97,27 +97,33 @@ fn network_delays_are_exponential_whatever_the_step() {
     }
 }
 
-#[test]
-fn a_call_to_action_acts_at_its_time_within_a_step() {
-    // A call at 90 s with 10-minute steps: its agents post from 90 s, so by 10 min the
-    // expected posts are 1000 agents x 60/h x 8.5 min = 8500 (Poisson), not 10,000 (from
-    // the step's start) nor 0 (from the next step).
-    let s = scenario(
+/// 1000 agents posting 60 an hour once a call at 90 s reaches a `fraction` of them, in
+/// a 10-minute run at steps of `dt`.
+fn called(fraction: f64, dt: &str) -> hashflood::scenario::Scenario {
+    scenario(&format!(
         r#"
 [time]
 duration = "10m"
-dt = "10m"
+dt = "{dt}"
 [metrics]
 sample_every = "10m"
 [feeds.tag]
 [populations.fans]
 size = 1000
-rate = { dist = "constant", value = 60.0 }
+rate = {{ dist = "constant", value = 60.0 }}
 [populations.fans.mobilisation]
 initial_active = 0.0
-call_to_action = { at = "90s", fraction = 1.0 }
-"#,
-    );
+call_to_action = {{ at = "90s", fraction = {fraction} }}
+"#
+    ))
+}
+
+#[test]
+fn a_call_to_action_acts_at_its_time_within_a_step() {
+    // A call at 90 s with 10-minute steps: its agents post from 90 s, so by 10 min the
+    // expected posts are 1000 agents x 60/h x 8.5 min = 8500 (Poisson), not 10,000 (from
+    // the step's start) nor 0 (from the next step).
+    let s = called(1.0, "10m");
     let posts = run(&s, 3).summary.totals.posts as f64;
     within(posts, 8500.0, 8500f64.sqrt(), "posts after a call at 90 s");
 }
@@ -421,19 +427,7 @@ broadcast = { feed = "x", rate = 6.0 }
 /// Binomial(1000, 0.3) answer (sd 14.5), and they post 60 an hour from 90 s to 10 min.
 #[test]
 fn a_call_to_action_reaches_its_fraction() {
-    let s = scenario(
-        r#"
-[time]
-duration = "10m"
-[feeds.tag]
-[populations.fans]
-size = 1000
-rate = { dist = "constant", value = 60.0 }
-[populations.fans.mobilisation]
-initial_active = 0.0
-call_to_action = { at = "90s", fraction = 0.3 }
-"#,
-    );
+    let s = called(0.3, "1m");
     let out = run(&s, 4);
     let answered = out.summary.populations["fans"].counts.ever_active as f64;
     within(
