@@ -138,11 +138,12 @@ impl<'a> World<'a> {
         );
         let n_pops = scenario.populations.len();
         let n_feeds = scenario.feeds.len();
-        let n_samples = scenario
+        // One slot per sample interval of the run: only ends before the last step are
+        // counted, and `end / every` of those is below `steps.div_ceil(every)`.
+        let n_intervals = scenario
             .time
             .steps
-            .div_ceil(scenario.metrics.sample_every_steps) as usize
-            + 1;
+            .div_ceil(scenario.metrics.sample_every_steps) as usize;
         let (blocks, rate_truncations) = setup::blocks(scenario, seed);
         let readers = setup::readers(scenario, seed, graph);
         let has_readers = !readers.is_empty();
@@ -189,7 +190,7 @@ impl<'a> World<'a> {
             pending: Default::default(),
             period_ends: Default::default(),
             counts: vec![PopulationCounts::default(); n_pops],
-            fatigue_ends: vec![vec![0; n_samples]; n_pops],
+            fatigue_ends: vec![vec![0; n_intervals]; n_pops],
             feed_posts: vec![Vec::new(); n_feeds],
             step_counts: FeedPop::with_width(n_feeds, n_pops, scenario.kinds.len()),
             shares: vec![FeedPop::new(n_feeds, n_pops); tab_names.len()],
