@@ -330,6 +330,26 @@ mod tests {
     use super::*;
     use crate::network::FollowerGraph;
 
+    /// A scenario of 10 one-minute steps: `steps_left` counts down from 10 to 0 as the
+    /// world steps (the benchmark's loop stops on it).
+    #[test]
+    fn steps_left_counts_down_to_zero() {
+        let toml = "[time]\nduration = \"10m\"\ndt = \"1m\"\n[feeds.f]\nlatest_window = 10\n\
+                    [populations.p]\nsize = 1\nrate = { dist = \"constant\", value = 1.0 }\n";
+        let s = Scenario::from_toml(toml, "ten", &crate::scenario::Inputs::default()).unwrap();
+        let graph = FollowerGraph::empty(1);
+        let mut world = World::new(&s, &graph, 1);
+        assert_eq!(world.steps_left(), 10);
+        for _ in 0..3 {
+            world.step();
+        }
+        assert_eq!(world.steps_left(), 7);
+        for _ in 0..7 {
+            world.step();
+        }
+        assert_eq!(world.steps_left(), 0);
+    }
+
     /// Regression (issue 9): event times were `f32`, which past 2^24 steps could not
     /// advance by a fraction of a step, so one agent posting 10 times a step posted far
     /// too often or too rarely late in a long run (or the loop stood still). An agent
