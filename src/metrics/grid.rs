@@ -64,12 +64,6 @@ impl<T> FeedPop<T> {
         &mut self.values[i..i + self.width]
     }
 
-    /// Value `k` of the cell of `(feed, pop)`: one bounds check, for hot loops.
-    #[inline]
-    pub fn at_mut(&mut self, feed: usize, pop: usize, k: usize) -> &mut T {
-        &mut self.values[(feed * self.n_pops + pop) * self.width + k]
-    }
-
     /// Every population's values in `feed`.
     pub fn feed(&self, feed: usize) -> &[T] {
         let row = self.n_pops * self.width;
