@@ -224,6 +224,55 @@ feeds = {{ tag = 1.0 }}
     );
 }
 
+#[test]
+fn reading_and_app_use_follow_the_time_of_day() {
+    // 20 agents at UTC+0 who read (10 browses/h) and submit (5/h) only in hours 6-11 of
+    // the day (the profile, scaled to a daily mean of 1, is 4 then), over the first 12 h
+    // of a day: browses Poisson(20 x 10 x 4 x 6 h = 4,800), submissions Poisson(2,400).
+    // A clock that did not advance with the steps (stuck at midnight) gives none; one an
+    // hour off gives 5/6 of them (4,000, 11 sd below). Power: each count is checked to
+    // 5 sd (7% and 10%), so a rate or hour-share error of 10% fails the browses.
+    let mut profile = vec!["0.0"; 6];
+    profile.extend(vec!["1.0"; 6]);
+    profile.extend(vec!["0.0"; 12]);
+    let s = scenario(&format!(
+        r#"
+[time]
+start = 2020-06-01T00:00:00Z
+duration = "12h"
+[metrics]
+sample_every = "1h"
+[feeds.tag]
+[populations.a]
+size = 20
+diurnal = [{}]
+[populations.a.reading]
+rate = {{ dist = "constant", value = 10.0 }}
+feeds = {{ tag = 1.0 }}
+[populations.a.app]
+submit = {{ dist = "constant", value = 5.0 }}
+[app]
+capacity = {{ count_per_minute = 1000.0 }}
+outage = {{ window = "10m", recovery = "1h" }}
+reviewers = 1
+service_minutes = {{ dist = "constant", value = 1.0 }}
+rating = {{ count = 1, mean = 3.0 }}
+"#,
+        profile.join(", ")
+    ));
+    let out = run(&s, 4);
+    let browses = out.summary.feeds["tag"].browses.values().sum::<u64>() as f64;
+    within(browses, 4800.0, 4800f64.sqrt(), "browses in hours 6-11");
+    let a = out.summary.app.as_ref().unwrap();
+    let submitted = (a.legitimate.submitted + a.junk.submitted) as f64;
+    within(
+        submitted,
+        2400.0,
+        2400f64.sqrt(),
+        "submissions in hours 6-11",
+    );
+}
+
 /// A burst population posting 5,000 a minute from a call at 1 h for `minutes`, beside a
 /// base of 10 a minute; samples every 10 minutes, domination held for `hold`.
 fn burst(minutes: u32, hold: &str) -> hashflood::scenario::Scenario {
