@@ -150,6 +150,44 @@ feeds = {{ tag = 1.0 }}
     )
 }
 
+/// An app no test load here takes down (1,000 submissions a minute), with one reviewer
+/// and a one-rating start.
+const APP: &str = "[app]\ncapacity = { count_per_minute = 1000.0 }\n\
+                   outage = { window = \"10m\", recovery = \"1h\" }\nreviewers = 1\n\
+                   service_minutes = { dist = \"constant\", value = 1.0 }\n\
+                   rating = { count = 1, mean = 3.0 }\n";
+
+/// The first 12 h of a day (from midnight UTC) with `size` agents of population `a`
+/// reading `rate` browses an hour on the daily `profile` (24 hourly values); `zones` is
+/// the population's `timezones` line (or empty) and `extra` the rest of the scenario.
+fn half_a_day(
+    size: u32,
+    profile: &[&str],
+    rate: f64,
+    zones: &str,
+    extra: &str,
+) -> hashflood::scenario::Scenario {
+    scenario(&format!(
+        r#"
+[time]
+start = 2020-06-01T00:00:00Z
+duration = "12h"
+[metrics]
+sample_every = "1h"
+[feeds.tag]
+[populations.a]
+size = {size}
+diurnal = [{}]
+{zones}
+[populations.a.reading]
+rate = {{ dist = "constant", value = {rate} }}
+feeds = {{ tag = 1.0 }}
+{extra}
+"#,
+        profile.join(", ")
+    ))
+}
+
 #[test]
 fn fatigue_ends_reading_app_use_and_ratings() {
     // Each agent takes part for 1 h of the 6: browses Poisson(N x 6/h x 1 h), submissions
@@ -159,12 +197,11 @@ fn fatigue_ends_reading_app_use_and_ratings() {
     // browses (sd 110) are checked to 6.7%: periods 7% too long fail; 4,000 submissions
     // to 12%; 1,264 ratings (sd 22) to 160, i.e. a rating hazard off by 20%.
     let n = 2000.0;
-    let app = "[app]\ncapacity = { count_per_minute = 1000.0 }\noutage = { window = \"10m\", recovery = \"1h\" }\n\
-               reviewers = 1\nservice_minutes = { dist = \"constant\", value = 1.0 }\n\
-               rating = { count = 1, mean = 3.0 }\n\
-               [populations.a.app]\nsubmit = { dist = \"constant\", value = 2.0 }\n\
-               rating = { rate = 1.0, stars = { dist = \"constant\", value = 1.0 } }";
-    let out = run(&scenario(&one_hour_each(n as u32, app)), 11);
+    let app = format!(
+        "{APP}[populations.a.app]\nsubmit = {{ dist = \"constant\", value = 2.0 }}\n\
+         rating = {{ rate = 1.0, stars = {{ dist = \"constant\", value = 1.0 }} }}"
+    );
+    let out = run(&scenario(&one_hour_each(n as u32, &app)), 11);
     let f = &out.summary.feeds["tag"];
     let browses = f.browses.values().sum::<u64>() as f64;
     within(browses, n * 6.0, (n * 6.0).sqrt(), "browses");
@@ -189,24 +226,8 @@ fn each_reader_browses_on_its_own_clock() {
     // population-average clock would give every run about half of that.
     let mut profile = vec!["1.0"; 12];
     profile.extend(vec!["0.0"; 12]);
-    let s = scenario(&format!(
-        r#"
-[time]
-start = 2020-06-01T00:00:00Z
-duration = "12h"
-[metrics]
-sample_every = "1h"
-[feeds.tag]
-[populations.r]
-size = 1
-diurnal = [{}]
-timezones = [{{ utc_offset = 0, share = 1.0 }}, {{ utc_offset = 12, share = 1.0 }}]
-[populations.r.reading]
-rate = {{ dist = "constant", value = 60.0 }}
-feeds = {{ tag = 1.0 }}
-"#,
-        profile.join(", ")
-    ));
+    let zones = "timezones = [{ utc_offset = 0, share = 1.0 }, { utc_offset = 12, share = 1.0 }]";
+    let s = half_a_day(1, &profile, 60.0, zones, "");
     let (mut none, mut all) = (0, 0);
     for seed in 0..40 {
         let out = run(&s, seed);
@@ -235,31 +256,9 @@ fn reading_and_app_use_follow_the_time_of_day() {
     let mut profile = vec!["0.0"; 6];
     profile.extend(vec!["1.0"; 6]);
     profile.extend(vec!["0.0"; 12]);
-    let s = scenario(&format!(
-        r#"
-[time]
-start = 2020-06-01T00:00:00Z
-duration = "12h"
-[metrics]
-sample_every = "1h"
-[feeds.tag]
-[populations.a]
-size = 20
-diurnal = [{}]
-[populations.a.reading]
-rate = {{ dist = "constant", value = 10.0 }}
-feeds = {{ tag = 1.0 }}
-[populations.a.app]
-submit = {{ dist = "constant", value = 5.0 }}
-[app]
-capacity = {{ count_per_minute = 1000.0 }}
-outage = {{ window = "10m", recovery = "1h" }}
-reviewers = 1
-service_minutes = {{ dist = "constant", value = 1.0 }}
-rating = {{ count = 1, mean = 3.0 }}
-"#,
-        profile.join(", ")
-    ));
+    let app =
+        format!("[populations.a.app]\nsubmit = {{ dist = \"constant\", value = 5.0 }}\n{APP}");
+    let s = half_a_day(20, &profile, 10.0, "", &app);
     let out = run(&s, 4);
     let browses = out.summary.feeds["tag"].browses.values().sum::<u64>() as f64;
     within(browses, 4800.0, 4800f64.sqrt(), "browses in hours 6-11");
