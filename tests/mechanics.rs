@@ -216,6 +216,46 @@ fn discouragement_is_a_rate_whatever_the_time_step() {
     }
 }
 
+/// A least-dominated population is discouraged by the feed it floods in the step, not by
+/// a home feed. `a` targets `a_home` and `b_flooded` by least domination: in step 0 (no
+/// shares yet) it posts in `a_home`, the first listed, where it is alone (share 1 for
+/// good), and from step 1 on in `b_flooded`, where `b` posts ten times as fast (share
+/// about 0.09, below 0.3). So it quits at 6 per hour from step 1, as in
+/// `check_quits`. Judging the feed an agent was given at activation (`a_home`, where
+/// the share is 1) would leave all 2,000 active: 30 sd off at the 5-minute sample.
+#[test]
+fn least_dominated_agents_are_discouraged_by_the_feed_they_flood() {
+    let s = scenario(
+        r#"
+[time]
+duration = "1h"
+dt = "1m"
+[metrics]
+sample_every = "5m"
+[feeds.a_home]
+latest_window = 20
+[feeds.b_flooded]
+latest_window = 20
+[populations.a]
+size = 2000
+rate = { dist = "constant", value = 60.0 }
+targeting = { mode = "least_dominated", feeds = ["a_home", "b_flooded"] }
+[populations.a.discouragement]
+below_share = 0.3
+rate = 6.0
+action = "quit"
+[populations.b]
+size = 2000
+rate = { dist = "constant", value = 600.0 }
+targeting = { mode = "weights", weights = { b_flooded = 1.0 } }
+"#,
+    );
+    let out = run(&s, 12);
+    let home = &out.summary.feeds["a_home"].populations["a"].shares["latest"];
+    assert_eq!(home.last, 1.0, "a alone in its first feed");
+    check_quits(&out, 6.0, 1.0 / 60.0);
+}
+
 #[test]
 fn discouraged_agents_move_to_their_other_feed() {
     let out = run(

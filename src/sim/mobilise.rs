@@ -284,7 +284,6 @@ impl World<'_> {
             return;
         }
         let targets = pop.targeting.feeds();
-        let least_dominated = self.least_dominated(p);
         let from = step as f64;
         let h = d.rate_per_step;
         let mut quits = Vec::new();
@@ -312,10 +311,8 @@ impl World<'_> {
             if at >= me.end_at {
                 continue;
             }
-            let feed = match self.ctx.forced_feed[p] {
-                Some(f) if least_dominated => f as usize,
-                _ => block.feed[a] as usize,
-            };
+            // A least-dominated population's agents post where it is forced this step.
+            let feed = self.ctx.forced_feed[p].unwrap_or(block.feed[a]) as usize;
             if !below[feed] {
                 continue;
             }

@@ -30,7 +30,7 @@ use rayon::prelude::*;
 
 use crate::metrics::{FeedCounts, FeedPop, PopulationCounts, Recorder, RunOutput};
 use crate::network::FollowerGraph;
-use crate::scenario::{LATEST, Scenario, Targeting};
+use crate::scenario::{LATEST, Scenario};
 pub use block::Post;
 use block::{BLOCK_BITS, Block, StepContext};
 use feed::TrendingMeter;
@@ -244,14 +244,6 @@ impl<'a> World<'a> {
         self.scenario.time.steps - self.next_step
     }
 
-    /// Whether the given population targets feeds adaptively.
-    fn least_dominated(&self, pop: usize) -> bool {
-        matches!(
-            self.scenario.populations[pop].targeting,
-            Targeting::LeastDominated(_)
-        )
-    }
-
     /// Finishes the run and returns its metrics.
     pub fn finish(self) -> RunOutput {
         let truncated = self.truncated_draws();
@@ -348,6 +340,21 @@ mod tests {
             world.step();
         }
         assert_eq!(world.steps_left(), 0);
+    }
+
+    /// `run` reports progress every 16 steps and once at the end, which the CLI's progress
+    /// bar needs to finish: 40 steps report 16, 32 and 40 (a report at every step, none at
+    /// the end, or none at all fails).
+    #[test]
+    fn progress_is_reported_every_16_steps_and_at_the_end() {
+        let toml = "[time]\nduration = \"40m\"\ndt = \"1m\"\n[feeds.f]\nlatest_window = 10\n\
+                    [populations.p]\nsize = 1\nrate = { dist = \"constant\", value = 1.0 }\n";
+        let s = Scenario::from_toml(toml, "forty", &crate::scenario::Inputs::default()).unwrap();
+        let mut reported = Vec::new();
+        run(&s, &FollowerGraph::empty(1), 1, &mut |done| {
+            reported.push(done)
+        });
+        assert_eq!(reported, [16, 32, 40]);
     }
 
     /// Regression (issue 9): event times were `f32`, which past 2^24 steps could not
