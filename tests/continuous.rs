@@ -217,6 +217,24 @@ fn fatigue_ends_reading_app_use_and_ratings() {
     );
 }
 
+/// An active period that ends inside a step takes part in that step's reading only up to
+/// its end. At dt = 1 h, agents active for 1.5 h browse at 6/h for 1.5 h: Poisson(N x 9).
+/// The whole last step (2 h: 12 per agent) or none of it (1 h: 6) is 33% off; the
+/// fraction of the step measured from the wrong origin (the time over the step number,
+/// 1.5 of a step) 67% off. 18,000 browses are checked to 5 sd, 3.7%.
+#[test]
+fn a_period_ending_inside_a_step_reads_only_until_its_end() {
+    let n = 2000.0;
+    let toml = one_hour_each(n as u32, "").replace(
+        "active_hours = { dist = \"constant\", value = 1.0 }",
+        "active_hours = { dist = \"constant\", value = 1.5 }",
+    );
+    let toml = toml.replace("[time]\n", "[time]\ndt = \"1h\"\n");
+    let out = run(&scenario(&toml), 13);
+    let browses = out.summary.feeds["tag"].browses.values().sum::<u64>() as f64;
+    within(browses, n * 9.0, (n * 9.0).sqrt(), "browses");
+}
+
 #[test]
 fn each_reader_browses_on_its_own_clock() {
     // One reader, in a zone at UTC+0 or UTC+12 (even odds), reading only in local hours
