@@ -391,3 +391,26 @@ fn discouraged_agents_escalate_once_at_the_given_rate() {
         "escalated",
     );
 }
+
+/// Samples are taken every `sample_every` and at the end of the run, even when the
+/// duration is not a multiple of it: 40 one-minute steps sampled every 16 minutes give
+/// rows after steps 16, 32 and 40 (the last row is the final state the summary reports).
+#[test]
+fn the_last_step_is_sampled_whatever_the_sampling_interval() {
+    let s = scenario(
+        r#"
+[time]
+duration = "40m"
+dt = "1m"
+[metrics]
+sample_every = "16m"
+[feeds.x]
+[populations.a]
+size = 10
+rate = { dist = "constant", value = 6.0 }
+"#,
+    );
+    let out = run(&s, 14);
+    let steps: Vec<u32> = out.series.iter().map(|r| r.step).collect();
+    assert_eq!(steps, [16, 32, 40]);
+}
