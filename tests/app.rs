@@ -248,22 +248,18 @@ fn displayed_rating_is_the_mean_of_all_ratings() {
 /// the first minute (100 agents rating at 60 an hour: none do in it with odds e^-100).
 #[test]
 fn a_rating_at_the_alert_level_is_not_below_it() {
-    let app = |mean: &str| {
-        format!(
-            "capacity = {{ count_per_minute = 1000.0 }}\noutage = {{ window = \"10m\", recovery = \"1h\" }}\n\
-             reviewers = 1\nservice_minutes = {{ dist = \"constant\", value = 1.0 }}\n\
-             rating = {{ count = 40, mean = {mean}, alert_below = 3.0 }}"
-        )
-    };
+    let app = "capacity = { count_per_minute = 1000.0 }\noutage = { window = \"10m\", recovery = \"1h\" }\n\
+               reviewers = 1\nservice_minutes = { dist = \"constant\", value = 1.0 }\n\
+               rating = { count = 40, mean = 3.0, alert_below = 3.0 }";
     let users = |stars: &str| {
         format!("rating = {{ rate = 60.0, stars = {{ dist = \"constant\", value = {stars} }} }}")
     };
-    let at_level = app_run(&app("3.0"), &users("3.0"), "1h", 57);
+    let at_level = app_run(app, &users("3.0"), "1h", 57);
     let r = at_level.summary.app.unwrap().rating;
     assert!(r.new_ratings > 50, "{r:?}");
     assert_eq!(r.last, 3.0);
     assert_eq!(r.below_alert_hours, hashflood::metrics::When::Never);
-    let below = app_run(&app("3.0"), &users("2.0"), "1h", 57);
+    let below = app_run(app, &users("2.0"), "1h", 57);
     let r = below.summary.app.unwrap().rating;
     match r.below_alert_hours {
         hashflood::metrics::When::Hours(h) => assert!((h - 1.0 / 60.0).abs() < 1e-6, "{h}"),

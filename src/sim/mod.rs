@@ -322,13 +322,20 @@ mod tests {
     use super::*;
     use crate::network::FollowerGraph;
 
+    /// `steps` one-minute steps of one agent posting once an hour.
+    fn one_poster(steps: u32) -> Scenario {
+        let toml = format!(
+            "[time]\nduration = \"{steps}m\"\ndt = \"1m\"\n[feeds.f]\nlatest_window = 10\n\
+             [populations.p]\nsize = 1\nrate = {{ dist = \"constant\", value = 1.0 }}\n"
+        );
+        Scenario::from_toml(&toml, "one", &crate::scenario::Inputs::default()).unwrap()
+    }
+
     /// A scenario of 10 one-minute steps: `steps_left` counts down from 10 to 0 as the
     /// world steps (the benchmark's loop stops on it).
     #[test]
     fn steps_left_counts_down_to_zero() {
-        let toml = "[time]\nduration = \"10m\"\ndt = \"1m\"\n[feeds.f]\nlatest_window = 10\n\
-                    [populations.p]\nsize = 1\nrate = { dist = \"constant\", value = 1.0 }\n";
-        let s = Scenario::from_toml(toml, "ten", &crate::scenario::Inputs::default()).unwrap();
+        let s = one_poster(10);
         let graph = FollowerGraph::empty(1);
         let mut world = World::new(&s, &graph, 1);
         assert_eq!(world.steps_left(), 10);
@@ -347,9 +354,7 @@ mod tests {
     /// the end, or none at all fails).
     #[test]
     fn progress_is_reported_every_16_steps_and_at_the_end() {
-        let toml = "[time]\nduration = \"40m\"\ndt = \"1m\"\n[feeds.f]\nlatest_window = 10\n\
-                    [populations.p]\nsize = 1\nrate = { dist = \"constant\", value = 1.0 }\n";
-        let s = Scenario::from_toml(toml, "forty", &crate::scenario::Inputs::default()).unwrap();
+        let s = one_poster(40);
         let mut reported = Vec::new();
         run(&s, &FollowerGraph::empty(1), 1, &mut |done| {
             reported.push(done)
