@@ -324,7 +324,7 @@ active_hours = {{ dist = "constant", value = {hours} }}
 /// at a sample unless 3 of 20 are base posts (chance 1e-5); before and 5 minutes after
 /// the burst, the window is all base posts (share 0). Samples at 70, 80, ... minutes
 /// see the burst: a burst of 25 minutes is seen at 2 samples (20 minutes of cover), one
-/// of 45 minutes at 4 (40 minutes). Worked out by hand from the rule: reached at the
+/// of 45 minutes at 4 (40 minutes; steps of 1 minute). Worked out by hand from the rule: reached at the
 /// run's first sample (70 min = 1.166667 h) when the cover is at least the hold, never
 /// otherwise. A rule that waits for more than the hold, reports the hold's completion,
 /// counts samples off by one or judges every step fails one of the cases.
@@ -344,6 +344,13 @@ fn domination_counts_only_when_held_for_the_hold_time() {
         reached(25, "20m"),
         When::Hours(1.166667),
         "20 held, 20 needed"
+    );
+    // The cover of a run is counted from the end of the sample before it: one step
+    // more (the sample step itself counted twice) would reach a 21-minute hold here.
+    assert_eq!(
+        reached(25, "21m"),
+        When::Never,
+        "20 minutes held, 21 needed"
     );
     assert_eq!(
         reached(45, "30m"),

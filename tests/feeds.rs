@@ -307,7 +307,20 @@ fn moderation_can_keep_a_hashtag_from_trending() {
         0.0,
         "b's posts are all flagged and more than 30% of the window"
     );
-    assert!(moderated.summary.feeds["tag"].detrended_hours > 0.5);
+    // Detrended whenever over the threshold, checked at a threshold of 20: the window
+    // of 5 minutes then holds 10 posts a minute (a's 300 at a third of their rate before
+    // noon, b's 500 at theirs), 83% of them b's flagged posts, so it is over 20 from
+    // the fourth minute on (a full window is 20 or fewer with chance 1e-6), and at the
+    // second and third with chance 0.44 and 0.95: 178.4 of 180 minutes on average, below
+    // 177 (2.95 h) with chance under 1e-5.
+    let (low, _) = per_step(flag_all, 20);
+    let tag = &low.summary.feeds["tag"];
+    assert_eq!(tag.trending_hours, 0.0);
+    assert!(
+        (2.95..=3.0).contains(&tag.detrended_hours),
+        "detrended for {} h of 3",
+        tag.detrended_hours
+    );
 }
 
 #[test]

@@ -194,9 +194,10 @@ impl Recorder {
                     .iter()
                     .zip(posts_by_kind)
                     .zip(&pop.content)
-                    // Every kind the population can post (0 included), so that
-                    // aggregates across runs count a run without such posts as 0.
-                    .filter(|((_, n), share)| **n > 0 || **share > 0.0)
+                    // Every kind the population posts (0 included), so that aggregates
+                    // across runs count a run without such posts as 0; it never posts
+                    // a kind without a share (see `sim::kinds`).
+                    .filter(|(_, share)| **share > 0.0)
                     .map(|((name, &n), _)| (name.clone(), n))
                     .collect();
                 let posts: u64 = by_kind.values().sum();

@@ -10,6 +10,7 @@ use rand_distr::Exp1;
 use super::calendar::{Calendar, Candidate};
 use super::clock::DiurnalClock;
 use super::feed::latest_k;
+use super::kinds;
 use super::moderate::{BlockModeration, Flagged};
 use crate::metrics::FeedPop;
 use crate::rng::SimRng;
@@ -84,8 +85,8 @@ pub struct StepContext {
     pub half_life: Vec<Option<f64>>,
     /// Feed every post of the population goes to this step (least-dominated targeting).
     pub forced_feed: Vec<Option<u8>>,
-    /// Cumulative content-kind probabilities by population.
-    pub kind_cdf: Vec<Vec<f64>>,
+    /// Content-kind bounds by population (see [`kinds::kind_bounds`]).
+    pub kind_bounds: Vec<Vec<f64>>,
     pub n_pops: usize,
     pub n_kinds: usize,
     pub moderation: Option<Moderation>,
@@ -241,17 +242,11 @@ impl Block {
     fn emit(&mut self, c: &Candidate, ctx: &StepContext, arrivals: &[usize]) {
         let pop = c.pop as usize;
         let feed = ctx.forced_feed[pop].unwrap_or_else(|| self.feed[c.agent as usize]);
-        let cdf = &ctx.kind_cdf[pop];
-        let kind = if cdf.len() == 1 {
+        let bounds = &ctx.kind_bounds[pop];
+        let kind = if bounds.len() == 1 {
             0
         } else {
-            // Branch-free: the number of cumulative bounds at or below u (kinds are
-            // random, so a searching loop mispredicts on most posts).
-            let u: f64 = self.rng.random();
-            cdf.iter()
-                .map(|&x| (x <= u) as usize)
-                .sum::<usize>()
-                .min(cdf.len() - 1)
+            kinds::draw_kind(bounds, self.rng.random())
         };
         let mut flagged = false;
         let id = (((self.first >> BLOCK_BITS) as u64) << 40) | self.posted;

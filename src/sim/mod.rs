@@ -18,6 +18,7 @@ mod calendar;
 mod clock;
 mod feed;
 pub mod footprint;
+mod kinds;
 mod mobilise;
 mod moderate;
 mod publish;

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use super::block::{Agent, AgentState, BLOCK_SIZE, Block, BlockOutput, StepContext};
 use super::calendar::Calendar;
 use super::clock::DiurnalClock;
+use super::kinds;
 use super::moderate::BlockModeration;
 use super::rates::ActiveRates;
 use super::read::{ReaderPop, Reposters};
@@ -145,19 +146,10 @@ pub fn context(s: &Scenario) -> StepContext {
             .map(|p| p.fatigue.half_life_steps)
             .collect(),
         forced_feed: vec![None; s.populations.len()],
-        kind_cdf: s
+        kind_bounds: s
             .populations
             .iter()
-            .map(|p| {
-                let mut acc = 0.0;
-                p.content
-                    .iter()
-                    .map(|w| {
-                        acc += w;
-                        acc
-                    })
-                    .collect()
-            })
+            .map(|p| kinds::kind_bounds(&p.content))
             .collect(),
         n_pops: s.populations.len(),
         n_kinds: s.kinds.len(),
