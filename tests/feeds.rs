@@ -280,10 +280,15 @@ fn an_account_is_suspended_when_its_first_flagged_post_is_removed() {
     // rate of 1 a step: 30.582 posts a fan, variance 29.58 + Var frac(t1) (< 1/12).
     // Over 2000 fans: 61164, sd 244. Suspension a step early or late (2000 posts, 8 sd)
     // fails, as does suspension at the flagging (2000 posts) or never (720,000).
-    let extra = "[moderation]\nflag = { fancam = 1.0, meme = 1.0 }\nremoval_delay = \"30m\"\nsuspend_after = 1";
+    // Locals' text is flagged too: each of the 500 posts (0.5 a minute) long before the
+    // end, so all are suspended, counted in their own population (not the one before).
+    let extra = "[moderation]\nflag = { fancam = 1.0, meme = 1.0, text = 1.0 }\n\
+                 removal_delay = \"30m\"\nsuspend_after = 1";
     let out = run(&scenario(&busy_feed(extra)), 26);
     let c = out.summary.populations["fans"].counts;
     assert_eq!(c.suspended, 2000, "every fan is suspended");
+    let locals = out.summary.populations["locals"].counts;
+    assert_eq!(locals.suspended, 500, "every local is suspended");
     let frac = 1.0 - 1.0 / (std::f64::consts::E - 1.0);
     let posts = out.summary.feeds["tag"].populations["fans"].posts as f64;
     within(
