@@ -285,3 +285,60 @@ fn ratings_follow_their_hazard_within_a_step() {
         100.0 * q
     );
 }
+
+/// MODEL.md: below a rating threshold the app loses search visibility, which scales down
+/// organic arrivals. 100 users submit 6 an hour each for 10 hours, half of it junk: 3,000
+/// legitimate and 3,000 junk submissions expected, each count Poisson (sd 55). With no
+/// new ratings the displayed rating stays at its initial mean all run. Below the level
+/// (2.0 < 2.5) only a quarter of the legitimate users find the app: 750 (sd 27), junk
+/// unchanged. At the level (2.5, not below it) and above it nothing is scaled. Wrong
+/// rules are far off: legitimate users lost at the factor instead of kept at it (2,250),
+/// junk scaled too (750 junk), hiding at or above the level (750 where 3,000 is due).
+#[test]
+fn below_its_visibility_level_the_app_loses_legitimate_users() {
+    let app = |mean: f64| {
+        format!(
+            "capacity = {{ count_per_minute = 1000.0 }}\noutage = {{ window = \"10m\", recovery = \"1h\" }}\n\
+             reviewers = 50\nservice_minutes = {{ dist = \"constant\", value = 1.0 }}\n\
+             rating = {{ count = 40, mean = {mean} }}\nvisibility = {{ below = 2.5, factor = 0.25 }}"
+        )
+    };
+    let users = "submit = { dist = \"constant\", value = 6.0 }\njunk = 0.5";
+    let within = |count: u64, expected: f64, what: &str| {
+        assert!(
+            (count as f64 - expected).abs() < 5.0 * expected.sqrt(),
+            "{what}: {count} submitted, expected {expected}"
+        )
+    };
+    for (mean, legitimate) in [(2.0, 750.0), (2.5, 3000.0), (3.0, 3000.0)] {
+        let out = app_run(&app(mean), users, "10h", 58);
+        let app = out.summary.app.unwrap();
+        let what = format!("rating {mean}");
+        within(app.legitimate.submitted, legitimate, &what);
+        within(app.junk.submitted, 3000.0, &what);
+    }
+}
+
+/// Sizes drawn above their cap (1e6 MB) are truncated and counted by key. A lognormal
+/// with mu = ln(1e6) puts half its draws above the cap: of N submissions the count is
+/// Binomial(N, 1/2), within 5 sd (sqrt(N) / 2) of N / 2. Counting none, or only the
+/// ones under the cap, fails; so does a count that does not add up over the run.
+#[test]
+fn submission_sizes_above_their_cap_are_counted_as_truncated() {
+    let app = "capacity = { mb_per_minute = 1e12 }\noutage = { window = \"10m\", recovery = \"1h\" }\n\
+               reviewers = 50\nservice_minutes = { dist = \"constant\", value = 1.0 }\n\
+               rating = { count = 40, mean = 4.0 }";
+    let users = format!(
+        "submit = {{ dist = \"constant\", value = 6.0 }}\nsize_mb = {{ dist = \"lognormal\", mu = {}, sigma = 1.0 }}",
+        1e6f64.ln()
+    );
+    let out = app_run(app, &users, "2h", 59);
+    let app = out.summary.app.as_ref().unwrap();
+    let n = (app.legitimate.submitted + app.junk.submitted) as f64;
+    assert!(n > 1000.0, "{n} submissions");
+    let cut = out.summary.truncated_draws["populations.users.app.size_mb"] as f64;
+    assert!(
+        (cut - n / 2.0).abs() < 5.0 * n.sqrt() / 2.0,
+        "{cut} of {n} sizes truncated"
+    );
+}
