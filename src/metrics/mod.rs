@@ -220,7 +220,6 @@ pub struct AppStep {
     pub rating: f64,
     pub rating_count: u64,
     pub new_ratings: u64,
-    pub new_rating_sum: f64,
 }
 
 /// One row of the app time series (`app.csv`), at a sample time.

@@ -255,7 +255,6 @@ impl AppState {
             self.rating_sum += value;
             self.rating_count += 1;
             out.new_ratings += 1;
-            out.new_rating_sum += value;
         }
     }
 }
