@@ -299,6 +299,31 @@ fn an_account_is_suspended_when_its_first_flagged_post_is_removed() {
     );
 }
 
+/// Only an agent still posting can be suspended. Every fan post is flagged and removed
+/// 15 minutes later, one removal suspends, and every fan's active period is exactly the
+/// first 15 minutes (t = 0 to 15). A fan's first removal comes at the start of minute
+/// floor(t1) + 15 >= 15, when its period is over: no fan is suspended and all 2000 end
+/// fatigued. Suspending by state alone (an agent whose period is over still reads as
+/// active) suspends every fan; a period counted as still on at its end time suspends
+/// the fans whose first post fell in minute 0 (1 - 1/e of them, about 1264).
+#[test]
+fn an_account_whose_period_is_over_is_not_suspended() {
+    let extra = "[populations.fans.fatigue]\nactive_hours = { dist = \"constant\", value = 0.25 }\n\
+                 [moderation]\nflag = { fancam = 1.0, meme = 1.0 }\n\
+                 removal_delay = \"15m\"\nsuspend_after = 1";
+    let out = run(&scenario(&busy_feed(extra)), 27);
+    let c = out.summary.populations["fans"].counts;
+    assert_eq!((c.suspended, c.fatigued), (0, 2000), "{c:?}");
+    // They were flagged and removed all the same: 2000 fans x 15 posts.
+    let fans = &out.summary.feeds["tag"].populations["fans"];
+    within(
+        fans.moderation.removed as f64,
+        30_000.0,
+        30_000f64.sqrt(),
+        "removed posts",
+    );
+}
+
 #[test]
 fn moderation_can_keep_a_hashtag_from_trending() {
     let (open, _) = per_step("", 40);

@@ -204,6 +204,45 @@ fn discouraged_agents_quit_at_the_given_rate() {
     check_quits(&out, 0.6, 1.0 / 60.0);
 }
 
+/// A quitter posts until it quits and never after. Population `a` (2000 agents, 1 post a
+/// minute) is called to action at minute 60 into a feed where `b` posts ten times as
+/// much, so `a` is below 0.5 all along (10 of a window of 20 has chance 1e-6 a step) and
+/// quits at 6 an hour: agent i quits at 60 + Q_i, Q_i ~ Exp(mean 10 min), and posts
+/// Poisson(min(Q_i, 180)) times. Over 2000 agents: mean 2000 x 10 (1 - e^-18), variance
+/// 2000 x (10 + 100) (Poisson given Q plus the spread of Q), sd 469. A quitter whose
+/// period were measured from the start of the run, not from its activation, would post
+/// until the end (360,000). (A quit moved to the start or end of its step shifts the
+/// total by 1,000, about 2 sd: this test does not claim to see that.)
+#[test]
+fn a_quitter_posts_until_it_quits_and_never_after() {
+    let s = scenario(
+        r#"
+[time]
+duration = "4h"
+[metrics]
+sample_every = "1h"
+[feeds.x]
+latest_window = 20
+[populations.a]
+size = 2000
+rate = { dist = "constant", value = 60.0 }
+mobilisation = { call_to_action = { at = "1h", fraction = 1.0 } }
+[populations.a.discouragement]
+below_share = 0.5
+rate = 6.0
+[populations.b]
+size = 2000
+rate = { dist = "constant", value = 600.0 }
+"#,
+    );
+    let out = run(&s, 12);
+    let a = out.summary.populations["a"].counts;
+    assert_eq!((a.ever_active, a.quit), (2000, 2000), "{a:?}");
+    let posts = out.summary.feeds["x"].populations["a"].posts as f64;
+    let mean = 2000.0 * 10.0 * (1.0 - (-18f64).exp());
+    within(posts, mean, (2000.0f64 * 110.0).sqrt(), "posts of a");
+}
+
 /// Issue 11: a rate means the same at any dt. 6 per hour is a hazard of 0.1 per 1-minute
 /// step and 0.5 per 5-minute step; survival follows exp(-6 t) at both (a chance per step
 /// equal to the hazard, 1 - 0.5 per step, would leave 0.5 instead of exp(-0.5) = 0.61
