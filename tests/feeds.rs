@@ -299,6 +299,27 @@ fn an_account_is_suspended_when_its_first_flagged_post_is_removed() {
     );
 }
 
+/// With no removal delay a flagged post is blocked at upload: never shown, yet counted
+/// in `posts` and `flagged` (scenarios/README.md, "Moderation timing"). Every fan post
+/// is flagged: the fans' 2000 x 60/h x 6 h posts are Poisson(720,000), sd 849, and no
+/// reader ever sees one. A blocked post left out of the counts (or shown) fails.
+#[test]
+fn a_post_blocked_at_upload_counts_but_is_never_shown() {
+    let extra = "[moderation]\nflag = { fancam = 1.0, meme = 1.0 }\nremoval_delay = \"0s\"";
+    let out = run(&scenario(&busy_feed(extra)), 28);
+    let fans = &out.summary.feeds["tag"].populations["fans"];
+    within(
+        fans.posts as f64,
+        720_000.0,
+        720_000f64.sqrt(),
+        "fans' posts",
+    );
+    assert_eq!(fans.moderation.flagged, fans.posts);
+    assert_eq!(fans.impressions.total, 0, "{:?}", fans.impressions);
+    let locals = &out.summary.feeds["tag"].populations["locals"];
+    assert!(locals.impressions.total > 0, "{:?}", locals.impressions);
+}
+
 /// Only an agent still posting can be suspended. Every fan post is flagged and removed
 /// 15 minutes later, one removal suspends, and every fan's active period is exactly the
 /// first 15 minutes (t = 0 to 15). A fan's first removal comes at the start of minute
