@@ -144,6 +144,26 @@ mod tests {
         }
     }
 
+    /// Past the last hour boundary activity goes on at the last hour's factor. Local
+    /// 01:30 start, factor = local hour, 6 steps an hour, 3 hours: segments [0, 3) at 1,
+    /// then whole hours at 2, 3, 4 and 5 from step 3 (the one at 5 covers the hour past
+    /// the end, from step 21). By step 30: 3 + 12 + 18 + 24 + 9 x 5 = 102.
+    #[test]
+    fn activity_past_the_end_goes_on_at_the_last_factor() {
+        let s = scenario("2020-01-01T00:30:00Z");
+        let mut profile = [0.0; 24];
+        for (h, p) in profile.iter_mut().enumerate() {
+            *p = h as f64;
+        }
+        let c = DiurnalClock::new(&s, &profile, 1.0).unwrap();
+        assert!(
+            (c.forward(30.0) - 102.0).abs() < 1e-9,
+            "{}",
+            c.forward(30.0)
+        );
+        assert!((c.inverse_from(0.0, 102.0) - 30.0).abs() < 1e-9);
+    }
+
     #[test]
     fn zero_activity_hours_are_skipped() {
         let s = scenario("2020-01-01T00:00:00Z");
