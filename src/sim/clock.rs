@@ -116,8 +116,12 @@ mod tests {
     use super::*;
 
     fn scenario(start: &str) -> Scenario {
+        scenario_of(start, "3h")
+    }
+
+    fn scenario_of(start: &str, duration: &str) -> Scenario {
         let toml = format!(
-            "[time]\nstart = {start}\nduration = \"3h\"\ndt = \"10m\"\n[feeds.f]\n\
+            "[time]\nstart = {start}\nduration = \"{duration}\"\ndt = \"10m\"\n[feeds.f]\n\
              [populations.p]\nsize = 1\nrate = {{ dist = \"constant\", value = 1.0 }}\n\
              targeting = {{ mode = \"weights\", weights = {{ f = 1.0 }} }}\n"
         );
@@ -178,26 +182,34 @@ mod tests {
         );
     }
 
+    /// The inverse walks forward at most 8 hours, then finishes with a binary search;
+    /// both must find the segment a full search finds. Over 3 days, targets from 0 to
+    /// 60 hours ahead take the walk, the search and the segments' ends.
     #[test]
     fn forward_walk_agrees_with_a_full_search() {
-        let s = scenario("2020-01-01T05:17:00Z");
+        let s = scenario_of("2020-01-01T05:17:00Z", "72h");
         let mut profile = [0.0; 24];
         for (h, p) in profile.iter_mut().enumerate() {
             *p = 0.25 + (h % 7) as f64 * 0.3;
         }
         let c = DiurnalClock::new(&s, &profile, -5.0).unwrap();
         let mut t = 0.3;
-        for k in 0..200 {
-            // Targets within the covered segments (the last one extends past the horizon).
+        for k in 0..2000 {
+            // Targets within the covered segments (the last one extends past the horizon),
+            // some on a segment's end.
             let top = c.cum[c.factor.len() - 1];
-            let a = (c.forward(t) + (k % 37) as f64 * 0.9).min(top - 1e-6);
+            let a = if k % 10 == 0 {
+                c.cum[(c.segment(t) + k % 61).min(c.factor.len() - 1)]
+            } else {
+                (c.forward(t) + (k % 397) as f64 * 0.9).min(top - 1e-6)
+            };
             let i = c.cum.partition_point(|&x| x <= a).saturating_sub(1);
             let expected = c.start[i] + (a - c.cum[i]) / c.factor[i];
             assert!(
                 (c.inverse_from(t, a) - expected).abs() < 1e-9,
                 "t {t}, a {a}"
             );
-            t = (t + 0.7) % 15.0;
+            t = (t + 0.7) % 100.0;
         }
     }
 }
