@@ -44,8 +44,12 @@ pub struct ReaderPop {
 /// Reposters picked in O(1) by an alias table, with their follower counts at hand.
 #[derive(Debug, Clone)]
 pub struct Reposters {
-    pub pick: WeightedAliasIndex<f64>,
-    pub followers: Vec<u32>,
+    pick: WeightedAliasIndex<f64>,
+    followers: Vec<u32>,
+    /// Mean and variance of one repost's reach (the follower count of a reader picked
+    /// in proportion to browse rate), for large batches.
+    mean: f64,
+    variance: f64,
 }
 
 /// Above this many reposts in one batch, their total reach is drawn from its normal
@@ -54,6 +58,31 @@ pub struct Reposters {
 const REPOSTS_SUMMED_ABOVE: u64 = 100_000;
 
 impl Reposters {
+    /// Reposters picked in proportion to `weights` (browse rates), reader `i` having
+    /// `followers[i]` followers; `None` when no reader has a positive weight.
+    pub fn new(weights: Vec<f64>, followers: Vec<u32>) -> Option<Reposters> {
+        let total: f64 = weights.iter().sum();
+        let mean = weights
+            .iter()
+            .zip(&followers)
+            .map(|(w, &f)| w * f as f64)
+            .sum::<f64>()
+            / total;
+        let variance = weights
+            .iter()
+            .zip(&followers)
+            .map(|(w, &f)| w * (f as f64 - mean).powi(2))
+            .sum::<f64>()
+            / total;
+        let pick = WeightedAliasIndex::new(weights).ok()?;
+        Some(Reposters {
+            pick,
+            followers,
+            mean,
+            variance,
+        })
+    }
+
     /// The followers reached by `n` reposts, each by a reader picked in proportion to
     /// browse rate.
     fn reach(&self, n: u64, rng: &mut SimRng) -> u64 {
@@ -62,20 +91,11 @@ impl Reposters {
                 .map(|_| self.followers[self.pick.sample(rng)] as u64)
                 .fold(0u64, u64::saturating_add);
         }
-        // Mean and variance of one repost's reach, estimated from a fixed-size sample
-        // (the alias table does not keep the weights at hand).
-        let draws: Vec<f64> = (0..REPOSTS_SUMMED_ABOVE)
-            .map(|_| self.followers[self.pick.sample(rng)] as f64)
-            .collect();
-        let m = draws.iter().sum::<f64>() / draws.len() as f64;
-        let v = draws.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (draws.len() - 1) as f64;
-        let total = n as f64 * m;
-        let sd = (n as f64 * v).sqrt();
-        let x = if sd > 0.0 {
-            Normal::new(total, sd).expect("finite").sample(rng)
-        } else {
-            total
-        };
+        // The sum of `n` independent reaches: normal with `n` times one reach's moments
+        // (exact moments, so the approximation adds no noise of its own).
+        let total = n as f64 * self.mean;
+        let sd = (n as f64 * self.variance).sqrt();
+        let x = Normal::new(total, sd).expect("finite").sample(rng);
         x.round().clamp(0.0, u64::MAX as f64) as u64
     }
 }
@@ -256,5 +276,116 @@ impl World<'_> {
             *reposted = reposted.saturating_add(reached);
         }
         self.engaged = (engaged, engaged_by);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng as _;
+
+    use super::*;
+
+    /// Mean and sample variance of `draws`.
+    fn moments(draws: &[f64]) -> (f64, f64) {
+        let n = draws.len() as f64;
+        let m = draws.iter().sum::<f64>() / n;
+        let v = draws.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+        (m, v)
+    }
+
+    /// Readers of weights 3 and 1 with 0 and 8 followers: one repost reaches 8 with
+    /// chance 1/4, so its mean is 2 and its variance 64/4 - 4 = 12 (worked by hand).
+    fn three_to_one() -> Reposters {
+        Reposters::new(vec![3.0, 1.0], vec![0, 8]).expect("positive weights")
+    }
+
+    /// Checks `R` draws of the reach of `n` reposts against the sum of `n` independent
+    /// reaches, mean `2n` and variance `12n`. The mean of `R` draws has sd
+    /// `sqrt(12n / R)`; the sample variance of `R` near-normal draws has relative sd
+    /// `sqrt(2 / (R - 1))`. Both within 5 sd. This rules out a batch whose mean or spread
+    /// is wrong (a wrong moment, reaches picked uniformly instead of by weight: mean 4, or
+    /// a batch drawn without its spread: variance 0).
+    fn check_reach(n: u64, replicates: usize, seed: u64) {
+        let reposters = three_to_one();
+        let mut rng = SimRng::seed_from_u64(seed);
+        let draws: Vec<f64> = (0..replicates)
+            .map(|_| reposters.reach(n, &mut rng) as f64)
+            .collect();
+        let (m, v) = moments(&draws);
+        let (mean, variance) = (2.0 * n as f64, 12.0 * n as f64);
+        let r = replicates as f64;
+        let sd_mean = (variance / r).sqrt();
+        assert!(
+            (m - mean).abs() < 5.0 * sd_mean,
+            "{n} reposts: mean reach {m}, expected {mean} ± {}",
+            5.0 * sd_mean
+        );
+        let sd_var = variance * (2.0 / (r - 1.0)).sqrt();
+        assert!(
+            (v - variance).abs() < 5.0 * sd_var,
+            "{n} reposts: variance {v}, expected {variance} ± {}",
+            5.0 * sd_var
+        );
+    }
+
+    #[test]
+    fn a_small_batch_of_reposts_sums_one_reach_per_repost() {
+        check_reach(50, 20_000, 1);
+    }
+
+    #[test]
+    fn a_large_batch_of_reposts_has_the_sums_mean_and_variance() {
+        check_reach(4 * REPOSTS_SUMMED_ABOVE, 2_000, 2);
+    }
+
+    /// Posts seen with hand-picked weights, some above the direct-draw threshold, one
+    /// of weight zero. Each post's count must be Poisson with its weight as mean (and
+    /// variance): over `R` replicates the mean count is within 5 sd (`sqrt(w / R)`) of
+    /// `w` and the sample variance within 5 sd (about `sqrt((w + 2 w^2) / R)` for a
+    /// Poisson sample) of `w`. This rules out counts leaking from one post to the
+    /// next (a gap not restarted after a directly drawn post gives the next post
+    /// engagements it should not have), a skipped post, or counts that are not Poisson.
+    #[test]
+    fn each_post_seen_gets_poisson_engagements_with_its_weight() {
+        let weights = [0.5, 100.0, 0.5, 3.0, 0.0, 40.0, 2.0, 0.05, 33.0, 1.0];
+        let seen: Vec<Seen> = (0..weights.len())
+            .map(|i| Seen {
+                post: Post::at(0.0, i as u32, 0),
+                share: weights[i],
+            })
+            .collect();
+        let replicates = 20_000;
+        let mut counts = vec![vec![0.0; replicates]; weights.len()];
+        let mut rng = SimRng::seed_from_u64(3);
+        let mut out = Vec::new();
+        for r in 0..replicates {
+            out.clear();
+            engagements(&seen, |s| s.share, &mut rng, &mut out);
+            for &(post, k) in &out {
+                counts[post.author as usize][r] = k as f64;
+            }
+        }
+        let r = replicates as f64;
+        for (i, &w) in weights.iter().enumerate() {
+            let (m, v) = moments(&counts[i]);
+            if w == 0.0 {
+                assert_eq!((m, v), (0.0, 0.0), "post {i} of weight 0 is engaged");
+                continue;
+            }
+            let sd_mean = (w / r).sqrt();
+            assert!(
+                (m - w).abs() < 5.0 * sd_mean,
+                "post {i}: mean {m}, expected {w} ± {}",
+                5.0 * sd_mean
+            );
+            // Var of a Poisson sample variance: (mu4 - sigma^4 (r-3)/(r-1)) / r with
+            // mu4 = w + 3 w^2, i.e. about (w + 2 w^2) / r.
+            let sd_var = ((w + 2.0 * w * w) / r).sqrt();
+            assert!(
+                (v - w).abs() < 5.0 * sd_var,
+                "post {i}: variance {v}, expected {w} ± {}",
+                5.0 * sd_var
+            );
+        }
     }
 }

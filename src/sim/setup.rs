@@ -14,7 +14,6 @@ use crate::metrics::FeedPop;
 use crate::network::FollowerGraph;
 use crate::rng::{self, Stream};
 use crate::scenario::{Cascade, Scenario, Targeting};
-use rand_distr::weighted::WeightedAliasIndex;
 
 /// Draws every agent's attributes, block by block in parallel; each block uses its own
 /// stream, so the result does not depend on the thread count.
@@ -193,13 +192,11 @@ pub fn readers(s: &Scenario, seed: u64, graph: &FollowerGraph) -> Vec<ReaderPop>
                 ActiveRates::draw(pop, &r.rate_per_step, pop.fatigue.half_life_steps, &mut rng);
             let reposters = if reposting {
                 let weights = (0..pop.size as usize).map(|i| rates.rate(i)).collect();
-                WeightedAliasIndex::new(weights).ok().map(|pick| Reposters {
-                    pick,
-                    followers: pop
-                        .agents()
-                        .map(|a| graph.followers(a).len() as u32)
-                        .collect(),
-                })
+                let followers = pop
+                    .agents()
+                    .map(|a| graph.followers(a).len() as u32)
+                    .collect();
+                Reposters::new(weights, followers)
             } else {
                 None
             };
