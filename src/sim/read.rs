@@ -355,19 +355,21 @@ mod tests {
             })
             .collect();
         let replicates = 20_000;
-        let mut counts = vec![vec![0.0; replicates]; weights.len()];
+        // counts[replicate][post]
+        let mut counts = vec![vec![0.0; weights.len()]; replicates];
         let mut rng = SimRng::seed_from_u64(3);
         let mut out = Vec::new();
-        for r in 0..replicates {
+        for row in &mut counts {
             out.clear();
             engagements(&seen, |s| s.share, &mut rng, &mut out);
             for &(post, k) in &out {
-                counts[post.author as usize][r] = k as f64;
+                row[post.author as usize] = k as f64;
             }
         }
         let r = replicates as f64;
         for (i, &w) in weights.iter().enumerate() {
-            let (m, v) = moments(&counts[i]);
+            let post: Vec<f64> = counts.iter().map(|row| row[i]).collect();
+            let (m, v) = moments(&post);
             if w == 0.0 {
                 assert_eq!((m, v), (0.0, 0.0), "post {i} of weight 0 is engaged");
                 continue;
