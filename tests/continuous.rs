@@ -235,6 +235,30 @@ fn a_period_ending_inside_a_step_reads_only_until_its_end() {
     within(browses, n * 9.0, (n * 9.0).sqrt(), "browses");
 }
 
+/// Readers split their browses over feeds by the weights: a population's browses are
+/// Poisson with its total rate, so each feed's are Poisson with the rate times its weight
+/// (the multinomial split of a Poisson count). 1000 readers at 6 an hour for 6 hours over
+/// three feeds weighted 0.2, 0.3 and 0.5: 7,200, 10,800 and 18,000 browses, each within
+/// 5 sd (6%, 5%, 4%). With three feeds the second feed's share of what the first left
+/// is 0.3 / 0.8; a split that took 0.3 of it, or 0.3 x 0.8, gives the second 24% or 19%
+/// of the browses, not 30%.
+#[test]
+fn readers_split_their_browses_over_feeds_by_weight() {
+    let toml = one_hour_each(1000, "")
+        .replace("active_hours = { dist = \"constant\", value = 1.0 }", "")
+        .replace("[feeds.tag]\n", "[feeds.a]\n[feeds.b]\n[feeds.c]\n")
+        .replace(
+            "feeds = { tag = 1.0 }",
+            "feeds = { a = 0.2, b = 0.3, c = 0.5 }",
+        );
+    let out = run(&scenario(&toml), 16);
+    for (f, w) in [("a", 0.2), ("b", 0.3), ("c", 0.5)] {
+        let browses = out.summary.feeds[f].browses.values().sum::<u64>() as f64;
+        let mean = 1000.0 * 6.0 * 6.0 * w;
+        within(browses, mean, mean.sqrt(), &format!("browses of {f}"));
+    }
+}
+
 /// Reading decays with a half-life of 1 h and each agent's period (uniform on 0.5-3 h)
 /// ends inside a step of 1 h: an agent reading at 6/h for `T` hours browses
 /// 6 (1 - 2^-T) / ln 2 times on average, and over `T` ~ U(0.5, 3) that is
