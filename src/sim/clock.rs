@@ -92,9 +92,9 @@ impl DiurnalClock {
                 break;
             }
         }
-        while self.factor[i] == 0.0 && i < last {
-            i += 1;
-        }
+        // The walk and the search stop on the last segment starting at or before `a`: a
+        // zero-activity one only if it is the last (ends where it starts, so any other is
+        // passed), and then `a` is never reached.
         if self.factor[i] == 0.0 {
             return f64::INFINITY;
         }
