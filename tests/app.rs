@@ -342,3 +342,54 @@ fn submission_sizes_above_their_cap_are_counted_as_truncated() {
         "{cut} of {n} sizes truncated"
     );
 }
+
+/// A user rates only while it takes part: one that quits first never rates. `users`
+/// (2000, 1 post a minute) flood a feed where `b` posts ten times as much, so from the
+/// second minute on (the first has no share yet) each quits at 6 an hour; each also
+/// rates at 6 an hour from the start. Competing risks: it rates in the first minute with
+/// chance 1 - e^-0.1, else before quitting with chance 1/2, so ratings are
+/// Binomial(2000, 0.548) (1,095, sd 22); the 4 hours leave e^-48 undecided. A quitter
+/// that still rated (its rating kept after its quit) would make nearly 2,000.
+#[test]
+fn a_user_that_quits_gives_no_rating() {
+    let s = scenario(
+        r#"
+[time]
+duration = "4h"
+dt = "1m"
+[metrics]
+sample_every = "1h"
+[feeds.x]
+latest_window = 20
+[app]
+capacity = { count_per_minute = 1000.0 }
+outage = { window = "10m", recovery = "1h" }
+reviewers = 1
+service_minutes = { dist = "constant", value = 1.0 }
+rating = { count = 1, mean = 3.0 }
+[populations.users]
+size = 2000
+rate = { dist = "constant", value = 60.0 }
+[populations.users.discouragement]
+below_share = 0.5
+rate = 6.0
+[populations.users.app]
+rating = { rate = 6.0, stars = { dist = "constant", value = 1.0 } }
+[populations.b]
+size = 2000
+rate = { dist = "constant", value = 600.0 }
+"#,
+    );
+    let out = run(&s, 56);
+    assert_eq!(out.summary.populations["users"].counts.quit, 2000);
+    let first = 1.0 - (-0.1f64).exp();
+    let p = first + (1.0 - first) * 0.5;
+    let m = out.summary.app.as_ref().unwrap().rating.new_ratings as f64;
+    let sd = (2000.0 * p * (1.0 - p)).sqrt();
+    assert!(
+        (m - 2000.0 * p).abs() < 5.0 * sd,
+        "{m} ratings, expected {:.0} +- {:.0}",
+        2000.0 * p,
+        5.0 * sd
+    );
+}

@@ -587,9 +587,15 @@ sample_every = "16m"
 [populations.a]
 size = 10
 rate = { dist = "constant", value = 6.0 }
+fatigue = { active_hours = { dist = "constant", value = 0.6 } }
 "#,
     );
     let out = run(&s, 14);
     let steps: Vec<u32> = out.series.iter().map(|r| r.step).collect();
     assert_eq!(steps, [16, 32, 40]);
+    // Every period ends at 36 minutes, inside the last, shorter interval (32-40): the
+    // last sample counts those ends too (all 10 fatigued, none active).
+    let active: Vec<u64> = out.series.iter().map(|r| r.active).collect();
+    assert_eq!(active, [10, 10, 0]);
+    assert_eq!(out.summary.populations["a"].counts.fatigued, 10);
 }
