@@ -386,6 +386,7 @@ fn hostile_scenarios_are_rejected_cleanly_or_run() {
         counts.ran
     );
     a_flooded_step_with_readers_fits_its_estimate();
+    agent_heavy_runs_are_estimated_within_a_factor_of_their_peak();
 }
 
 /// A case the generator rarely makes: 100,000 posts in each 10-minute step with readers,
@@ -433,6 +434,80 @@ appeal = { text = 0.05 }
         peak / 1e6,
         estimate / 1e6
     );
+}
+
+/// The memory estimate refuses runs that will not fit, so it must not be wasteful
+/// either: a run it overestimates several times over is refused on a machine where it
+/// would fit. Runs of 400,000 agents that post, read, are moderated or use the app
+/// (their per-agent state most of the heap) must peak within their estimate (plus the
+/// allowance) and be estimated at most 3 times their peak (measured: 1.9 to 2.4, the
+/// estimate counting a calendar entry twice and every per-agent list at its largest).
+/// A per-agent size counted as a product of its parts, or an extra process per agent
+/// counted where it is not, fails the second bound; one dropped, the first.
+fn agent_heavy_runs_are_estimated_within_a_factor_of_their_peak() {
+    let base = |extra: &str| {
+        format!(
+            r#"
+[time]
+duration = "10m"
+dt = "1m"
+[feeds.tag]
+latest_window = 20
+[populations.a]
+size = 400000
+rate = {{ dist = "constant", value = 0.01 }}
+{extra}
+"#
+        )
+    };
+    let app = "[app]\ncapacity = { count_per_minute = 1000.0 }\n\
+               outage = { window = \"10m\", recovery = \"1h\" }\nreviewers = 1\n\
+               service_minutes = { dist = \"constant\", value = 1.0 }\n\
+               rating = { count = 1, mean = 3.0 }\n";
+    let cases = [
+        ("posting", base("")),
+        (
+            "reading",
+            base(
+                "[populations.a.reading]\nrate = { dist = \"constant\", value = 0.01 }\n\
+                 feeds = { tag = 1.0 }\n",
+            ),
+        ),
+        (
+            "moderated",
+            base("")
+                + "[moderation]\nflag = { text = 0.5 }\nremoval_delay = \"30m\"\nsuspend_after = 1\n",
+        ),
+        (
+            "using the app",
+            base(
+                "[populations.a.app]\nsubmit = { dist = \"constant\", value = 0.01 }\n\
+                 rating = { rate = 0.01, stars = { dist = \"constant\", value = 1.0 } }\n",
+            ) + app,
+        ),
+    ];
+    for (what, text) in cases {
+        let s = Scenario::from_toml(&text, "agents", &Inputs::default()).unwrap();
+        // The follower graph (empty here, still a row per agent) is in the estimate.
+        let before = CURRENT.load(Ordering::Relaxed);
+        PEAK.store(before, Ordering::Relaxed);
+        let graph = graph_source::follower_graph(&s, 1).unwrap();
+        sim::run(&s, &graph, 1, &mut |_| {});
+        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before) as f64;
+        let estimate = bounds::memory_estimate(&s);
+        eprintln!(
+            "400,000 agents {what}: peak heap {:.1} MB, estimate {:.1} MB",
+            peak / 1e6,
+            estimate / 1e6
+        );
+        assert!(
+            peak <= estimate + ALLOWANCE_BYTES && estimate <= 3.0 * peak,
+            "400,000 agents {what}: peak heap {:.1} MB against the estimate {:.1} MB \
+             (expected between the peak and 3 times it)",
+            peak / 1e6,
+            estimate / 1e6
+        );
+    }
 }
 
 /// Prints the failures grouped by stage and message (its first line, which holds the
