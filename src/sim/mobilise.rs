@@ -142,7 +142,9 @@ impl World<'_> {
                 self.spread(d.agent, d.t, to, &mut rng, &mut due);
             }
         }
-        self.end_periods(step);
+        // The periods ending in this step are stopped in the publish phase, after this
+        // step's quits and suspensions: an agent that quits or is suspended before its
+        // period ends stops then, and the period's end finds it no longer active.
         for p in 0..self.scenario.populations.len() {
             self.discourage(p, step, &mut rng);
         }
@@ -195,9 +197,10 @@ impl World<'_> {
         }
     }
 
-    /// Stops the counted rates of the agents whose active period ends in `step` (those
-    /// that quit or were suspended stopped then).
-    fn end_periods(&mut self, step: u32) {
+    /// Stops the counted rates of the agents whose active period ends in `step`, after
+    /// the step's activations, quits and suspensions (an agent that quit or was suspended
+    /// stopped then, so its period's end finds it no longer active).
+    pub(super) fn end_periods(&mut self, step: u32) {
         for (t, agent) in self.period_ends.remove(&step).unwrap_or_default() {
             let (s, a) = Self::locate(agent);
             let me = self.blocks[s].agents[a];

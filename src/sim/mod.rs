@@ -322,6 +322,7 @@ impl<'a> World<'a> {
 mod tests {
     use super::*;
     use crate::network::FollowerGraph;
+    use crate::sim::block::AgentState;
 
     /// `steps` one-minute steps of one agent posting once an hour.
     fn one_poster(steps: u32) -> Scenario {
@@ -330,6 +331,75 @@ mod tests {
              [populations.p]\nsize = 1\nrate = {{ dist = \"constant\", value = 1.0 }}\n"
         );
         Scenario::from_toml(&toml, "one", &crate::scenario::Inputs::default()).unwrap()
+    }
+
+    /// The summed reading rate that browses are drawn from is the sum of the rates of
+    /// the agents taking part, whatever started or stopped them: activations at the start,
+    /// by a call in the middle of a step, periods that end (inside steps), quits and
+    /// suspensions. After every step of a run with all of these, the engine's running
+    /// sum must equal the sum over the agents that are active with their period not
+    /// over (rates drawn from an exponential, so each agent counts with its own).
+    /// A stop counted twice, a stop missed, or a start not counted, makes them differ by
+    /// a whole agent's rate. (This test found two double stops: an agent that quit, or
+    /// was suspended, before its period's end inside the same step was stopped at both.)
+    #[test]
+    fn the_reading_rate_is_the_sum_over_the_agents_taking_part() {
+        let toml = r#"
+[time]
+duration = "3h"
+dt = "2m"
+[feeds.f]
+latest_window = 20
+[populations.a]
+size = 3000
+rate = { dist = "constant", value = 6.0 }
+mobilisation = { initial_active = 0.5, call_to_action = { at = "31m", fraction = 0.5 } }
+[populations.a.fatigue]
+active_hours = { dist = "uniform", min = 0.2, max = 2.0 }
+[populations.a.reading]
+rate = { dist = "exponential", mean = 6.0 }
+feeds = { f = 1.0 }
+[populations.a.discouragement]
+below_share = 0.5
+rate = 1.0
+[populations.b]
+size = 1000
+rate = { dist = "constant", value = 60.0 }
+[moderation]
+flag = { text = 0.1 }
+removal_delay = "6m"
+suspend_after = 1
+"#;
+        let s = Scenario::from_toml(toml, "rates", &crate::scenario::Inputs::default()).unwrap();
+        let graph = FollowerGraph::empty(4000);
+        let mut world = World::new(&s, &graph, 3);
+        let mut stopped = [0u64; 3];
+        for step in 0..s.time.steps {
+            world.step();
+            let end = (step + 1) as f64;
+            let r = &world.readers[0];
+            let mut expected = 0.0;
+            for agent in 0..3000u32 {
+                let (b, a) = World::locate(agent);
+                let (state, me) = (world.blocks[b].state[a], world.blocks[b].agents[a]);
+                match state {
+                    AgentState::Active if me.end_at >= end => {
+                        expected += r.rates.rate(agent as usize)
+                    }
+                    AgentState::Active => stopped[0] += 1,
+                    AgentState::Quit => stopped[1] += 1,
+                    AgentState::Suspended => stopped[2] += 1,
+                    _ => {}
+                }
+            }
+            let got = r.rates.level_total();
+            assert!(
+                (got - expected).abs() <= 1e-9 * expected.max(1.0),
+                "after step {step}: summed rate {got}, agents taking part {expected}"
+            );
+        }
+        // Every way of stopping happened (summed over the steps).
+        assert!(stopped.iter().all(|&n| n > 0), "{stopped:?}");
     }
 
     /// A scenario of 10 one-minute steps: `steps_left` counts down from 10 to 0 as the

@@ -48,6 +48,7 @@ impl World<'_> {
         for agent in suspended {
             self.suspend(agent);
         }
+        self.end_periods(step);
         // Browses happen during the step, on what each tab shows while it lasts: Latest
         // changes with every arrival, ranked tabs show their last ranking (they rank again
         // on their feed's grid, within the step if it is finer than the step).

@@ -57,6 +57,13 @@ impl ActiveRates {
         self.rates[i] as f64
     }
 
+    /// The decayed rates of the agents taking part at the next step's start, summed
+    /// over time zones (for tests of the accounting).
+    #[cfg(test)]
+    pub fn level_total(&self) -> f64 {
+        self.level.iter().sum()
+    }
+
     /// The activity decay after `age` steps.
     fn decay(&self, age: f64) -> f64 {
         match self.half_life {
