@@ -444,8 +444,9 @@ targeting = { mode = "weights", weights = { s = 1.0 } }
 /// L = 60 min - dt. So the onlookers' posts have mean N E[S] and variance
 /// N (E[S] + Var(S)), with E[min(E, L)] = 10 (1 - e^-(L/10)) and
 /// E[min(E, L)^2] = 200 (1 - e^-(L/10) (1 + L/10)). This rules out activation times
-/// outside their step (before its start: at dt = 5m, 2.5 minutes early on average,
-/// 5,000 posts too many, 9 sd) or not a number (the agents then never post).
+/// outside their step (mirrored before its start: at dt = 5m about 4.6 minutes early on
+/// average, some 9,000 posts too many, 17 sd) or not a number (the agents then never
+/// post).
 #[test]
 fn broadcast_activates_at_its_rate_whatever_the_time_step() {
     for (dt, minutes, seed) in [("1m", 1.0, 11), ("5m", 5.0, 12)] {
