@@ -572,6 +572,44 @@ reading = {{ rate = {{ dist = "constant", value = 60.0 }}, feeds = {{ tag = 1.0 
     }
 }
 
+/// Reach: a browse reaches a population when it shows at least one of its posts. With a
+/// Latest window of one post, a browse shows the newest post, which is `a`'s with
+/// chance 3/4 (a posts 45 a minute, b 15: each post is a's with chance 3/4, and the
+/// shown post's owner is drawn afresh at each arrival), so over the run a's reach is
+/// 3/4 of the browses and b's 1/4. Their spread: the time-average of the owner
+/// indicator over 7,200 arrivals (variance 2 p (1 - p) / 7,200, correlation time one
+/// gap) and the binomial draw of 120,000 browses: sd 0.0074 together. Steps of 2
+/// minutes are read in 6 parts (Top ranked every 20 s): a part's presence measured
+/// against the whole step, or all of a step's posts taken in by its first part, puts
+/// both reaches near 1/6.
+#[test]
+fn a_browse_reaches_the_population_whose_post_it_shows() {
+    let s = scenario(
+        r#"
+[time]
+duration = "2h"
+dt = "2m"
+[feeds.tag]
+latest_window = 1
+top = { every = "20s" }
+[populations.a]
+size = 300
+rate = { dist = "constant", value = 9.0 }
+[populations.b]
+size = 100
+rate = { dist = "constant", value = 9.0 }
+[populations.readers]
+size = 1000
+reading = { rate = { dist = "constant", value = 60.0 }, feeds = { tag = 1.0 }, top_share = 0.0 }
+"#,
+    );
+    let out = run(&s, 27);
+    let pops = &out.summary.feeds["tag"].populations;
+    let sd = (2.0 * 0.1875 / 7200.0 + 0.1875 / 120_000.0f64).sqrt();
+    within(pops["a"].browse_reach["latest"], 0.75, sd, "a's reach");
+    within(pops["b"].browse_reach["latest"], 0.25, sd, "b's reach");
+}
+
 /// Reposts reach the reposter's followers. Readers sit on a ring lattice (Watts-Strogatz
 /// with beta = 0): each has exactly 10 followers, so every repost is shown 10 times and
 /// the repost impressions are 10 x Binomial(engagements, 1/2): mean 5 e, sd 5 sqrt(e).
