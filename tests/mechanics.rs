@@ -368,6 +368,18 @@ fn discouraged_agents_move_to_their_other_feed() {
     assert!(out.summary.feeds["y"].populations["a"].shares["latest"].last > 0.99);
 }
 
+/// A population that targets one feed has nowhere to move: a `move` is then a quit
+/// (scenarios/README.md), at the quitting rate of `check_quits`. `a` targets only `x`,
+/// although `y` exists: with feeds not listed counted as targets, every agent would move
+/// to `y` instead.
+#[test]
+fn a_move_with_no_other_target_feed_is_a_quit() {
+    let out = run(&swamped("move", "{ x = 1.0 }", 0.6, "1m", "10h"), 17);
+    let c = out.summary.populations["a"].counts;
+    assert_eq!(c.moved, 0, "{c:?}");
+    check_quits(&out, 0.6, 1.0 / 60.0);
+}
+
 /// A discouraged agent moves to the other target feed where its population's share is
 /// highest. `a` (2000 agents, 6 posts an hour each) is spread evenly over p, q, r and s
 /// (feeds are kept in name order); `b` floods p (a's share there about 0.02, below

@@ -95,6 +95,24 @@ fn rejects(from: &str, to: &str, needles: &[&str]) {
     }
 }
 
+/// Feeds and populations are found by name at the index of their table in name order.
+#[test]
+fn feeds_and_populations_are_found_by_name() {
+    let s = parse(
+        "[time]\nduration = \"1h\"\n[feeds.b]\n[feeds.a]\n[feeds.c]\n\
+         [populations.y]\nsize = 1\n[populations.x]\nsize = 1\n",
+    )
+    .unwrap();
+    assert_eq!(
+        ["a", "b", "c", "d"].map(|f| s.feed_index(f)),
+        [Some(0), Some(1), Some(2), None]
+    );
+    assert_eq!(
+        ["x", "y", "z"].map(|p| s.population_index(p)),
+        [Some(0), Some(1), None]
+    );
+}
+
 #[test]
 fn the_fixture_is_valid() {
     let s = parse(VALID).unwrap();
