@@ -292,6 +292,26 @@ fn bad_designs_and_overrides_name_the_key() {
     );
 }
 
+/// A value keeps its key's type where nothing is lost: a whole float for an integer key
+/// (a size of 2000.0, as a `from`/`to` range or `--set` may give) becomes the integer,
+/// while 2.5 stays a float and validation refuses it, naming the key. Truncating 2.5 to
+/// 2 would run a scenario nobody wrote; keeping 2000.0 a float would refuse a valid one.
+#[test]
+fn whole_floats_set_integer_keys_and_fractions_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = sweep_file(tmp.path(), "");
+    let sweep = Sweep::load(&path, &["populations.locals.size=2000.0".to_string()]).unwrap();
+    let s = sweep.scenario(0).unwrap();
+    let locals = s.population_index("locals").expect("locals");
+    assert_eq!(s.populations[locals].size, 2000);
+    rejects(
+        "",
+        &["populations.locals.size=2.5"],
+        None,
+        &["populations.locals.size", "2.5"],
+    );
+}
+
 #[test]
 fn a_sweep_table_inside_a_scenario_sweeps_that_scenario() {
     let tmp = tempfile::tempdir().unwrap();
