@@ -287,6 +287,12 @@ fn bad_designs_and_overrides_name_the_key() {
     rejects(
         "",
         &[],
+        Some("\"populations.fans.size\" = []"),
+        &["populations.fans.size", "a non-empty list"],
+    );
+    rejects(
+        "",
+        &[],
         Some("\"populations.fans.size\" = { from = 1 }"),
         &["sweep.parameters", "from, to"],
     );
