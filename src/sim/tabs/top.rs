@@ -343,6 +343,29 @@ mod tests {
         }
     }
 
+    /// The pruning forgets exactly the posts that `K` younger ones with at least their
+    /// engagement beat, worked by hand for K = 2 and engagements 1, 1, 5, 5, 2 from the
+    /// youngest: the two 5s have only the 1s ahead (kept), and the last post, with 2,
+    /// has the two 5s ahead (forgotten): 4 tracked. A pruning that kept the `K` largest
+    /// engagements seen so far wrong (never replacing the smallest, or replacing it with
+    /// a smaller one) keeps all 5; the ranking would not show it, only the cost.
+    #[test]
+    fn a_post_beaten_by_k_younger_ones_is_forgotten() {
+        let mut tab = TopTab::new(2, 1.0, 1.0);
+        for (i, e) in [2, 5, 5, 1, 1].into_iter().enumerate() {
+            // Oldest first: times 0 to 4.
+            let p = post(i as u64, i as f64);
+            tab.add(p);
+            tab.engage(&p, e);
+        }
+        tab.refresh(5.0, &[]);
+        assert_eq!(tab.tracked_len(), 4);
+        assert!(
+            tab.tracked.iter().all(|t| t.post.id != 0),
+            "the oldest is forgotten"
+        );
+    }
+
     #[test]
     fn removed_posts_leave_at_once() {
         let mut tab = TopTab::new(2, 1.0, 1.0);
