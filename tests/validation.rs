@@ -157,6 +157,8 @@ rejects! {
     least_dominated_repeated_feed: "feeds = [\"alpha\", \"beta\"]" => "feeds = [\"alpha\", \"alpha\"]", ["populations.fans.targeting.feeds[1]", "once"];
     least_dominated_empty: "feeds = [\"alpha\", \"beta\"]" => "feeds = []", ["populations.fans.targeting.feeds"];
     content_negative: "meme = 0.3" => "meme = -0.3", ["populations.fans.content", "-0.3"];
+    timezone_share_negative: "utc_offset = -5, share = 0.5" => "utc_offset = -5, share = -0.5", ["populations.fans.timezones[1]", "-0.5", ">= 0"];
+    diurnal_hour_infinite: "diurnal = \"social\"" => "diurnal = [1, 1, 1, inf, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]", ["populations.fans.diurnal[3]", "inf", ">= 0"];
     initial_active_above_one: "initial_active = 0.01" => "initial_active = 1.5", ["populations.fans.mobilisation.initial_active", "1.5"];
     call_to_action_fraction: "fraction = 0.1" => "fraction = -0.1", ["populations.fans.mobilisation.call_to_action.fraction", "-0.1"];
     call_to_action_time: "at = \"30m\"" => "at = \"half past\"", ["populations.fans.mobilisation.call_to_action.at", "\"half past\""];
