@@ -318,6 +318,32 @@ fn whole_floats_set_integer_keys_and_fractions_are_refused() {
     );
 }
 
+/// A sweep that lists no metric to plot draws no charts: its folder has the tables and
+/// no `charts/` (not even an empty one).
+#[test]
+fn a_sweep_without_plot_draws_no_charts() {
+    use hashflood::sweep::{SweepOptions, command};
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("scenarios/classroom.toml")).unwrap();
+    let path = tmp.path().join("inline.toml");
+    std::fs::write(
+        &path,
+        format!("{text}\n[sweep]\nreplicates = 1\n[sweep.parameters]\n\"populations.locals.size\" = [100, 200]\n"),
+    )
+    .unwrap();
+    assert!(Sweep::load(&path, &[]).unwrap().plot.is_empty());
+    let out = tmp.path().join("out");
+    let mut opts = SweepOptions::new(&path);
+    opts.out = Some(out.clone());
+    opts.threads = Some(2);
+    command::sweep(&opts, &|_| {}).unwrap_or_else(|e| panic!("{:#}", anyhow::Error::from(e)));
+    assert!(out.join("points.csv").exists());
+    assert!(
+        !out.join("charts").exists(),
+        "a charts folder with nothing to plot"
+    );
+}
+
 #[test]
 fn a_sweep_table_inside_a_scenario_sweeps_that_scenario() {
     let tmp = tempfile::tempdir().unwrap();
