@@ -34,6 +34,9 @@ fn the_scenario_hash_covers_the_edge_list_contents_as_before() {
     let loaded = hashflood::load::scenario_file(&tmp.path().join("scenario.toml")).unwrap();
     assert_eq!(loaded.scenario.hash, CHAIN_HASH);
     assert_eq!(loaded.text, fixture_text());
+    // Loading again gives an equal network (its files compare by path and contents).
+    let again = hashflood::load::scenario_file(&tmp.path().join("scenario.toml")).unwrap();
+    assert_eq!(again.scenario.network, loaded.scenario.network);
     // A changed edge list changes it.
     std::fs::write(tmp.path().join("edges.csv"), "src,dst\nL,A\n").unwrap();
     let changed = hashflood::load::scenario_file(&tmp.path().join("scenario.toml")).unwrap();
