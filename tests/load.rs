@@ -34,6 +34,19 @@ fn the_scenario_hash_covers_the_edge_list_contents_as_before() {
     let loaded = hashflood::load::scenario_file(&tmp.path().join("scenario.toml")).unwrap();
     assert_eq!(loaded.scenario.hash, CHAIN_HASH);
     assert_eq!(loaded.text, fixture_text());
+    // Files are equal when both their path and their contents are (worked by hand).
+    let file = |path: &str, bytes: &[u8]| LoadedFile::new(path.into(), bytes.to_vec());
+    assert_eq!(file("/a.csv", b"x"), file("/a.csv", b"x"));
+    assert_ne!(
+        file("/a.csv", b"x"),
+        file("/b.csv", b"x"),
+        "same contents elsewhere"
+    );
+    assert_ne!(
+        file("/a.csv", b"x"),
+        file("/a.csv", b"y"),
+        "same path, other contents"
+    );
     // Loading again gives an equal network (its files compare by path and contents).
     let again = hashflood::load::scenario_file(&tmp.path().join("scenario.toml")).unwrap();
     assert_eq!(again.scenario.network, loaded.scenario.network);

@@ -95,6 +95,34 @@ fn rejects(from: &str, to: &str, needles: &[&str]) {
     }
 }
 
+/// Feed and population names are labels in files, charts and reports: 1 to 100
+/// characters, no control characters, and no `;` in a population's (it separates
+/// populations in some outputs). Each bad name is refused naming its table; names at
+/// the limits (100 characters, non-ASCII letters) are accepted.
+#[test]
+fn feed_and_population_names_are_checked() {
+    let base = |feed: &str, pop: &str| {
+        format!("[time]\nduration = \"1h\"\n[feeds.{feed}]\n[populations.{pop}]\nsize = 1\n")
+    };
+    let long = |n: usize| format!("\"{}\"", "x".repeat(n));
+    let refused = [
+        (base("\"\"", "p"), "a name of 1 to 100 characters"),
+        (base(&long(101), "p"), "a name of 1 to 100 characters"),
+        (base("\"a\\u0007b\"", "p"), "without control characters"),
+        (base("f", "\"a;b\""), "or ';'"),
+    ];
+    for (text, needle) in refused {
+        let e = parse(&text).map(|_| ()).unwrap_err();
+        assert!(e.contains(needle), "{text}: {e}");
+    }
+    assert!(
+        parse(&base(&long(100), "\"a;b\"")).is_err(),
+        "';' in a population"
+    );
+    parse(&base(&long(100), "\"fans_été\"")).unwrap();
+    parse(&base("\"a;b\"", "p")).unwrap();
+}
+
 /// Feeds and populations are found by name at the index of their table in name order.
 #[test]
 fn feeds_and_populations_are_found_by_name() {

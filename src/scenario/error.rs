@@ -72,3 +72,16 @@ pub fn invalid(path: impl Into<String>, value: impl Display, expected: &str) -> 
         expected: expected.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    /// Ordinary numbers print as written; very large or small ones, never zero, in
+    /// scientific notation (1e308 would otherwise be 309 digits).
+    #[test]
+    fn numbers_print_short() {
+        let got = [0.0, 2.5, -40.0, 1e308, 1e-7, -3e20].map(number);
+        assert_eq!(got, ["0", "2.5", "-40", "1e308", "1e-7", "-3e20"]);
+    }
+}
