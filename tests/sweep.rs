@@ -319,7 +319,8 @@ fn whole_floats_set_integer_keys_and_fractions_are_refused() {
 }
 
 /// A sweep that lists no metric to plot draws no charts: its folder has the tables and
-/// no `charts/` (not even an empty one).
+/// no `charts/` (not even an empty one). Finishing again clears what a killed finish
+/// left behind, and nothing else.
 #[test]
 fn a_sweep_without_plot_draws_no_charts() {
     use hashflood::sweep::{SweepOptions, command};
@@ -342,6 +343,16 @@ fn a_sweep_without_plot_draws_no_charts() {
         !out.join("charts").exists(),
         "a charts folder with nothing to plot"
     );
+    // What a finishing process killed midway leaves (a temporary table, a chart folder
+    // being drawn) goes at the next finish; a file of the user's that only looks alike
+    // stays.
+    std::fs::write(out.join(".runs.csv.4242-0.tmp"), "half a table").unwrap();
+    std::fs::create_dir(out.join(".charts.4242-1.partial")).unwrap();
+    std::fs::write(out.join(".runs.csv.notes"), "mine").unwrap();
+    command::sweep(&opts, &|_| {}).unwrap_or_else(|e| panic!("{:#}", anyhow::Error::from(e)));
+    assert!(!out.join(".runs.csv.4242-0.tmp").exists());
+    assert!(!out.join(".charts.4242-1.partial").exists());
+    assert!(out.join(".runs.csv.notes").exists());
 }
 
 #[test]
