@@ -123,6 +123,23 @@ fn feed_and_population_names_are_checked() {
     parse(&base("\"a;b\"", "p")).unwrap();
 }
 
+/// The start's time of day is taken in UTC: 06:30:15 at UTC+02:00 is 04:30:15 UTC,
+/// 16,215 s after midnight; 01:00 at UTC-03:30 is 04:30 UTC; 23:00 at UTC+00:00 stays.
+#[test]
+fn the_start_is_converted_to_utc() {
+    for (start, seconds) in [
+        ("2020-06-01T06:30:15+02:00", 16_215.0),
+        ("2020-06-01T01:00:00-03:30", 16_200.0),
+        ("2020-06-01T23:00:00Z", 82_800.0),
+    ] {
+        let s = parse(&format!(
+            "[time]\nstart = {start}\nduration = \"1h\"\n[feeds.f]\n[populations.p]\nsize = 1\n"
+        ))
+        .unwrap();
+        assert_eq!(s.time.start_utc_second_of_day, seconds, "{start}");
+    }
+}
+
 /// Feeds and populations are found by name at the index of their table in name order.
 #[test]
 fn feeds_and_populations_are_found_by_name() {
