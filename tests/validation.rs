@@ -221,6 +221,7 @@ rejects! {
     discouragement_action_unknown: "action = \"move\"" => "action = \"cry\"", ["cry", "quit"];
     escalate_needs_factor: "action = \"move\"" => "action = \"escalate\"", ["populations.others.discouragement.factor", "> 1", "escalate"];
     escalate_factor_above_one: "action = \"move\"" => "action = \"escalate\"\nfactor = 0.5", ["populations.others.discouragement.factor", "0.5", "above 1"];
+    escalate_factor_of_one: "action = \"move\"" => "action = \"escalate\"\nfactor = 1.0", ["populations.others.discouragement.factor", "1", "above 1"];
     factor_only_with_escalate: "action = \"move\"" => "action = \"move\"\nfactor = 2.0", ["populations.others.discouragement.factor", "escalate"];
     move_needs_weights: "[populations.others.discouragement]" => "[populations.fans.discouragement]\nbelow_share = 0.1\nrate = 6.0\naction = \"move\"\n[populations.others.discouragement]", ["populations.fans.discouragement.action", "least_dominated"];
     network_unknown_population: "populations = [\"fans\"]" => "populations = [\"fanz\"]", ["network.populations[0]", "\"fanz\"", "fans, others"];
