@@ -362,6 +362,8 @@ mod tests {
         for row in &mut counts {
             out.clear();
             engagements(&seen, |s| s.share, &mut rng, &mut out);
+            // Only the posts with any engagement are listed (Top tracks what is listed).
+            assert!(out.iter().all(|&(_, k)| k > 0), "a post listed with none");
             for &(post, k) in &out {
                 row[post.author as usize] = k as f64;
             }
