@@ -47,6 +47,17 @@ fn the_scenario_hash_covers_the_edge_list_contents_as_before() {
         file("/a.csv", b"y"),
         "same path, other contents"
     );
+    assert_eq!(
+        (
+            file("/a.csv", b"xyz").len(),
+            file("/a.csv", b"xyz").is_empty()
+        ),
+        (3, false)
+    );
+    assert_eq!(
+        (file("/a.csv", b"").len(), file("/a.csv", b"").is_empty()),
+        (0, true)
+    );
     // Loading again gives an equal network (its files compare by path and contents).
     let again = hashflood::load::scenario_file(&tmp.path().join("scenario.toml")).unwrap();
     assert_eq!(again.scenario.network, loaded.scenario.network);

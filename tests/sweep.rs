@@ -254,6 +254,12 @@ fn a_path_that_does_not_exist_is_named_with_what_exists() {
         Some("\"populations.fanz.size\" = [1, 2]"),
         &["populations.fanz.size", "fans, locals"],
     );
+    rejects(
+        "",
+        &[],
+        Some("\"tme.dt\" = [\"1m\", \"2m\"]"),
+        &["tme.dt", "the top level has", "time"],
+    );
 }
 
 #[test]

@@ -140,6 +140,21 @@ fn the_start_is_converted_to_utc() {
     }
 }
 
+/// Defaults as scenarios/README.md documents them: seed 1, and a browse opens Top with
+/// probability 0.5 when `top_share` is not given.
+#[test]
+fn documented_defaults_apply() {
+    let s = parse(
+        "[time]\nduration = \"1h\"\n[feeds.f]\n[populations.p]\nsize = 1\n\
+         [populations.p.reading]\nrate = { dist = \"constant\", value = 1.0 }\n\
+         feeds = { f = 1.0 }\n",
+    )
+    .unwrap();
+    assert_eq!(s.seed, 1);
+    let reading = s.populations[0].reading.as_ref().expect("reading");
+    assert_eq!(reading.tabs, [0.5, 0.5], "Latest and Top");
+}
+
 /// Feeds and populations are found by name at the index of their table in name order.
 #[test]
 fn feeds_and_populations_are_found_by_name() {
