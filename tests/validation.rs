@@ -296,6 +296,7 @@ rejects! {
 rejects! {
     app_capacity_both: "capacity = { mb_per_minute = 50.0 }" => "capacity = { mb_per_minute = 50.0, count_per_minute = 3.0 }", ["app.capacity", "exactly one"];
     app_capacity_negative: "capacity = { mb_per_minute = 50.0 }" => "capacity = { mb_per_minute = -50.0 }", ["app.capacity.mb_per_minute", "-50"];
+    app_capacity_zero: "capacity = { mb_per_minute = 50.0 }" => "capacity = { mb_per_minute = 0.0 }", ["app.capacity.mb_per_minute", "0", "> 0"];
     app_outage_window: "outage = { window = \"30m\", recovery = \"2h\" }" => "outage = { window = \"0s\", recovery = \"2h\" }", ["app.outage.window", "\"0s\""];
     app_outage_recovery: "outage = { window = \"30m\", recovery = \"2h\" }" => "outage = { window = \"30m\", recovery = \"soon\" }", ["app.outage.recovery", "\"soon\""];
     app_reviewers: "reviewers = 2" => "reviewers = 0", ["app.reviewers", "0"];

@@ -210,7 +210,9 @@ mod tests {
     fn rollback_removes_what_was_created_and_stops_at_what_others_wrote() {
         let tmp = tempfile::tempdir().unwrap();
         let mut c = Created::default();
+        assert!(c.is_empty());
         c.dir_all(&tmp.path().join("a/b/c")).unwrap();
+        assert!(!c.is_empty(), "three folders made");
         let f = tmp.path().join("a/b/c/f");
         assert!(create_atomic(&f, b"x").unwrap());
         assert!(!create_atomic(&f, b"y").unwrap(), "never replaces");
