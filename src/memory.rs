@@ -174,6 +174,63 @@ fn bytes(count: f64, each: u64) -> u64 {
     (count * each as f64).ceil() as u64
 }
 
+/// Bytes of the agents' state: what each holds for the whole run, the lists of a step's
+/// activations (at the first step every agent may be drawn at once), and what the
+/// population's mechanisms keep per agent. Lists that grow are counted at their largest
+/// room ([`fp::GROWTH`]).
+fn agent_bytes(s: &Scenario, agents: u64) -> u64 {
+    let mut bytes = agents.saturating_mul(fp::PER_AGENT + fp::GROWTH * fp::PER_ACTIVATION);
+    let mut add = |n: u64, each: u64| bytes = bytes.saturating_add(n.saturating_mul(each));
+    for p in &s.populations {
+        let size = p.size as u64;
+        if p.mobilisation.cascade.is_some() {
+            // Hops waiting for a later step.
+            add(size, fp::GROWTH * fp::PER_TIMED);
+        }
+        if matches!(p.mobilisation.cascade, Some(Cascade::Threshold { .. })) {
+            add(size, fp::PER_THRESHOLD_AGENT);
+        }
+        if p.reading.as_ref().is_some_and(|r| r.repost_share > 0.0) {
+            add(size, fp::PER_REPOSTING_READER);
+        }
+        let counted = p.reading.is_some() as u64 + p.app.is_some() as u64;
+        add(size * counted, fp::PER_COUNTED_AGENT);
+        if counted > 0 && p.fatigue.active_steps.is_some() {
+            // The scheduled end of the counted period.
+            add(size, fp::GROWTH * fp::PER_TIMED);
+        }
+        if p.app.as_ref().is_some_and(|a| a.rating.is_some()) {
+            // The scheduled rating.
+            add(size, fp::GROWTH * fp::PER_TIMED);
+        }
+    }
+    if let Some(m) = &s.moderation {
+        add(agents, fp::PER_MODERATED_AGENT);
+        if m.rate_limit.is_some() {
+            add(agents, fp::PER_RATE_LIMITED_AGENT);
+        }
+    }
+    bytes
+}
+
+/// Bytes of the post calendar: one candidate per posting process (an escalating agent
+/// has two), and while a step is posted the candidates due in it are held as well as
+/// their successors. Those due are at most one per process and at most the step's posts
+/// at the bound [`rate_bound`] gives (each due candidate is a post or a thinned one, at
+/// the rate it was drawn with), plus six standard deviations of a Poisson count.
+fn calendar_bytes(s: &Scenario, posts_per_step: f64) -> u64 {
+    let processes: u64 = s
+        .populations
+        .iter()
+        .map(|p| {
+            let escalates = p.discouragement.as_ref().is_some_and(|d| d.factor > 1.0);
+            p.size as u64 * (1 + escalates as u64)
+        })
+        .fold(0, u64::saturating_add);
+    let due = (posts_per_step + 6.0 * posts_per_step.sqrt() + 1.0).min(processes as f64);
+    bytes(processes as f64 + due, fp::GROWTH * fp::PER_CANDIDATE)
+}
+
 /// Estimates the memory and work of one run of `s`. Edge-list files are measured by
 /// their size on disk, never read.
 pub fn estimate(s: &Scenario) -> Estimate {
@@ -201,25 +258,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let browses = per_step(s, |p| p.reading.as_ref().map(|r| &r.rate_per_step)) * steps as f64;
 
     let mut parts = Vec::new();
-    let mut per_agent = agents.saturating_mul(fp::PER_AGENT);
-    for p in &s.populations {
-        let size = p.size as u64;
-        if matches!(p.mobilisation.cascade, Some(Cascade::Threshold { .. })) {
-            per_agent = per_agent.saturating_add(size * fp::PER_THRESHOLD_AGENT);
-        }
-        if p.reading.as_ref().is_some_and(|r| r.repost_share > 0.0) {
-            per_agent = per_agent.saturating_add(size * fp::PER_REPOSTING_READER);
-        }
-        let counted = p.reading.is_some() as u64 + p.app.is_some() as u64;
-        per_agent = per_agent.saturating_add(size * counted * fp::PER_COUNTED_AGENT);
-        if p.app.as_ref().is_some_and(|a| a.rating.is_some()) {
-            per_agent = per_agent.saturating_add(size * fp::PER_RATING_AGENT);
-        }
-    }
-    if s.moderation.is_some() {
-        per_agent = per_agent.saturating_add(agents * fp::PER_MODERATED_AGENT);
-    }
-    parts.push(("agents", per_agent));
+    parts.push(("agents", agent_bytes(s, agents)));
+    parts.push(("post calendar", calendar_bytes(s, posts_per_step)));
 
     let buckets = steps.clamp(1, fp::CALENDAR_BUCKETS).next_power_of_two();
     let block_tables =

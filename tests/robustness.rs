@@ -387,6 +387,8 @@ fn hostile_scenarios_are_rejected_cleanly_or_run() {
     );
     a_flooded_step_with_readers_fits_its_estimate();
     agent_heavy_runs_are_estimated_within_a_factor_of_their_peak();
+    each_size_per_agent_is_what_an_agent_costs();
+    a_step_that_posts_every_agent_fits_its_estimate();
 }
 
 /// A case the generator rarely makes: 100,000 posts in each 10-minute step with readers,
@@ -510,6 +512,164 @@ rate = {{ dist = "constant", value = 0.01 }}
             estimate / 1e6
         );
     }
+}
+
+/// The peak heap (bytes, counted by this binary's allocator) of a run of `text` (its
+/// network built within the count), and the library's estimate of it.
+fn measure(text: &str) -> (f64, f64) {
+    let s = Scenario::from_toml(text, "measured", &Inputs::default()).unwrap();
+    let before = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let graph = graph_source::follower_graph(&s, 1).unwrap();
+    sim::run(&s, &graph, 1, &mut |_| {});
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before) as f64;
+    (peak, bounds::memory_estimate(&s))
+}
+
+/// Each size per agent that the estimate is built from is checked against what an agent
+/// costs: the difference in peak heap between runs of 131,072 and 262,144 agents
+/// (2 and 4 blocks) that differ only in that, per agent added. The counts are powers of
+/// two, so a list that grows by doubling and holds every agent has no spare room, and
+/// the cost per agent is exact: the sizes (`sim::footprint`) must match it to half a
+/// byte. A size that counts a part too few or too many (a field of 2 bytes or more)
+/// fails; its room for growth is one named factor (`footprint::GROWTH`) applied by the
+/// estimate, checked by the next test. Every run must also peak within its estimate.
+fn each_size_per_agent_is_what_an_agent_costs() {
+    use hashflood::network::BYTES_PER_NODE;
+    use hashflood::sim::footprint as fp;
+    let base = r#"
+[time]
+duration = "10m"
+dt = "1m"
+[feeds.tag]
+latest_window = 20
+[populations.a]
+size = SIZE
+rate = { dist = "constant", value = 0.01 }
+"#
+    .to_string();
+    let dormant = "[populations.a.mobilisation]\ninitial_active = 0.0\n";
+    let reading = "[populations.a.reading]\nrate = { dist = \"constant\", value = 0.01 }\n\
+                   feeds = { tag = 1.0 }\n";
+    let network = "[network]\ngenerator = \"erdos_renyi\"\nmean_degree = 2.0\n\
+                   populations = [\"a\"]\n";
+    let moderated = "[moderation]\nflag = { text = 0.5 }\nremoval_delay = \"30m\"\n";
+    let app = "[populations.a.app]\nsubmit = { dist = \"constant\", value = 0.01 }\n\
+               [app]\ncapacity = { count_per_minute = 1000.0 }\n\
+               outage = { window = \"10m\", recovery = \"1h\" }\nreviewers = 1\n\
+               service_minutes = { dist = \"constant\", value = 1.0 }\n\
+               rating = { count = 1, mean = 3.0 }\n";
+    let per_agent = |text: &str| {
+        let (small, e_small) = measure(&text.replace("SIZE", "131072"));
+        let (large, e_large) = measure(&text.replace("SIZE", "262144"));
+        for (peak, estimate) in [(small, e_small), (large, e_large)] {
+            assert!(
+                peak <= estimate + ALLOWANCE_BYTES,
+                "peak heap {peak} over the estimate {estimate} (+ allowance) of\n{text}"
+            );
+        }
+        (large - small) / 131_072.0
+    };
+    let dormant_cost = per_agent(&(base.clone() + dormant));
+    let posting_cost = per_agent(&base);
+    let reading_cost = per_agent(&(base.clone() + reading));
+    let moderated_cost = per_agent(&(base.clone() + moderated));
+    let net = base.clone() + reading + network;
+    let repost = net.replace("feeds = { tag", "repost_share = 0.1\nfeeds = { tag");
+    let checks = [
+        // Nobody activates: each agent's own state and its row in the (empty) network.
+        (
+            "an agent's own state",
+            dormant_cost,
+            (fp::PER_AGENT + BYTES_PER_NODE) as f64,
+        ),
+        // Every agent is drawn at the first step (initial_active is 1 by default); the
+        // 1.7% with a post within the run add less than a byte.
+        (
+            "an activation",
+            posting_cost - dormant_cost,
+            fp::PER_ACTIVATION as f64,
+        ),
+        (
+            "the threshold model",
+            per_agent(
+                &(base.clone()
+                    + dormant
+                    + "cascade = { model = \"threshold\", threshold = { dist = \"constant\", \
+                       value = 0.5 } }\n"),
+            ) - dormant_cost,
+            fp::PER_THRESHOLD_AGENT as f64,
+        ),
+        (
+            "reading",
+            reading_cost - posting_cost,
+            fp::PER_COUNTED_AGENT as f64,
+        ),
+        (
+            "using the app",
+            per_agent(&(base.clone() + app)) - posting_cost,
+            fp::PER_COUNTED_AGENT as f64,
+        ),
+        (
+            "moderation",
+            moderated_cost - posting_cost,
+            fp::PER_MODERATED_AGENT as f64,
+        ),
+        (
+            "a rate limit",
+            per_agent(&(base.clone() + moderated + "rate_limit = { posts = 2, per = \"1h\" }\n"))
+                - moderated_cost,
+            fp::PER_RATE_LIMITED_AGENT as f64,
+        ),
+        (
+            "reposting",
+            per_agent(&repost) - per_agent(&net),
+            fp::PER_REPOSTING_READER as f64,
+        ),
+    ];
+    for (what, measured, size) in checks {
+        eprintln!("{what}: {measured:.2} bytes per agent, sized {size}");
+        assert!(
+            (measured - size).abs() <= 0.5,
+            "{what} costs {measured:.2} bytes per agent, but the estimate sizes it {size}"
+        );
+    }
+}
+
+/// The lists that grow by doubling, at their worst: 34,000 agents (one block, just over
+/// 2^15) each post about 5 times a minute for 2 minutes, so all of them are due in the
+/// first step (a list with room for 65,536) while their next posts fill the second
+/// step's (room for 65,536 again): 4 calendar entries of room per agent, as the estimate
+/// counts them ([`hashflood::sim::footprint::GROWTH`] x (posting processes + those due
+/// in a step)). Measured: 5.6 MB against an estimate of 6.7 MB; an estimate that counted
+/// one calendar entry per agent twice, as it did, was 4.2 MB. The allowance here is a
+/// tenth of the other tests' (the thread pool and the standard library have made their
+/// allocations by now).
+fn a_step_that_posts_every_agent_fits_its_estimate() {
+    let (peak, estimate) = measure(
+        r#"
+[time]
+duration = "2m"
+dt = "1m"
+[feeds.tag]
+latest_window = 20
+[populations.a]
+size = 34000
+rate = { dist = "constant", value = 300.0 }
+"#,
+    );
+    eprintln!(
+        "every agent posting in a step: peak heap {:.2} MB, estimate {:.2} MB",
+        peak / 1e6,
+        estimate / 1e6
+    );
+    assert!(
+        peak <= estimate + ALLOWANCE_BYTES / 10.0 && estimate <= 2.0 * peak,
+        "peak heap {:.2} MB against the estimate {:.2} MB (expected between the peak and \
+         twice it)",
+        peak / 1e6,
+        estimate / 1e6
+    );
 }
 
 /// Prints the failures grouped by stage and message (its first line, which holds the

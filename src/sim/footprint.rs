@@ -5,21 +5,27 @@ use std::mem::size_of;
 
 use super::block::{Agent, AgentState, Post};
 use super::calendar::Candidate;
+use super::mobilise::Due;
 use super::moderate::Flagged;
 
-/// Bytes per agent: life-cycle state, home feed, drawn attributes, one calendar entry
-/// (every active agent has one; counted twice for the slack of growing buckets), and
-/// a timed entry in the mobilisation phase's lists (pending activations).
-pub const PER_AGENT: u64 = (size_of::<AgentState>()
-    + size_of::<u8>()
-    + size_of::<Agent>()
-    + 2 * size_of::<Candidate>()
-    + 2 * size_of::<(f64, u32)>()) as u64;
+/// How many times its entries' size a list that grows by doubling may hold: a list of
+/// `n` entries has room for at most `2n`. The one slack factor of the estimate's lists
+/// (each size below is exact).
+pub const GROWTH: u64 = 2;
+/// Bytes per agent held for the whole run, whatever the agent does: life-cycle state,
+/// home feed and drawn attributes (allocated once, at their exact size).
+pub const PER_AGENT: u64 = (size_of::<AgentState>() + size_of::<u8>() + size_of::<Agent>()) as u64;
+/// Bytes per entry of the post calendar: a posting process's next candidate post.
+pub const PER_CANDIDATE: u64 = size_of::<Candidate>() as u64;
+/// Bytes per activation drawn in a step: the agent drawn and its entry in the step's
+/// time-ordered batch of activations.
+pub const PER_ACTIVATION: u64 = (size_of::<u32>() + size_of::<Due>()) as u64;
+/// Bytes per timed entry (time and agent) in the lists kept by step: a network hop
+/// waiting for a later step, the end of an active period, a scheduled app rating.
+pub const PER_TIMED: u64 = size_of::<(f64, u32)>() as u64;
 /// Extra bytes per agent per process counted per step that it takes part in (reading,
-/// app submissions): its rate and the scheduled end of its period.
-pub const PER_COUNTED_AGENT: u64 = (size_of::<f32>() + size_of::<(f64, u32)>()) as u64;
-/// Extra bytes per agent of a population that rates the app: its scheduled rating.
-pub const PER_RATING_AGENT: u64 = size_of::<(f64, u32)>() as u64;
+/// app submissions): its rate.
+pub const PER_COUNTED_AGENT: u64 = size_of::<f32>() as u64;
 /// Bytes per post of a step when readers see each post for its residence time: the
 /// block's buffer and the feed's copy, its record in the Latest tab's exposure, its
 /// slice in the step's sort, an engagement entry (post, count and reader) and the Top
@@ -32,12 +38,16 @@ pub const PER_READ_POST: u64 = (2 * size_of::<Post>()
     + 2 * size_of::<super::tabs::Tracked>()) as u64;
 /// Extra bytes per agent of a population using the threshold model (threshold, count).
 pub const PER_THRESHOLD_AGENT: u64 = (size_of::<f32>() + size_of::<u32>()) as u64;
-/// Extra bytes per agent under moderation (rate-limit window and count, removals).
-pub const PER_MODERATED_AGENT: u64 = (2 * size_of::<u32>() + size_of::<u16>()) as u64;
-/// Extra bytes per reading agent that can repost: its rate while drawing, the alias
-/// table (an index and odds) and its follower count.
+/// Extra bytes per agent under moderation: its removals so far.
+pub const PER_MODERATED_AGENT: u64 = size_of::<u16>() as u64;
+/// Extra bytes per agent under a rate limit: its window and its count in the window.
+pub const PER_RATE_LIMITED_AGENT: u64 = (2 * size_of::<u32>()) as u64;
+/// Extra bytes per reading agent that can repost: its entry in the alias table that
+/// picks reposters (an index and odds) and its follower count. (Its browse rate as an
+/// `f64` while the table is built is freed before the first step, and is less than the
+/// step's activation lists, counted for every agent.)
 pub const PER_REPOSTING_READER: u64 =
-    (size_of::<f64>() + size_of::<u32>() + size_of::<f64>() + size_of::<u32>()) as u64;
+    (size_of::<u32>() + size_of::<f64>() + size_of::<u32>()) as u64;
 /// Bytes per post held in a buffer or window.
 pub const PER_POST: u64 = size_of::<Post>() as u64;
 /// Bytes per post tracked by a Top tab (the post and its engagement, kept twice while

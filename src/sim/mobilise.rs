@@ -27,7 +27,7 @@ use crate::scenario::{Cascade, DiscouragementAction, LATEST, Targeting};
 
 /// An activation due at time `t` (in steps): ordered by time, then agent.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Due {
+pub(super) struct Due {
     t: f64,
     agent: u32,
     by_network: bool,
