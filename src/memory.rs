@@ -272,8 +272,11 @@ pub fn estimate(s: &Scenario) -> Estimate {
     // (and never more than the step's posts) and the publish copies at most K per feed
     // and block. Readers see every post for its residence time: all of a step's posts
     // are kept, with their exposure.
-    let buffers = if s.populations.iter().any(|p| p.reading.is_some()) {
-        bytes(posts_per_step, fp::PER_READ_POST)
+    let readers = s.populations.iter().filter(|p| p.reading.is_some()).count() as u64;
+    let buffers = if readers > 0 {
+        // Each reading population engages posts on its own: an entry each.
+        let per_post = fp::GROWTH * fp::PER_READ_POST + readers * fp::PER_ENGAGED_POST;
+        bytes(posts_per_step, per_post)
     } else {
         let buffer_cap: f64 = s
             .feeds

@@ -27,15 +27,15 @@ pub const PER_TIMED: u64 = size_of::<(f64, u32)>() as u64;
 /// app submissions): its rate.
 pub const PER_COUNTED_AGENT: u64 = size_of::<f32>() as u64;
 /// Bytes per post of a step when readers see each post for its residence time: the
-/// block's buffer and the feed's copy, its record in the Latest tab's exposure, its
-/// slice in the step's sort, an engagement entry (post, count and reader) and the Top
-/// tab's note of it until its next ranking (and the merge's copy).
-pub const PER_READ_POST: u64 = (2 * size_of::<Post>()
-    + size_of::<super::tabs::Seen>()
-    + 2 * size_of::<u32>()
-    + size_of::<(Post, u64)>()
-    + size_of::<usize>()
-    + 2 * size_of::<super::tabs::Tracked>()) as u64;
+/// block's buffer and the feed's sorted copy, its slice and the slice's count in the
+/// step's sort, and its record in the Latest tab's exposure.
+pub const PER_READ_POST: u64 =
+    (2 * size_of::<Post>() + 2 * size_of::<u32>() + size_of::<super::tabs::Seen>()) as u64;
+/// Bytes per post of a step and reading population that may engage it: an engagement
+/// entry (post, count and reader) and the Top tab's note of it until its next ranking
+/// (and the merge's copy). An upper bound: it assumes every post engaged.
+pub const PER_ENGAGED_POST: u64 =
+    (size_of::<(Post, u64)>() + size_of::<usize>() + 2 * size_of::<super::tabs::Tracked>()) as u64;
 /// Extra bytes per agent of a population using the threshold model (threshold, count).
 pub const PER_THRESHOLD_AGENT: u64 = (size_of::<f32>() + size_of::<u32>()) as u64;
 /// Extra bytes per agent under moderation: its removals so far.
