@@ -583,6 +583,7 @@ rate = { dist = "constant", value = 0.01 }
     let posting_cost = per_agent(&base);
     let reading_cost = per_agent(&(base.clone() + reading));
     let moderated_cost = per_agent(&(base.clone() + moderated));
+    let app_cost = per_agent(&(base.clone() + app));
     let net = base.clone() + reading + network;
     let repost = net.replace("feeds = { tag", "repost_share = 0.1\nfeeds = { tag");
     // (what, [measured, estimated] per agent, its size, whether the estimate counts just
@@ -627,7 +628,7 @@ rate = { dist = "constant", value = 0.01 }
         ),
         (
             "using the app",
-            minus(per_agent(&(base.clone() + app)), posting_cost),
+            minus(app_cost, posting_cost),
             fp::PER_COUNTED_AGENT as f64,
             true,
         ),
@@ -655,6 +656,44 @@ rate = { dist = "constant", value = 0.01 }
             true,
         ),
     ];
+    // Timed entries kept by step (an active period's end, a scheduled rating): at most
+    // one per agent here (nearly every agent has one), in lists that grow, so the cost
+    // is at most twice the size, and the estimate must cover it.
+    let timed = [
+        (
+            "an active period's end",
+            minus(
+                per_agent(
+                    &(base.clone()
+                        + reading
+                        + "[populations.a.fatigue]\nactive_hours = { dist = \"exponential\", \
+                           mean = 0.01 }\n"),
+                ),
+                reading_cost,
+            ),
+        ),
+        (
+            "a scheduled rating",
+            minus(
+                per_agent(&(base.clone() + app).replace(
+                    "submit = { dist = \"constant\", value = 0.01 }\n",
+                    "submit = { dist = \"constant\", value = 0.01 }\n\
+                     rating = { rate = 600.0, stars = { dist = \"constant\", value = 1.0 } }\n",
+                )),
+                app_cost,
+            ),
+        ),
+    ];
+    for (what, [measured, estimated]) in timed {
+        let size = fp::PER_TIMED as f64;
+        eprintln!("{what}: {measured:.2} bytes per agent, sized {size}, estimated {estimated:.2}");
+        assert!(
+            measured > 0.5 * size && measured <= 2.0 * size + 0.5 && estimated >= measured,
+            "{what} costs {measured:.2} bytes per agent (expected more than half of {size} \
+             and at most twice it), and the estimate counts {estimated:.2} for it (expected \
+             at least that)"
+        );
+    }
     for (what, [measured, estimated], size, counted_as_such) in checks {
         eprintln!("{what}: {measured:.2} bytes per agent, sized {size}, estimated {estimated:.2}");
         assert!(
