@@ -393,6 +393,20 @@ fn hostile_scenarios_are_rejected_cleanly_or_run() {
     many_reading_populations_fit_their_estimate();
 }
 
+/// 1,000 fans posting 100,000 posts in each 10-minute step into one feed: the flooded
+/// feed of the tests below, which add its readers.
+const FLOODED_TAG: &str = r#"
+[time]
+duration = "30m"
+dt = "10m"
+[feeds.tag]
+latest_window = 20
+[populations.fans]
+size = 1000
+rate = { dist = "constant", value = 600.0 }
+content = { text = 1.0 }
+"#;
+
 /// A case the generator rarely makes: 100,000 posts in each 10-minute step with readers,
 /// who keep every post of a step (with its exposure, engagement and Top notes), so the
 /// post buffers are most of the run's heap (about 10 MB). The peak must stay within the
@@ -404,42 +418,17 @@ fn hostile_scenarios_are_rejected_cleanly_or_run() {
 /// either (a size per post counted as a product of its parts is). Run
 /// here, not as a test of its own, because the heap counters are global to this binary.
 fn a_flooded_step_with_readers_fits_its_estimate() {
-    let text = r#"
-[time]
-duration = "30m"
-dt = "10m"
-[feeds.tag]
-latest_window = 20
-[populations.fans]
-size = 1000
-rate = { dist = "constant", value = 600.0 }
-content = { text = 1.0 }
-[populations.readers]
-size = 1000
-[populations.readers.reading]
-rate = { dist = "constant", value = 6.0 }
-feeds = { tag = 1.0 }
-appeal = { text = 0.05 }
-"#;
-    let s = Scenario::from_toml(text, "flood", &Inputs::default()).unwrap();
-    let graph = graph_source::follower_graph(&s, 1).unwrap();
-    let before = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let out = sim::run(&s, &graph, 1, &mut |_| {});
-    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before) as f64;
-    let estimate = bounds::memory_estimate(&s);
-    eprintln!(
-        "flooded step with readers: {} posts, peak heap {:.1} MB, estimate {:.1} MB",
-        out.summary.totals.posts,
-        peak / 1e6,
-        estimate / 1e6
-    );
-    assert!(
-        peak <= estimate + ALLOWANCE_BYTES && estimate <= 5.0 * peak,
-        "peak heap {:.1} MB against the estimate {:.1} MB (expected between the peak and \
-         5 times it)",
-        peak / 1e6,
-        estimate / 1e6
+    let text = FLOODED_TAG.to_string()
+        + "[populations.readers]\nsize = 1000\n[populations.readers.reading]\n\
+           rate = { dist = \"constant\", value = 6.0 }\nfeeds = { tag = 1.0 }\n\
+           appeal = { text = 0.05 }\n";
+    let (peak, estimate) = measure(&text);
+    assert_fits(
+        "flooded step with readers",
+        peak,
+        estimate,
+        ALLOWANCE_BYTES,
+        5.0,
     );
 }
 
@@ -494,25 +483,14 @@ rate = {{ dist = "constant", value = 0.01 }}
         ),
     ];
     for (what, text) in cases {
-        let s = Scenario::from_toml(&text, "agents", &Inputs::default()).unwrap();
         // The follower graph (empty here, still a row per agent) is in the estimate.
-        let before = CURRENT.load(Ordering::Relaxed);
-        PEAK.store(before, Ordering::Relaxed);
-        let graph = graph_source::follower_graph(&s, 1).unwrap();
-        sim::run(&s, &graph, 1, &mut |_| {});
-        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before) as f64;
-        let estimate = bounds::memory_estimate(&s);
-        eprintln!(
-            "400,000 agents {what}: peak heap {:.1} MB, estimate {:.1} MB",
-            peak / 1e6,
-            estimate / 1e6
-        );
-        assert!(
-            peak <= estimate + ALLOWANCE_BYTES && estimate <= 3.0 * peak,
-            "400,000 agents {what}: peak heap {:.1} MB against the estimate {:.1} MB \
-             (expected between the peak and 3 times it)",
-            peak / 1e6,
-            estimate / 1e6
+        let (peak, estimate) = measure(&text);
+        assert_fits(
+            &format!("400,000 agents {what}"),
+            peak,
+            estimate,
+            ALLOWANCE_BYTES,
+            3.0,
         );
     }
 }
@@ -527,6 +505,23 @@ fn measure(text: &str) -> (f64, f64) {
     sim::run(&s, &graph, 1, &mut |_| {});
     let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before) as f64;
     (peak, bounds::memory_estimate(&s))
+}
+
+/// Prints `what`'s peak heap and estimate, and checks that the peak is within the
+/// estimate plus `allowance` (bytes) and the estimate at most `factor` times the peak.
+fn assert_fits(what: &str, peak: f64, estimate: f64, allowance: f64, factor: f64) {
+    eprintln!(
+        "{what}: peak heap {:.2} MB, estimate {:.2} MB",
+        peak / 1e6,
+        estimate / 1e6
+    );
+    assert!(
+        peak <= estimate + allowance && estimate <= factor * peak,
+        "{what}: peak heap {:.2} MB against the estimate {:.2} MB (expected between the \
+         peak and {factor} times it)",
+        peak / 1e6,
+        estimate / 1e6
+    );
 }
 
 /// Each size per agent that the estimate is built from is checked against what an agent
@@ -731,17 +726,12 @@ size = 34000
 rate = { dist = "constant", value = 300.0 }
 "#,
     );
-    eprintln!(
-        "every agent posting in a step: peak heap {:.2} MB, estimate {:.2} MB",
-        peak / 1e6,
-        estimate / 1e6
-    );
-    assert!(
-        peak <= estimate + ALLOWANCE_BYTES / 10.0 && estimate <= 2.0 * peak,
-        "peak heap {:.2} MB against the estimate {:.2} MB (expected between the peak and \
-         twice it)",
-        peak / 1e6,
-        estimate / 1e6
+    assert_fits(
+        "every agent posting in a step",
+        peak,
+        estimate,
+        ALLOWANCE_BYTES / 10.0,
+        2.0,
     );
 }
 
@@ -801,18 +791,7 @@ rate_limit = {{ posts = {limit}, per = "2h" }}
 /// hold it, and not be more than 6 times over (5 here: it assumes every population
 /// engages every post, and each list the room to double).
 fn many_reading_populations_fit_their_estimate() {
-    let mut text = r#"
-[time]
-duration = "30m"
-dt = "10m"
-[feeds.tag]
-latest_window = 20
-[populations.fans]
-size = 1000
-rate = { dist = "constant", value = 600.0 }
-content = { text = 1.0 }
-"#
-    .to_string();
+    let mut text = FLOODED_TAG.to_string();
     for i in 0..12 {
         text += &format!(
             "[populations.r{i}]\nsize = 1000\n[populations.r{i}.reading]\n\
@@ -821,17 +800,12 @@ content = { text = 1.0 }
         );
     }
     let (peak, estimate) = measure(&text);
-    eprintln!(
-        "12 reading populations: peak heap {:.1} MB, estimate {:.1} MB",
-        peak / 1e6,
-        estimate / 1e6
-    );
-    assert!(
-        peak <= estimate + ALLOWANCE_BYTES && estimate <= 6.0 * peak,
-        "12 reading populations: peak heap {:.1} MB against the estimate {:.1} MB \
-         (expected between the peak and 6 times it)",
-        peak / 1e6,
-        estimate / 1e6
+    assert_fits(
+        "12 reading populations",
+        peak,
+        estimate,
+        ALLOWANCE_BYTES,
+        6.0,
     );
 }
 
