@@ -215,10 +215,11 @@ fn agent_bytes(s: &Scenario, agents: u64) -> u64 {
 
 /// Bytes of the post calendar: one candidate per posting process (an escalating agent
 /// has two), and while a step is posted the candidates due in it are held as well as
-/// their successors. Those due are at most one per process and at most the step's posts
-/// at the bound [`rate_bound`] gives (each due candidate is a post or a thinned one, at
-/// the rate it was drawn with), plus six standard deviations of a Poisson count.
-fn calendar_bytes(s: &Scenario, posts_per_step: f64) -> u64 {
+/// their successors. Those due are at most one per process and at most the step's
+/// candidates at the bound [`rate_bound`] gives (each due candidate is a post, a thinned
+/// one or one a rate limit turns away, at the rate it was drawn with), plus six standard
+/// deviations of a Poisson count.
+fn calendar_bytes(s: &Scenario, drawn_per_step: f64) -> u64 {
     let processes: u64 = s
         .populations
         .iter()
@@ -227,7 +228,7 @@ fn calendar_bytes(s: &Scenario, posts_per_step: f64) -> u64 {
             p.size as u64 * (1 + escalates as u64)
         })
         .fold(0, u64::saturating_add);
-    let due = (posts_per_step + 6.0 * posts_per_step.sqrt() + 1.0).min(processes as f64);
+    let due = (drawn_per_step + 6.0 * drawn_per_step.sqrt() + 1.0).min(processes as f64);
     bytes(processes as f64 + due, fp::GROWTH * fp::PER_CANDIDATE)
 }
 
@@ -244,22 +245,25 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let blocks = agents.div_ceil(fp::BLOCK_AGENTS);
 
     // Events per step, at most (with the margin), and over the run.
-    // An escalating population may post `factor` times its rate.
-    let posts_per_step: f64 = s
-        .populations
-        .iter()
-        .map(|p| {
-            let factor = p.discouragement.as_ref().map_or(1.0, |d| d.factor);
-            rate_bound(p.size as u64, &p.rate_per_step) * peak(p) * factor
-        })
-        .sum();
+    // An escalating population may post `factor` times its rate: the candidate posts
+    // drawn. A rate limit admits at most `posts` of them per account and window, and a
+    // window (whole steps) never straddles a step: the posts that are made.
+    let limit = s.moderation.as_ref().and_then(|m| m.rate_limit.as_ref());
+    let (mut drawn_per_step, mut posts_per_step) = (0.0, 0.0);
+    for p in &s.populations {
+        let factor = p.discouragement.as_ref().map_or(1.0, |d| d.factor);
+        let drawn = rate_bound(p.size as u64, &p.rate_per_step) * peak(p) * factor;
+        drawn_per_step += drawn;
+        posts_per_step += limit.map_or(drawn, |l| drawn.min(p.size as f64 * l.posts as f64));
+    }
+    let drawn = drawn_per_step * steps as f64;
     let posts = posts_per_step * steps as f64;
     let submissions = per_step(s, |p| p.app.as_ref().map(|a| &a.submit_per_step)) * steps as f64;
     let browses = per_step(s, |p| p.reading.as_ref().map(|r| &r.rate_per_step)) * steps as f64;
 
     let mut parts = Vec::new();
     parts.push(("agents", agent_bytes(s, agents)));
-    parts.push(("post calendar", calendar_bytes(s, posts_per_step)));
+    parts.push(("post calendar", calendar_bytes(s, drawn_per_step)));
 
     let buckets = steps.clamp(1, fp::CALENDAR_BUCKETS).next_power_of_two();
     let block_tables =
@@ -307,8 +311,23 @@ pub fn estimate(s: &Scenario) -> Estimate {
 
     if let Some(m) = &s.moderation {
         let flag = m.flag.iter().copied().fold(0.0, f64::max);
-        let held = (posts_per_step * (m.removal_delay_steps as f64 + 1.0)).min(posts) * flag;
-        parts.push(("moderation queue", bytes(held, fp::PER_FLAGGED)));
+        // A step's flagged posts wait in a list of their own until their removal step;
+        // while a step's due list is taken out, the next step's fills: `delay + 1` lists.
+        let flagged = posts_per_step * flag;
+        let held = (flagged * (m.removal_delay_steps as f64 + 1.0)).min(posts * flag);
+        // Each ranked tab notes the ids removed from its feed until it ranks again (at
+        // most every removal of the run; the feed that notes most bounds the sum).
+        let ids = s
+            .feeds
+            .iter()
+            .map(|f| {
+                let between = (flagged * f.rerank.every_steps as f64).min(posts * flag);
+                (f.tabs.len() - 1) as f64 * between
+            })
+            .fold(0.0, f64::max);
+        let queue = bytes(held, fp::GROWTH * fp::PER_FLAGGED)
+            .saturating_add(bytes(ids, fp::GROWTH * fp::PER_REMOVED_ID));
+        parts.push(("moderation queue", queue));
     }
     // The outage window's ring, and each reviewer's next free time (a heap entry).
     let outage_ring = s.app.as_ref().map_or(0, |a| {
@@ -362,7 +381,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
         .filter(|(name, _)| *name != "time series")
         .map(|p| p.1)
         .fold(0, u64::saturating_add);
-    let work_parts = work(s, blocks, samples, posts, submissions);
+    let work_parts = work(s, blocks, samples, drawn, submissions);
     Estimate {
         engine,
         shared: 0,

@@ -390,6 +390,7 @@ fn hostile_scenarios_are_rejected_cleanly_or_run() {
     each_size_per_agent_is_what_an_agent_costs();
     a_step_that_posts_every_agent_fits_its_estimate();
     a_read_post_costs_its_size();
+    a_flagged_post_costs_its_size();
     many_reading_populations_fit_their_estimate();
 }
 
@@ -744,11 +745,28 @@ rate = { dist = "constant", value = 300.0 }
 /// per step) is the size exactly. Readers never engage (appeal 0), so nothing else grows
 /// with the posts. A part counted too few or too many (2 bytes or more) fails.
 fn a_read_post_costs_its_size() {
-    let text = |limit: u32| {
-        format!(
-            r#"
+    let (small, _) = measure(&limited_feed(2047, 0.0, 1));
+    let (large, _) = measure(&limited_feed(4095, 0.0, 1));
+    let measured = (large - small) / 131_072.0;
+    let size = hashflood::sim::footprint::PER_READ_POST as f64;
+    eprintln!("a post of a step that readers see: {measured:.2} bytes, sized {size}");
+    assert!(
+        (measured - size).abs() <= 0.5,
+        "a post of a step that readers see costs {measured:.2} bytes, but the estimate \
+         sizes it {size}"
+    );
+}
+
+/// The feed of the tests of a post's size: 64 fans limited to `limit` posts each per
+/// 2-hour step, each post flagged with chance `flag` and removed `delay` steps later,
+/// for `delay + 1` steps (the last is the first with a removal), read by 10 readers
+/// who never engage.
+fn limited_feed(limit: u32, flag: f64, delay: u32) -> String {
+    let (duration, delay) = (2 * (delay + 1), 2 * delay);
+    format!(
+        r#"
 [time]
-duration = "4h"
+duration = "{duration}h"
 dt = "2h"
 [metrics]
 sample_every = "2h"
@@ -766,22 +784,60 @@ rate = {{ dist = "constant", value = 6.0 }}
 feeds = {{ tag = 1.0 }}
 appeal = {{ text = 0.0 }}
 [moderation]
-flag = {{ text = 0.0 }}
-removal_delay = "2h"
+flag = {{ text = {flag:?} }}
+removal_delay = "{delay}h"
 rate_limit = {{ posts = {limit}, per = "2h" }}
 "#
-        )
-    };
-    let (small, _) = measure(&text(2047));
-    let (large, _) = measure(&text(4095));
-    let measured = (large - small) / 131_072.0;
-    let size = hashflood::sim::footprint::PER_READ_POST as f64;
-    eprintln!("a post of a step that readers see: {measured:.2} bytes, sized {size}");
-    assert!(
-        (measured - size).abs() <= 0.5,
-        "a post of a step that readers see costs {measured:.2} bytes, but the estimate \
-         sizes it {size}"
-    );
+    )
+}
+
+/// The sizes of a flagged post (`footprint::PER_FLAGGED`) and of a removed post's id
+/// noted by a ranked tab (`PER_REMOVED_ID`), against what they cost, in the feed of the
+/// test above with every post flagged or none. Flagged posts wait in one list per
+/// removal step: while a step's due list is taken out the next step's fills, so with a
+/// delay of `d` steps `d + 1` lists of a step's posts are held, and the Top tab notes the
+/// removed ids until it ranks. The extra peak per post of a step (131,072 added, lists
+/// full) must be `(d + 1) x PER_FLAGGED + PER_REMOVED_ID` to half a byte, for `d` = 1
+/// and 2: a size off by 2 bytes or more, or a list counted too few or too many times,
+/// fails. The estimate knows that the limit caps the posts (at 4,095 x 64 a step, far
+/// fewer than the candidates drawn) and gives each list room to double
+/// (`footprint::GROWTH`), so what it adds per post for flagging every post must be twice
+/// the measured cost, to a byte, and cover the measured run: a list left without its
+/// room, counted too few or too many times, or posts counted past the limit fail.
+fn a_flagged_post_costs_its_size() {
+    use hashflood::sim::footprint as fp;
+    for delay in [1, 2] {
+        let extra = |limit| {
+            let (none, none_estimate) = measure(&limited_feed(limit, 0.0, delay));
+            let (all, all_estimate) = measure(&limited_feed(limit, 1.0, delay));
+            (all - none, all_estimate - none_estimate)
+        };
+        let (small, _) = extra(2047);
+        let (large, estimated) = extra(4095);
+        let measured = (large - small) / 131_072.0;
+        let size = ((delay + 1) as u64 * fp::PER_FLAGGED + fp::PER_REMOVED_ID) as f64;
+        eprintln!(
+            "a flagged post, removed {delay} steps later: {measured:.2} bytes, sized {size}; \
+             flagging every post: {:.2} MB, estimated {:.2} MB",
+            large / 1e6,
+            estimated / 1e6
+        );
+        assert!(
+            (measured - size).abs() <= 0.5,
+            "a post flagged for removal {delay} steps later costs {measured:.2} bytes, but \
+             the estimate sizes it {size}"
+        );
+        let per_post = estimated / (64.0 * 4095.0);
+        let expected = fp::GROWTH as f64 * measured;
+        assert!(
+            estimated >= large && (per_post - expected).abs() <= 1.0,
+            "every post flagged and removed {delay} steps later adds {:.2} MB, {measured:.2} \
+             bytes a post, but the estimate {:.2} MB, {per_post:.2} bytes a post (expected \
+             {expected:.2}: room to double)",
+            large / 1e6,
+            estimated / 1e6,
+        );
+    }
 }
 
 /// Each reading population engages the step's posts on its own (an entry per post and

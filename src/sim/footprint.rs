@@ -57,8 +57,11 @@ pub const PER_POST: u64 = size_of::<Post>() as u64;
 /// Bytes per post tracked by a Top tab (the post and its engagement, kept twice while
 /// the tab merges what is new, and its score while it ranks).
 pub const PER_TOP_POST: u64 = (3 * size_of::<super::tabs::Tracked>() + 8) as u64;
-/// Bytes per flagged post waiting for removal (with the map's overhead).
-pub const PER_FLAGGED: u64 = (size_of::<Flagged>() + 8) as u64;
+/// Bytes per flagged post in the lists of posts waiting for removal, kept by the step
+/// they are removed at.
+pub const PER_FLAGGED: u64 = size_of::<Flagged>() as u64;
+/// Bytes per removed post that each ranked tab of its feed notes until its next ranking.
+pub const PER_REMOVED_ID: u64 = size_of::<u64>() as u64;
 /// Bytes per app submission held (queue item and its recorded wait).
 pub const PER_SUBMISSION: u64 = 48;
 /// Buckets in each block's post calendar, at most.
