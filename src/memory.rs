@@ -232,6 +232,125 @@ fn calendar_bytes(s: &Scenario, drawn_per_step: f64) -> u64 {
     bytes(processes as f64 + due, fp::GROWTH * fp::PER_CANDIDATE)
 }
 
+/// Bytes of the feeds' tabs and of the engagement that feeds the ranked ones.
+struct TabBytes {
+    /// The Latest windows.
+    windows: u64,
+    /// The list of a part's engaged posts (one entry per post, tab and reading
+    /// population), reused from part to part.
+    engagement: u64,
+    /// The ranked tabs' lists: notes of arrivals and engagement until the next ranking,
+    /// the posts tracked, the merge's copy, the sort's scratch, the ranking's candidates.
+    ranked: u64,
+}
+
+/// At most `x` plus six standard deviations of a Poisson count of mean `x`.
+fn poisson_bound(x: f64) -> f64 {
+    x + 6.0 * x.sqrt() + 1.0
+}
+
+/// The tabs' bytes (see [`TabBytes`]), with at most `posts_per_step` posts a step and
+/// `posts` in the run, of which at most `flagged_held` wait for removal at once, for at
+/// most `flagged_steps` steps each.
+///
+/// A ranked tab of `K` posts notes, between two rankings, each post arriving in the
+/// Latest window and each engaged post's entry, and merges the notes into the posts it
+/// tracks. An entry is at most one per post seen and reading population in each tab
+/// (in Latest: the posts of the part and the window shown at its start; in the ranked
+/// tab: the `K` shown), and at most one per engagement (a Poisson count of mean
+/// browses x posts shown x appeal). What the tab keeps after a ranking is bounded by
+/// its rule (`sim::tabs::top`): besides the posts shown in Latest and the flagged ones,
+/// a post is kept only while fewer than `K` younger posts have at least its engagement,
+/// so at most `K` kept posts share an engagement count; `d` distinct counts need at
+/// least `K d (d - 1) / 2` engagements, and the run has at most `E`, so at most
+/// `K d` posts are kept with `K d (d - 1) / 2 <= E`.
+fn tab_bytes(
+    s: &Scenario,
+    posts_per_step: f64,
+    posts: f64,
+    (flagged_held, flagged_steps): (f64, f64),
+) -> TabBytes {
+    let steps = s.time.steps as f64;
+    let shown_most = s
+        .feeds
+        .iter()
+        .flat_map(|f| &f.tabs)
+        .map(|t| t.size as f64)
+        .fold(0.0, f64::max);
+    // Each reading population's expected engagements in a stretch of `len` steps, at
+    // most: its browses (at the rate bound) x the most posts a browse shows x appeal.
+    let readers: Vec<f64> = s
+        .populations
+        .iter()
+        .filter_map(|p| {
+            let r = p.reading.as_ref()?;
+            let appeal = r.appeal.iter().copied().fold(0.0, f64::max);
+            Some(rate_bound(p.size as u64, &r.rate_per_step) * peak(p) * shown_most * appeal)
+        })
+        .collect();
+    let engagements = |len: f64| -> f64 { readers.iter().map(|r| poisson_bound(r * len)).sum() };
+    let total = engagements(steps);
+    let mut windows = 0u64;
+    let mut engaged_in_part = 0f64;
+    let mut ranked = 0u64;
+    for f in &s.feeds {
+        let w = f.latest_window() as f64;
+        windows = windows.saturating_add(bytes(w, fp::PER_POST));
+        let k: f64 = f.tabs[1..].iter().map(|t| t.size as f64).sum();
+        if readers.is_empty() && k == 0.0 {
+            continue;
+        }
+        // The parts a ranking follows, and their length in steps.
+        let (parts, part) = if f.rerank.per_step > 1 {
+            (1.0, 1.0 / f.rerank.per_step as f64)
+        } else {
+            (f.rerank.every_steps as f64, 1.0)
+        };
+        // Engaged posts' entries in `n` parts: per reading population, the posts seen
+        // in Latest and in the ranked tabs, each at most its engagements.
+        let entries = |n: f64| -> f64 {
+            let seen = (poisson_bound(posts_per_step * part * n)).min(posts) + n * w;
+            readers
+                .iter()
+                .map(|r| {
+                    let engaged = poisson_bound(r * part * n);
+                    seen.min(engaged) + (n * k).min(engaged)
+                })
+                .sum()
+        };
+        engaged_in_part = engaged_in_part.max(entries(1.0));
+        if k == 0.0 {
+            continue;
+        }
+        let noted = parts * w + entries(parts);
+        // Kept after a ranking: `K d` with `K d (d - 1) / 2 <= E` (and never more than
+        // the run's posts), the window, and the flagged posts noted while they wait.
+        let counts = (0.5 + (0.25 + 2.0 * total / k).sqrt()).floor();
+        let waiting = flagged_steps / part;
+        let flagged = flagged_held.min(waiting * w + entries(waiting));
+        let kept = w + flagged + (k * counts).min(posts);
+        let merged = kept + noted;
+        let tab = [
+            // The notes, the tracked posts and the merge's copy (each with room to grow),
+            // and the sort's scratch for the notes.
+            bytes(noted, fp::GROWTH * fp::PER_TRACKED),
+            bytes(merged, 2 * fp::GROWTH * fp::PER_TRACKED),
+            bytes(noted, fp::PER_TRACKED),
+            // The ranking's candidates, and the posts shown (which may keep the
+            // candidates' allocation until the next ranking).
+            bytes(kept, 2 * fp::GROWTH * fp::PER_RANKED),
+            // The ids shown in the other tabs, and their sorted copy.
+            bytes(w, 2 * fp::PER_POST_ID),
+        ];
+        ranked = tab.into_iter().fold(ranked, u64::saturating_add);
+    }
+    TabBytes {
+        windows,
+        engagement: bytes(engaged_in_part, fp::GROWTH * fp::PER_ENGAGEMENT),
+        ranked,
+    }
+}
+
 /// Estimates the memory and work of one run of `s`. Edge-list files are measured by
 /// their size on disk, never read.
 pub fn estimate(s: &Scenario) -> Estimate {
@@ -276,11 +395,9 @@ pub fn estimate(s: &Scenario) -> Estimate {
     // (and never more than the step's posts) and the publish copies at most K per feed
     // and block. Readers see every post for its residence time: all of a step's posts
     // are kept, with their exposure.
-    let readers = s.populations.iter().filter(|p| p.reading.is_some()).count() as u64;
-    let buffers = if readers > 0 {
-        // Each reading population engages posts on its own: an entry each.
-        let per_post = fp::GROWTH * fp::PER_READ_POST + readers * fp::PER_ENGAGED_POST;
-        bytes(posts_per_step, per_post)
+    let reading = s.populations.iter().any(|p| p.reading.is_some());
+    let buffers = if reading {
+        bytes(posts_per_step, fp::GROWTH * fp::PER_READ_POST)
     } else {
         let buffer_cap: f64 = s
             .feeds
@@ -290,16 +407,24 @@ pub fn estimate(s: &Scenario) -> Estimate {
         bytes(posts_per_step.min(buffer_cap), 2 * fp::PER_POST)
     };
     parts.push(("post buffers", buffers));
-    let windows: u64 = s
-        .feeds
-        .iter()
-        .map(|f| {
-            // Latest holds its window; a ranked tab tracks up to about 4x its size.
-            let ranked: u64 = f.tabs[1..].iter().map(|t| t.size as u64).sum();
-            (f.latest_window() as u64 + 4 * ranked) * fp::PER_TOP_POST
-        })
-        .fold(0, u64::saturating_add);
-    parts.push(("feed windows", windows));
+
+    // Moderation: a step's flagged posts wait in a list of their own until their
+    // removal step; while a step's due list is taken out, the next step's fills:
+    // `delay + 1` lists.
+    let flag = s
+        .moderation
+        .as_ref()
+        .map_or(0.0, |m| m.flag.iter().copied().fold(0.0, f64::max));
+    let flagged = posts_per_step * flag;
+    let flagged_steps = s
+        .moderation
+        .as_ref()
+        .map_or(0.0, |m| m.removal_delay_steps as f64 + 1.0);
+    let flagged_held = (flagged * flagged_steps).min(posts * flag);
+    let tabs = tab_bytes(s, posts_per_step, posts, (flagged_held, flagged_steps));
+    parts.push(("feed windows", tabs.windows));
+    parts.push(("engagement", tabs.engagement));
+    parts.push(("ranked tabs", tabs.ranked));
     let trending: u64 = s
         .feeds
         .iter()
@@ -309,12 +434,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
         .fold(0, u64::saturating_add);
     parts.push(("trending windows", trending));
 
-    if let Some(m) = &s.moderation {
-        let flag = m.flag.iter().copied().fold(0.0, f64::max);
-        // A step's flagged posts wait in a list of their own until their removal step;
-        // while a step's due list is taken out, the next step's fills: `delay + 1` lists.
-        let flagged = posts_per_step * flag;
-        let held = (flagged * (m.removal_delay_steps as f64 + 1.0)).min(posts * flag);
+    if s.moderation.is_some() {
         // Each ranked tab notes the ids removed from its feed until it ranks again (at
         // most every removal of the run; the feed that notes most bounds the sum).
         let ids = s
@@ -325,8 +445,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 (f.tabs.len() - 1) as f64 * between
             })
             .fold(0.0, f64::max);
-        let queue = bytes(held, fp::GROWTH * fp::PER_FLAGGED)
-            .saturating_add(bytes(ids, fp::GROWTH * fp::PER_REMOVED_ID));
+        let queue = bytes(flagged_held, fp::GROWTH * fp::PER_FLAGGED)
+            .saturating_add(bytes(ids, fp::GROWTH * fp::PER_POST_ID));
         parts.push(("moderation queue", queue));
     }
     // The outage window's ring, and each reviewer's next free time (a heap entry).

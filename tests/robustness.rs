@@ -391,7 +391,9 @@ fn hostile_scenarios_are_rejected_cleanly_or_run() {
     a_step_that_posts_every_agent_fits_its_estimate();
     a_read_post_costs_its_size();
     a_flagged_post_costs_its_size();
+    an_engaged_post_costs_its_size();
     many_reading_populations_fit_their_estimate();
+    a_feed_ranked_every_hour_fits_its_estimate();
 }
 
 /// 1,000 fans posting 100,000 posts in each 10-minute step into one feed: the flooded
@@ -745,8 +747,8 @@ rate = { dist = "constant", value = 300.0 }
 /// per step) is the size exactly. Readers never engage (appeal 0), so nothing else grows
 /// with the posts. A part counted too few or too many (2 bytes or more) fails.
 fn a_read_post_costs_its_size() {
-    let (small, _) = measure(&limited_feed(2047, 0.0, 1));
-    let (large, _) = measure(&limited_feed(4095, 0.0, 1));
+    let (small, _) = measure(&limited_feed(2047, 0.0, 1, false));
+    let (large, _) = measure(&limited_feed(4095, 0.0, 1, false));
     let measured = (large - small) / 131_072.0;
     let size = hashflood::sim::footprint::PER_READ_POST as f64;
     eprintln!("a post of a step that readers see: {measured:.2} bytes, sized {size}");
@@ -759,10 +761,18 @@ fn a_read_post_costs_its_size() {
 
 /// The feed of the tests of a post's size: 64 fans limited to `limit` posts each per
 /// 2-hour step, each post flagged with chance `flag` and removed `delay` steps later,
-/// for `delay + 1` steps (the last is the first with a removal), read by 10 readers
-/// who never engage.
-fn limited_feed(limit: u32, flag: f64, delay: u32) -> String {
+/// for `delay + 1` steps (the last is the first with a removal). Its readers never
+/// engage, or, with `engage`, engage every post they see (1,000 readers browsing 1,000
+/// times an hour each, half of the browses in Latest: a post in the Latest window for
+/// 1/2,048 or 1/4,096 of a step is seen in about 490 or 245 browses, and engaged in all
+/// but a chance of about e^-245).
+fn limited_feed(limit: u32, flag: f64, delay: u32, engage: bool) -> String {
     let (duration, delay) = (2 * (delay + 1), 2 * delay);
+    let (readers, rate, appeal) = if engage {
+        (1000, 1000.0, 1.0)
+    } else {
+        (10, 6.0, 0.0)
+    };
     format!(
         r#"
 [time]
@@ -778,11 +788,11 @@ size = 64
 rate = {{ dist = "constant", value = 3600.0 }}
 content = {{ text = 1.0 }}
 [populations.readers]
-size = 10
+size = {readers}
 [populations.readers.reading]
-rate = {{ dist = "constant", value = 6.0 }}
+rate = {{ dist = "constant", value = {rate:?} }}
 feeds = {{ tag = 1.0 }}
-appeal = {{ text = 0.0 }}
+appeal = {{ text = {appeal:?} }}
 [moderation]
 flag = {{ text = {flag:?} }}
 removal_delay = "{delay}h"
@@ -791,13 +801,52 @@ rate_limit = {{ posts = {limit}, per = "2h" }}
     )
 }
 
+/// The sizes of an engaged post's entry (`footprint::PER_ENGAGEMENT`) and of a post a
+/// ranked tab notes and tracks (`PER_TRACKED`), against what they cost: the feed of the
+/// tests above for one step, its posts engaged by every reader or by none. An engaged
+/// post has an entry in the step's list of engaged posts, and the Top tab (one post
+/// long, ranked at the step's end) notes it and merges the notes into a new list of
+/// tracked posts; every one of these lists is allocated once, at its exact length (or
+/// full to a power of two), and the sort of the notes takes a scratch list as long as
+/// the merged one, freed before it is made. So the extra peak per post (131,072 added)
+/// must be `PER_ENGAGEMENT + 2 x PER_TRACKED` to half a byte: a size off by 2 bytes or
+/// more, or a list left out or counted twice, fails. The estimate must cover it.
+fn an_engaged_post_costs_its_size() {
+    use hashflood::sim::footprint as fp;
+    let extra = |limit| {
+        let (none, none_estimate) = measure(&limited_feed(limit, 0.0, 0, false));
+        let (all, all_estimate) = measure(&limited_feed(limit, 0.0, 0, true));
+        (all - none, all_estimate - none_estimate)
+    };
+    let (small, _) = extra(2047);
+    let (large, estimated) = extra(4095);
+    let measured = (large - small) / 131_072.0;
+    let size = (fp::PER_ENGAGEMENT + 2 * fp::PER_TRACKED) as f64;
+    eprintln!(
+        "an engaged post: {measured:.2} bytes, sized {size}; engaging every post: {:.2} MB, \
+         estimated {:.2} MB",
+        large / 1e6,
+        estimated / 1e6
+    );
+    assert!(
+        (measured - size).abs() <= 0.5,
+        "an engaged post costs {measured:.2} bytes, but the estimate sizes it {size}"
+    );
+    assert!(
+        estimated >= large,
+        "engaging every post adds {:.2} MB, but the estimate only {:.2} MB",
+        large / 1e6,
+        estimated / 1e6
+    );
+}
+
 /// The sizes of a flagged post (`footprint::PER_FLAGGED`) and of a removed post's id
-/// noted by a ranked tab (`PER_REMOVED_ID`), against what they cost, in the feed of the
+/// noted by a ranked tab (`PER_POST_ID`), against what they cost, in the feed of the
 /// test above with every post flagged or none. Flagged posts wait in one list per
 /// removal step: while a step's due list is taken out the next step's fills, so with a
 /// delay of `d` steps `d + 1` lists of a step's posts are held, and the Top tab notes the
 /// removed ids until it ranks. The extra peak per post of a step (131,072 added, lists
-/// full) must be `(d + 1) x PER_FLAGGED + PER_REMOVED_ID` to half a byte, for `d` = 1
+/// full) must be `(d + 1) x PER_FLAGGED + PER_POST_ID` to half a byte, for `d` = 1
 /// and 2: a size off by 2 bytes or more, or a list counted too few or too many times,
 /// fails. The estimate knows that the limit caps the posts (at 4,095 x 64 a step, far
 /// fewer than the candidates drawn) and gives each list room to double
@@ -808,14 +857,14 @@ fn a_flagged_post_costs_its_size() {
     use hashflood::sim::footprint as fp;
     for delay in [1, 2] {
         let extra = |limit| {
-            let (none, none_estimate) = measure(&limited_feed(limit, 0.0, delay));
-            let (all, all_estimate) = measure(&limited_feed(limit, 1.0, delay));
+            let (none, none_estimate) = measure(&limited_feed(limit, 0.0, delay, false));
+            let (all, all_estimate) = measure(&limited_feed(limit, 1.0, delay, false));
             (all - none, all_estimate - none_estimate)
         };
         let (small, _) = extra(2047);
         let (large, estimated) = extra(4095);
         let measured = (large - small) / 131_072.0;
-        let size = ((delay + 1) as u64 * fp::PER_FLAGGED + fp::PER_REMOVED_ID) as f64;
+        let size = ((delay + 1) as u64 * fp::PER_FLAGGED + fp::PER_POST_ID) as f64;
         eprintln!(
             "a flagged post, removed {delay} steps later: {measured:.2} bytes, sized {size}; \
              flagging every post: {:.2} MB, estimated {:.2} MB",
@@ -863,6 +912,35 @@ fn many_reading_populations_fit_their_estimate() {
         ALLOWANCE_BYTES,
         6.0,
     );
+}
+
+/// A Top tab notes every engaged post until it ranks again and then merges the notes
+/// into the posts it tracks, so a feed ranked once an hour holds an hour of a flood's
+/// engaged posts several times over: the flooded feed of 100,000 posts a step, engaged
+/// by 1,000 readers, ranked every 10 minutes (each step) peaked at 41.8 MB and ranked
+/// every hour (6 steps) at 64 MB, both over the 41.4 MB then estimated, which counted one
+/// step's engaged posts once. The estimate must hold both, and not be more than 5 times
+/// over.
+fn a_feed_ranked_every_hour_fits_its_estimate() {
+    for every in ["10m", "1h"] {
+        let text = FLOODED_TAG
+            .replace("duration = \"30m\"", "duration = \"1h\"")
+            .replace(
+                "latest_window = 20",
+                &format!("latest_window = 20\ntop = {{ every = \"{every}\" }}"),
+            )
+            + "[populations.r]\nsize = 1000\n[populations.r.reading]\n\
+               rate = { dist = \"constant\", value = 600.0 }\nfeeds = { tag = 1.0 }\n\
+               appeal = { text = 1.0 }\n";
+        let (peak, estimate) = measure(&text);
+        assert_fits(
+            &format!("a flooded feed ranked every {every}"),
+            peak,
+            estimate,
+            ALLOWANCE_BYTES,
+            5.0,
+        );
+    }
 }
 
 /// Prints the failures grouped by stage and message (its first line, which holds the

@@ -31,15 +31,13 @@ pub const PER_COUNTED_AGENT: u64 = size_of::<f32>() as u64;
 /// step's sort, and its record in the Latest tab's exposure.
 pub const PER_READ_POST: u64 =
     (2 * size_of::<Post>() + 2 * size_of::<u32>() + size_of::<super::tabs::Seen>()) as u64;
-/// Bytes per post of a step and reading population that may engage it: an engagement
-/// entry (post, count and reader) and the Top tab's note of it until its next ranking
-/// (and the merge's copy). Not an upper bound on its own: when readers engage nearly
-/// every post, the Top tab's lists (notes, merge copies, the sort's scratch, the
-/// ranking's candidates) were measured at 208 bytes per engaged post over 2 steps and
-/// 301 over 6; the whole estimate held in every run measured through its other margins
-/// (the rate bound, the read post's room to grow). See the README, "Mutation testing".
-pub const PER_ENGAGED_POST: u64 =
-    (size_of::<(Post, u64)>() + size_of::<usize>() + 2 * size_of::<super::tabs::Tracked>()) as u64;
+/// Bytes per entry of the list of a part's engaged posts: the post, its engagements and
+/// which reading population engaged it.
+pub const PER_ENGAGEMENT: u64 = (size_of::<(Post, u64)>() + size_of::<usize>()) as u64;
+/// Bytes per post a ranked tab notes or tracks: the post and its engagement.
+pub const PER_TRACKED: u64 = size_of::<super::tabs::Tracked>() as u64;
+/// Bytes per candidate of a ranked tab's ranking: its score and the tracked post.
+pub const PER_RANKED: u64 = size_of::<(f64, super::tabs::Tracked)>() as u64;
 /// Extra bytes per agent of a population using the threshold model (threshold, count).
 pub const PER_THRESHOLD_AGENT: u64 = (size_of::<f32>() + size_of::<u32>()) as u64;
 /// Extra bytes per agent under moderation: its removals so far.
@@ -54,14 +52,12 @@ pub const PER_REPOSTING_READER: u64 =
     (size_of::<u32>() + size_of::<f64>() + size_of::<u32>()) as u64;
 /// Bytes per post held in a buffer or window.
 pub const PER_POST: u64 = size_of::<Post>() as u64;
-/// Bytes per post tracked by a Top tab (the post and its engagement, kept twice while
-/// the tab merges what is new, and its score while it ranks).
-pub const PER_TOP_POST: u64 = (3 * size_of::<super::tabs::Tracked>() + 8) as u64;
 /// Bytes per flagged post in the lists of posts waiting for removal, kept by the step
 /// they are removed at.
 pub const PER_FLAGGED: u64 = size_of::<Flagged>() as u64;
-/// Bytes per removed post that each ranked tab of its feed notes until its next ranking.
-pub const PER_REMOVED_ID: u64 = size_of::<u64>() as u64;
+/// Bytes per post id in a list of ids: a removed post noted by each ranked tab of its
+/// feed until its next ranking, a post shown in another tab at a ranking.
+pub const PER_POST_ID: u64 = size_of::<u64>() as u64;
 /// Bytes per app submission held (queue item and its recorded wait).
 pub const PER_SUBMISSION: u64 = 48;
 /// Buckets in each block's post calendar, at most.
