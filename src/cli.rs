@@ -8,10 +8,10 @@ use hashflood::sweep::Shard;
 
 const EXAMPLES: &str = "\
 Examples:
-  hashflood run scenarios/classroom.toml
+  hashflood run scenarios/classroom.toml --gif
   hashflood run scenarios/whitelivesmatter-2020.toml --seed 7 --out /tmp/wlm
   hashflood run scenarios/classroom.toml --replicates 20
-  hashflood plot output/classroom/seed-2020
+  hashflood plot output/classroom/seed-2020 --gif
   hashflood sweep scenarios/sweep-fandom-size.toml
   hashflood validate scenarios/*.toml
 ";
@@ -31,10 +31,13 @@ pub enum Command {
     #[command(after_help = EXAMPLES)]
     Run(RunArgs),
     /// Re-draw the charts of a run folder from its saved files (into RUN_DIR/charts,
-    /// replacing only a charts folder hashflood wrote).
+    /// replacing only a charts folder hashflood wrote; animations it held are re-drawn).
     Plot {
         /// A folder written by `hashflood run`.
         run_dir: PathBuf,
+        /// Also draw the animation of each feed's Latest tab (latest-<feed>.gif).
+        #[arg(long)]
+        gif: bool,
     },
     /// Run a scenario sweep (resumable: run it again to finish an interrupted sweep).
     Sweep(SweepArgs),
@@ -106,6 +109,10 @@ pub struct RunArgs {
     /// their aggregate too; at most 100000.
     #[arg(long, default_value_t = 1)]
     pub replicates: usize,
+    /// Also draw the animation of each feed's Latest tab (charts/latest-<feed>.gif), for
+    /// teaching; it takes most of the charts' time.
+    #[arg(long)]
+    pub gif: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

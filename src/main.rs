@@ -64,8 +64,8 @@ fn command() -> Result<()> {
     match Cli::parse().command {
         Command::Run(args) => run_scenario(args),
         Command::Validate { scenarios } => run::threads::install(None, || validate(&scenarios))?,
-        Command::Plot { run_dir } => {
-            let (drawn, dest) = plot::stage::redraw(&run_dir)?;
+        Command::Plot { run_dir, gif } => {
+            let (drawn, dest) = plot::stage::redraw(&run_dir, plot::ChartOptions { gif })?;
             println!("drew {} into {}", drawn.join(", "), dest.display());
             Ok(())
         }
@@ -91,6 +91,7 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         force: args.force,
         threads: args.threads,
         replicates: args.replicates,
+        charts: plot::ChartOptions { gif: args.gif },
     };
     let shown = progress::RunProgress::new(!args.quiet);
     let dir = run::run(&opts, &|event| shown.show(&event))?;

@@ -285,6 +285,7 @@ fn charts_are_drawn_with_the_run_and_redrawn_by_plot() {
         "--out",
         &dir.display().to_string(),
         "-q",
+        "--gif",
     ];
     let o = hashflood(tmp.path(), &args, "2");
     assert!(o.status.success(), "{}", stderr(&o));
@@ -314,7 +315,15 @@ fn charts_are_drawn_with_the_run_and_redrawn_by_plot() {
         "small enough for a slide: {} bytes",
         gif.len()
     );
-    // Re-drawn from the saved files alone: the same charts.
+    // Re-drawn over the charts: the animation they held is drawn again.
+    let o = hashflood(tmp.path(), &["plot", &dir.display().to_string()], "1");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(charts.join("latest-ClassTag.gif")).unwrap(),
+        gif,
+        "the animation re-drawn"
+    );
+    // Re-drawn from the saved files alone: the same charts, the animation only when asked.
     std::fs::remove_dir_all(&charts).unwrap();
     let o = hashflood(tmp.path(), &["plot", &dir.display().to_string()], "1");
     assert!(o.status.success(), "{}", stderr(&o));
@@ -325,6 +334,21 @@ fn charts_are_drawn_with_the_run_and_redrawn_by_plot() {
             "{name}.png re-drawn"
         );
     }
+    assert!(
+        !charts.join("latest-ClassTag.gif").exists(),
+        "no animation unasked"
+    );
+    let o = hashflood(
+        tmp.path(),
+        &["plot", &dir.display().to_string(), "--gif"],
+        "1",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(charts.join("latest-ClassTag.gif")).unwrap(),
+        gif,
+        "the animation drawn when asked"
+    );
     // An app run draws the app chart; plot on a folder that is not a run fails cleanly.
     let o = hashflood(
         tmp.path(),

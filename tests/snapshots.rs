@@ -47,7 +47,7 @@ fn every_writer_writes_the_same_bytes() {
         std::fs::copy(root().join("tests/snapshots").join(name), dir.join(name)).unwrap();
     }
     for args in [
-        &["run", "tiny.toml", "--out", "run", "-q"][..],
+        &["run", "tiny.toml", "--out", "run", "-q", "--gif"][..],
         &[
             "run",
             "tiny.toml",

@@ -140,7 +140,7 @@ fn a_tab_defined_outside_the_crate_is_measured_written_and_drawn() {
     std::fs::write(dir.path().join("summary.json"), &json).unwrap();
     let charts = dir.path().join("charts");
     std::fs::create_dir(&charts).unwrap();
-    plot::draw_all(dir.path(), &charts).unwrap();
+    plot::draw_all(dir.path(), &charts, plot::ChartOptions::default()).unwrap();
     let svg = std::fs::read_to_string(charts.join("shares.svg")).unwrap();
     assert!(svg.contains("early Oldest"), "no Oldest line in the legend");
     assert!(svg.contains("Latest (solid) and Top, Oldest (dashed) tabs"));

@@ -92,25 +92,65 @@ pub fn draw_sweep(
     Ok(Some(()))
 }
 
-/// Draws every chart of the run in `run_dir` into `out`; returns the chart names.
-pub fn draw_all(run_dir: &Path, out: &Path) -> Result<Vec<&'static str>, PlotError> {
+/// Which of a run's charts to draw beyond the static ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChartOptions {
+    /// The teaching animation of each feed's Latest tab (`latest-<feed>.gif`). Encoding
+    /// it takes most of the charts' time, so it is drawn only when asked for.
+    pub gif: bool,
+}
+
+/// One chart to draw: its name, as listed, and the drawing.
+type Job<'a> = (
+    &'static str,
+    Box<dyn Fn() -> Result<(), PlotError> + Sync + 'a>,
+);
+
+/// Draws every chart of the run in `run_dir` into `out`, in parallel (each chart on its
+/// own, so the files do not depend on the threads); returns the chart names.
+pub fn draw_all(
+    run_dir: &Path,
+    out: &Path,
+    opts: ChartOptions,
+) -> Result<Vec<&'static str>, PlotError> {
+    use rayon::prelude::*;
     fonts();
     let d = RunData::load(run_dir)?;
-    let mut drawn = Vec::new();
+    let d = &d;
+    let mut jobs: Vec<Job> = Vec::new();
     let height = 80 + 360 * d.feeds.len().max(1) as u32;
-    draw!(out, "shares", (1400, height), &d, charts::shares);
-    drawn.push("shares");
-    draw!(out, "mobilisation", (1400, 600), &d, charts::mobilisation);
-    drawn.push("mobilisation");
+    jobs.push((
+        "shares",
+        Box::new(move || {
+            draw!(out, "shares", (1400, height), d, charts::shares);
+            Ok(())
+        }),
+    ));
+    jobs.push((
+        "mobilisation",
+        Box::new(move || {
+            draw!(out, "mobilisation", (1400, 600), d, charts::mobilisation);
+            Ok(())
+        }),
+    ));
     if !d.app.is_empty() {
-        draw!(out, "app", (1400, 800), &d, charts::app);
-        drawn.push("app");
+        jobs.push((
+            "app",
+            Box::new(move || {
+                draw!(out, "app", (1400, 800), d, charts::app);
+                Ok(())
+            }),
+        ));
     }
-    for (feed, frames) in &d.windows {
-        // Feed names that give the same file name are refused by validation.
-        let name = format!("latest-{}", crate::scenario::names::file_safe(feed));
-        animate(out, &name, &d, feed, frames)?;
-        drawn.push("latest-<feed> (animated)");
+    if opts.gif {
+        for (feed, frames) in &d.windows {
+            // Feed names that give the same file name are refused by validation.
+            let name = format!("latest-{}", crate::scenario::names::file_safe(feed));
+            jobs.push((
+                "latest-<feed> (animated)",
+                Box::new(move || animate(out, &name, d, feed, frames)),
+            ));
+        }
     }
     if d.replicates > 1 && !d.distribution.is_empty() {
         let rows = d
@@ -119,14 +159,20 @@ pub fn draw_all(run_dir: &Path, out: &Path) -> Result<Vec<&'static str>, PlotErr
             .filter(|(t, _)| !t.is_empty())
             .count()
             .max(1) as u32;
-        draw!(
-            out,
+        jobs.push((
             "domination",
-            (1400, 120 + 40 * rows),
-            &d,
-            charts::distribution
-        );
-        drawn.push("domination");
+            Box::new(move || {
+                draw!(
+                    out,
+                    "domination",
+                    (1400, 120 + 40 * rows),
+                    d,
+                    charts::distribution
+                );
+                Ok(())
+            }),
+        ));
     }
-    Ok(drawn)
+    jobs.par_iter().try_for_each(|(_, draw)| draw())?;
+    Ok(jobs.iter().map(|(name, _)| *name).collect())
 }

@@ -20,6 +20,7 @@ use crate::load::{self as input, LoadError};
 use crate::memory;
 use crate::metrics::Summary;
 use crate::output::{self, OutputError, RunDir};
+use crate::plot::ChartOptions;
 use crate::plot::stage::{self, ChartsError};
 use crate::scenario::{Scenario, ScenarioError};
 
@@ -49,6 +50,8 @@ pub struct RunOptions {
     /// How many replicates, 1 to [`MAX_REPLICATES`]: more than one runs them in parallel
     /// with seeds derived from the base seed and writes their aggregate too.
     pub replicates: usize,
+    /// Which charts to draw beyond the static ones (the animations).
+    pub charts: ChartOptions,
 }
 
 impl RunOptions {
@@ -61,6 +64,7 @@ impl RunOptions {
             force: false,
             threads: None,
             replicates: 1,
+            charts: ChartOptions::default(),
         }
     }
 }
@@ -175,7 +179,7 @@ fn run_in_pool(opts: &RunOptions, on: Progress) -> Result<PathBuf, RunError> {
         scenario.resolved_toml(seed)
     );
     run_dir.write("scenario.resolved.toml", resolved.as_bytes())?;
-    stage::into_run(run_dir.path())?;
+    stage::into_run(run_dir.path(), opts.charts)?;
     Ok(run_dir.commit()?)
 }
 
