@@ -68,6 +68,11 @@ impl TopTab {
 
     /// The ranking score of a post at time `now` (in steps).
     pub fn score(&self, t: &Tracked, now: f64) -> f64 {
+        // Zero over a positive number, without the power (most of a ranking's cost when
+        // nobody reads).
+        if t.engagement == 0 {
+            return 0.0;
+        }
         let age_hours = ((now - t.post.t) * self.hours_per_step).max(0.0);
         t.engagement as f64 / (age_hours + 2.0).powf(self.gravity)
     }
