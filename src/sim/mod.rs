@@ -84,6 +84,8 @@ pub struct World<'a> {
     exposure: Vec<tabs::Exposure>,
     /// Room for sorting a step's posts (reused).
     sort_scratch: feed::SortScratch,
+    /// The ids shown in a feed's other tabs at a ranking (kept to reuse its allocation).
+    visible_ids: Vec<u64>,
     /// Room for a feed's engaged posts and their readers (reused).
     engaged: (Vec<(Post, u64)>, Vec<usize>),
     next_step: u32,
@@ -209,6 +211,7 @@ impl<'a> World<'a> {
                 .collect(),
             exposure: Vec::new(),
             sort_scratch: Default::default(),
+            visible_ids: Vec::new(),
             engaged: Default::default(),
             next_step: 0,
             rate_truncations,

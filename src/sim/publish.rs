@@ -146,17 +146,19 @@ impl World<'_> {
     /// Ranks feed `f`'s tabs again for time `now`, each knowing what the others show.
     fn refresh_tabs(&mut self, f: usize, now: f64) {
         let tabs = &mut self.tabs[f];
+        let visible = &mut self.visible_ids;
         for t in 0..tabs.len() {
             if !tabs[t].reranks() {
                 continue;
             }
-            let visible: Vec<u64> = tabs
-                .iter()
-                .enumerate()
-                .filter(|&(other, _)| other != t)
-                .flat_map(|(_, tab)| tab.shown().map(|p| p.id))
-                .collect();
-            tabs[t].refresh(now, &visible);
+            visible.clear();
+            visible.extend(
+                tabs.iter()
+                    .enumerate()
+                    .filter(|&(other, _)| other != t)
+                    .flat_map(|(_, tab)| tab.shown().map(|p| p.id)),
+            );
+            tabs[t].refresh(now, visible);
         }
     }
 

@@ -49,6 +49,20 @@ pub struct TopTab {
     /// Scratch for the merge, kept to reuse its allocation.
     merged: Vec<Tracked>,
     shown: Vec<Tracked>,
+    /// `2^gravity`: a post's score at age 0 is its engagement over this.
+    at_age_zero: f64,
+    /// The ranking's lists, kept to reuse their allocations (a ranking at every step
+    /// would otherwise allocate them each time).
+    scratch: Scratch,
+}
+
+/// The lists of one ranking (see [`TopTab::refresh`]).
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    visible: Vec<u64>,
+    best: BinaryHeap<Reverse<u64>>,
+    bar: Vec<f64>,
+    ranked: Vec<(f64, Tracked)>,
 }
 
 impl TopTab {
@@ -63,6 +77,8 @@ impl TopTab {
             removed: Vec::new(),
             merged: Vec::new(),
             shown: Vec::new(),
+            at_age_zero: 2f64.powf(gravity),
+            scratch: Scratch::default(),
         }
     }
 
@@ -146,13 +162,20 @@ impl TopTab {
     pub fn refresh(&mut self, now: f64, visible: &[u64]) {
         let k = self.size;
         self.merge_pending();
-        let mut visible = visible.to_vec();
-        visible.sort_unstable();
+        let Scratch {
+            visible: mut sorted,
+            mut best,
+            mut bar,
+            mut ranked,
+        } = std::mem::take(&mut self.scratch);
+        sorted.clear();
+        sorted.extend_from_slice(visible);
+        sorted.sort_unstable();
         // Youngest first; count, for each post, the younger posts with at least its
         // engagement. The `k` largest engagements of the younger posts seen so far (a
         // min-heap): a post is beaten by `k` younger ones with at least its engagement
         // exactly when there are `k` of them and the smallest is at least its own.
-        let mut best: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(k + 1);
+        best.clear();
         self.tracked.retain(|t| {
             let beaten = best.len() == k && best.peek().is_some_and(|m| m.0 >= t.engagement);
             // A flagged post will be removed, so it cannot be relied on to stay ahead.
@@ -164,36 +187,33 @@ impl TopTab {
                     best.push(Reverse(t.engagement));
                 }
             }
-            !beaten || visible.binary_search(&t.post.id).is_ok()
+            !beaten || sorted.binary_search(&t.post.id).is_ok()
         });
         // Only posts that can make the top `k` are scored: the posts shown so far,
         // scored now, set a bar `bar` that `k` posts reach, and no post scores above
         // `engagement / 2^gravity` (its score at age 0), so a post whose bound is below
         // the bar cannot rank (the margin covers rounding).
-        let at_age_zero = 2f64.powf(self.gravity);
-        let mut bar: Vec<f64> = self
-            .shown
-            .iter()
-            .filter_map(|s| {
-                let i = self
-                    .tracked
-                    .binary_search_by(|t| youngest_first(t, s))
-                    .ok()?;
-                Some(self.score(&self.tracked[i], now))
-            })
-            .collect();
-        let bar = if k > 0 && bar.len() >= k {
+        bar.clear();
+        bar.extend(self.shown.iter().filter_map(|s| {
+            let i = self
+                .tracked
+                .binary_search_by(|t| youngest_first(t, s))
+                .ok()?;
+            Some(self.score(&self.tracked[i], now))
+        }));
+        let bar_score = if k > 0 && bar.len() >= k {
             bar.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
             bar[k - 1]
         } else {
             f64::NEG_INFINITY
         };
-        let mut ranked: Vec<(f64, Tracked)> = self
-            .tracked
-            .iter()
-            .filter(|t| t.engagement as f64 / at_age_zero * (1.0 + 1e-9) >= bar)
-            .map(|t| (self.score(t, now), *t))
-            .collect();
+        ranked.clear();
+        ranked.extend(
+            self.tracked
+                .iter()
+                .filter(|t| t.engagement as f64 / self.at_age_zero * (1.0 + 1e-9) >= bar_score)
+                .map(|t| (self.score(t, now), *t)),
+        );
         let by_rank = |a: &(f64, Tracked), b: &(f64, Tracked)| {
             b.0.total_cmp(&a.0).then(Post::order(&b.1.post, &a.1.post))
         };
@@ -202,7 +222,14 @@ impl TopTab {
             ranked.truncate(k);
         }
         ranked.sort_unstable_by(by_rank);
-        self.shown = ranked.into_iter().map(|(_, t)| t).collect();
+        self.shown.clear();
+        self.shown.extend(ranked.iter().map(|&(_, t)| t));
+        self.scratch = Scratch {
+            visible: sorted,
+            best,
+            bar,
+            ranked,
+        };
     }
 
     /// Posts currently tracked.
