@@ -225,18 +225,28 @@ impl World<'_> {
         let (scenario, graph) = (self.scenario, self.graph);
         let steps = scenario.time.steps as f64;
         for &v in graph.followers(u) {
-            let (s, a) = Self::locate(v);
-            let block = &mut self.blocks[s];
-            let p = block.agents[a].pop as usize;
+            // The follower's population from its id (populations hold consecutive ids),
+            // so that an edge that fails its chance never touches the follower's record:
+            // that random access was most of the spreading's cost.
+            let p = scenario
+                .populations
+                .iter()
+                .position(|pop| v < pop.first_agent + pop.size)
+                .expect("agent ids are below the total");
             let mobilisation = &scenario.populations[p].mobilisation;
-            let open = matches!(block.state[a], AgentState::Dormant | AgentState::Pending);
+            let (s, a) = Self::locate(v);
             let joins = match &mobilisation.cascade {
                 None => false,
                 // Each edge is tried once: its outcome is a hash of the edge.
                 Some(Cascade::Independent { p: chance }) => {
-                    open && rng::edge_uniform(key, u, v) < *chance
+                    rng::edge_uniform(key, u, v) < *chance
+                        && matches!(
+                            self.blocks[s].state[a],
+                            AgentState::Dormant | AgentState::Pending
+                        )
                 }
                 Some(Cascade::Threshold { .. }) => {
+                    let block = &mut self.blocks[s];
                     block.active_followees[a] += 1;
                     let needed = block.threshold[a] as f64 * graph.followee_count(v) as f64;
                     block.state[a] == AgentState::Dormant
@@ -252,6 +262,7 @@ impl World<'_> {
             } else {
                 t
             };
+            let block = &mut self.blocks[s];
             // A pending agent keeps its earliest time.
             if block.state[a] == AgentState::Pending && block.agents[a].activated_at <= at {
                 continue;
