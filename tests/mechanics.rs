@@ -520,6 +520,63 @@ fn edge_list_networks_carry_the_cascade() {
     assert_eq!(out.summary.totals.follower_edges, 3);
 }
 
+/// A follower's cascade is its own population's, also for the first agent of a
+/// population (the spreading finds a follower's population from its id, populations
+/// holding consecutive ids): a leader active from the start, two fans who follow it
+/// with `p = 1`, and two bystanders with no cascade who follow both fans. Exactly the
+/// two fans join; the bystanders never do. Fails if a population's first agent is
+/// taken for one of the population before it (`<=` for `<` in the id's range): the
+/// first fan would get the leader's (no) cascade, and the first bystander the fans'.
+#[test]
+fn each_follower_joins_by_its_own_populations_cascade() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("scenario.toml"),
+        r#"
+[time]
+duration = "1h"
+[feeds.tag]
+[populations.leaders]
+size = 1
+rate = { dist = "constant", value = 1.0 }
+[populations.fans]
+size = 2
+rate = { dist = "constant", value = 1.0 }
+[populations.fans.mobilisation]
+cascade = { model = "independent", p = 1.0 }
+[populations.bystanders]
+size = 2
+rate = { dist = "constant", value = 1.0 }
+[populations.bystanders.mobilisation]
+initial_active = 0.0
+[network]
+generator = "edge_list"
+edges = "edges.csv"
+nodes = "nodes.csv"
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("nodes.csv"),
+        "node,population\nL,leaders\nF1,fans\nF2,fans\nB1,bystanders\nB2,bystanders\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("edges.csv"),
+        "src,dst\nL,F1\nL,F2\nF1,B1\nF1,B2\nF2,B1\nF2,B2\n",
+    )
+    .unwrap();
+    let s = load(&dir.join("scenario.toml"), "own-cascade");
+    let out = run(&s, 1);
+    let counts = |p: &str| {
+        let c = out.summary.populations[p].counts;
+        (c.ever_active, c.by_network)
+    };
+    assert_eq!(counts("fans"), (2, 2), "both fans join through the network");
+    assert_eq!(counts("bystanders"), (0, 0), "bystanders have no cascade");
+}
+
 #[test]
 fn edge_list_errors_name_the_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
