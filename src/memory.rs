@@ -218,8 +218,10 @@ fn agent_bytes(s: &Scenario, agents: u64) -> u64 {
 /// their successors. Those due are at most one per process and at most the step's
 /// candidates at the bound [`rate_bound`] gives (each due candidate is a post, a thinned
 /// one or one a rate limit turns away, at the rate it was drawn with), plus six standard
-/// deviations of a Poisson count.
-fn calendar_bytes(s: &Scenario, drawn_per_step: f64) -> u64 {
+/// deviations of a Poisson count. Each block's far list (`sim::calendar`) holds its
+/// candidates in chunks: besides them, at most two chunks' room (the last, partly
+/// filled, and one more while the near window moves).
+fn calendar_bytes(s: &Scenario, drawn_per_step: f64, blocks: u64) -> u64 {
     let processes: u64 = s
         .populations
         .iter()
@@ -229,7 +231,8 @@ fn calendar_bytes(s: &Scenario, drawn_per_step: f64) -> u64 {
         })
         .fold(0, u64::saturating_add);
     let due = (drawn_per_step + 6.0 * drawn_per_step.sqrt() + 1.0).min(processes as f64);
-    bytes(processes as f64 + due, fp::GROWTH * fp::PER_CANDIDATE)
+    let chunks = blocks.saturating_mul(2 * fp::FAR_CHUNK * fp::PER_CANDIDATE);
+    bytes(processes as f64 + due, fp::GROWTH * fp::PER_CANDIDATE).saturating_add(chunks)
 }
 
 /// Bytes of the feeds' tabs and of the engagement that feeds the ranked ones.
@@ -382,7 +385,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
 
     let mut parts = Vec::new();
     parts.push(("agents", agent_bytes(s, agents)));
-    parts.push(("post calendar", calendar_bytes(s, drawn_per_step)));
+    parts.push(("post calendar", calendar_bytes(s, drawn_per_step, blocks)));
 
     let buckets = steps.clamp(1, fp::CALENDAR_BUCKETS).next_power_of_two();
     let block_tables =
