@@ -44,7 +44,7 @@ impl Candidate {
 
 /// Steps in the calendar's near window, at most: candidates due in it go straight to
 /// their step's list, later ones to the far list.
-pub const NEAR_STEPS: usize = 64;
+pub const NEAR_STEPS: usize = 256;
 
 /// Candidates per chunk of the far list (32 KB).
 pub const FAR_CHUNK: usize = 1024;
