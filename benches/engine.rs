@@ -12,6 +12,10 @@
 //! `cargo bench --bench engine -- path/to/scenario.toml` benchmarks one scenario.
 //! Not part of the test suite.
 
+#[path = "cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -119,21 +123,6 @@ fn run(scenario: &Scenario, graph: &FollowerGraph, seed: u64) -> (RunOutput, Tim
 
 fn mark(ok: bool) -> &'static str {
     if ok { "ok" } else { "MISSED" }
-}
-
-/// CPU seconds this process has used so far (user + system, all threads), as the OS
-/// counts them (`getrusage`, to the microsecond).
-fn cpu_seconds() -> f64 {
-    // SAFETY: `getrusage` only writes the struct it is given, zeroed here.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
-            return f64::NAN;
-        }
-        usage
-    };
-    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
-    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 /// Figures of one benchmarked scenario.

@@ -4,6 +4,10 @@
 //! wall time is not CPU time) and the speed-up, and checks the targets (>= 1,500 runs
 //! per CPU-second, >= 1.8x from 1 to 2 threads). Run with `cargo bench --bench sweep`.
 
+#[path = "cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -11,20 +15,6 @@ use hashflood::sweep::{Sweep, exec};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// CPU seconds this process has used so far (user + system, all threads).
-fn cpu_seconds() -> f64 {
-    // SAFETY: `getrusage` only writes the struct it is given, zeroed here.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
-            return f64::NAN;
-        }
-        usage
-    };
-    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
-    seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
 
 /// Runs the sweep with `threads` threads: runs per wall second and per CPU-second.
 fn timed(sweep: &Sweep, threads: usize) -> (f64, f64) {
