@@ -300,9 +300,6 @@ fn tab_bytes(
         let w = f.latest_window() as f64;
         windows = windows.saturating_add(bytes(w, fp::PER_POST));
         let k: f64 = f.tabs[1..].iter().map(|t| t.size as f64).sum();
-        if readers.is_empty() && k == 0.0 {
-            continue;
-        }
         // The parts a ranking follows, and their length in steps.
         let (parts, part) = if f.rerank.per_step > 1 {
             (1.0, 1.0 / f.rerank.per_step as f64)
@@ -322,6 +319,7 @@ fn tab_bytes(
                 .sum()
         };
         engaged_in_part = engaged_in_part.max(entries(1.0));
+        // A feed without a ranked tab (none in a scenario file) notes nothing.
         if k == 0.0 {
             continue;
         }
