@@ -142,6 +142,18 @@ fn active_periods_end_as_drawn() {
 /// A small population `a` swamped by `b` in feed `x`: `a`'s share is always below 0.3;
 /// `a` is discouraged at `rate` per hour. An escalating `a` triples its rate.
 fn swamped(action: &str, weights_a: &str, rate: f64, dt: &str, duration: &str) -> Scenario {
+    swamped_with(action, weights_a, rate, dt, duration, "")
+}
+
+/// [`swamped`], with `extra` added to population `a`'s table.
+fn swamped_with(
+    action: &str,
+    weights_a: &str,
+    rate: f64,
+    dt: &str,
+    duration: &str,
+    extra: &str,
+) -> Scenario {
     let factor = if action == "escalate" {
         "factor = 3.0"
     } else {
@@ -162,6 +174,7 @@ latest_window = 20
 size = 2000
 rate = {{ dist = "constant", value = 0.1 }}
 targeting = {{ mode = "weights", weights = {weights_a} }}
+{extra}
 [populations.a.discouragement]
 below_share = 0.3
 rate = {rate}
@@ -618,7 +631,25 @@ fn discouraged_agents_escalate_once_at_the_given_rate() {
     //   E[X] = L - (1 - e^-hL) / h,  E[X^2] = L^2 - 2L/h + 2 (1 - e^-hL) / h^2.
     // Its posts are Poisson(r T + 2 r X): the total over N agents has mean
     // N (r T + 2 r E[X]) and variance N (r T + 2 r E[X]) + N 4 r^2 Var[X].
-    let out = run(&swamped("escalate", "{ x = 1.0 }", 0.6, "1m", "10h"), 9);
+    check_escalation(&run(
+        &swamped("escalate", "{ x = 1.0 }", 0.6, "1m", "10h"),
+        9,
+    ));
+}
+
+/// As [`discouraged_agents_escalate_once_at_the_given_rate`], with an active period
+/// (of 1,000 hours, so it never ends in the run): the posting loop then reads each
+/// agent's record for its rate, and the second process must still post at twice it.
+#[test]
+fn escalating_agents_with_an_active_period_post_at_the_factor() {
+    let fatigue = "fatigue = { active_hours = { dist = \"constant\", value = 1000.0 } }";
+    let s = swamped_with("escalate", "{ x = 1.0 }", 0.6, "1m", "10h", fatigue);
+    check_escalation(&run(&s, 9));
+}
+
+/// The escalation counts and posts of [`swamped`]'s `a` (see
+/// [`discouraged_agents_escalate_once_at_the_given_rate`]).
+fn check_escalation(out: &RunOutput) {
     let c = out.summary.populations["a"].counts;
     assert_eq!(c.quit + c.moved, 0);
     let n = 2000.0;

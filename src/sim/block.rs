@@ -7,7 +7,7 @@
 use rand::RngExt;
 use rand_distr::Exp1;
 
-use super::calendar::{Calendar, Candidate};
+use super::calendar::{Calendar, Candidate, Posting};
 use super::clock::DiurnalClock;
 use super::feed::latest_k;
 use super::kinds;
@@ -83,6 +83,13 @@ pub struct StepContext {
     pub clocks: Vec<Vec<Option<DiurnalClock>>>,
     /// Half-life in steps by population, if activity decays.
     pub half_life: Vec<Option<f64>>,
+    /// By population, whether the posting loop reads an agent's [`Posting`] record
+    /// (its activity decays or its active period ends); else a candidate's bound is its
+    /// process's rate.
+    pub reads_record: Vec<bool>,
+    /// By population, the rate of an escalated agent's second posting process as a
+    /// multiple of its own rate (`factor - 1`; 0 if the population does not escalate).
+    pub escalation: Vec<f32>,
     /// Feed every post of the population goes to this step (least-dominated targeting).
     pub forced_feed: Vec<Option<u8>>,
     /// Content-kind bounds by population (see [`kinds::kind_bounds`]).
@@ -145,6 +152,11 @@ pub struct Block {
     /// Home feed (weights targeting), one byte per agent.
     pub feed: Vec<u8>,
     pub agents: Vec<Agent>,
+    /// Posting parameters, set at activation (the part of each agent's state the
+    /// posting loop reads per candidate).
+    pub posting: Vec<Posting>,
+    /// The posting parameters of a step's candidates, in order (reused).
+    pub params: Vec<Posting>,
     /// Activation threshold (fraction of followees), if the model is used.
     pub threshold: Vec<f32>,
     /// Active followees counted so far (threshold model).
@@ -186,42 +198,69 @@ impl Block {
         self.out.latest.resize_with(n_feeds, Vec::new);
         self.out.latest.iter_mut().for_each(Vec::clear);
         let mut due = self.calendar.take(step);
-        // A separate pass of independent loads: the CPU overlaps their cache misses,
-        // which it cannot do inside the dependent posting loop below.
-        let (state, agents) = (&self.state, &self.agents);
-        due.retain_mut(|c| match state[c.agent as usize] {
-            AgentState::Active => true,
-            // A quitter posts until it quits (its period now ends then).
-            AgentState::Quit => {
-                c.active = (agents[c.agent as usize].end_at - c.since) as f32;
-                !c.ended(c.t)
+        // A separate pass of independent loads, gathering each candidate's posting
+        // parameters next to it: the CPU overlaps their cache misses, which it cannot do
+        // inside the dependent posting loop below. A quitter posts until it quits (its
+        // period now ends then).
+        let (state, posting, params) = (&self.state, &self.posting, &mut self.params);
+        params.clear();
+        due.retain(|c| {
+            let quit = match state[c.agent as usize] {
+                AgentState::Active => false,
+                AgentState::Quit => true,
+                _ => return false,
+            };
+            // Without decay and with no end but a quit, a process only needs its rate,
+            // which is its candidate's bound: the agent's record is not read (on a
+            // million agents that read was a cache miss per candidate).
+            let pop = c.pop as usize;
+            let me = if quit || ctx.reads_record[pop] {
+                let mut me = posting[c.agent as usize];
+                if c.escalated() {
+                    me.rate *= ctx.escalation[pop];
+                }
+                me
+            } else {
+                Posting {
+                    since: 0.0,
+                    rate: c.bound(),
+                    active: f32::INFINITY,
+                }
+            };
+            if quit && me.ended(c.t) {
+                return false;
             }
-            _ => false,
+            params.push(me);
+            true
         });
         let end_of_step = (step + 1) as f64;
         let horizon = ctx.steps as f64;
-        for &c in &due {
+        for (i, &c) in due.iter().enumerate() {
             let mut c = c;
             let pop = c.pop as usize;
             let clock = ctx.clocks[pop][c.tz as usize].as_ref();
+            // This process's parameters (its rate: the agent's, or its second's).
+            let me = self.params[i];
+            let rate = me.rate;
             loop {
                 // The diurnal profile is exact in the clock; only decay is thinned, against
                 // its value when the candidate was drawn (it only decreases).
-                let decay = ctx.decay(pop, c.since, c.t);
-                let accept = c.rate * decay / c.bound;
+                let decay = ctx.decay(pop, me.since, c.t);
+                let accept = rate * decay / c.bound();
                 if accept >= 1.0 || self.rng.random::<f32>() < accept {
                     self.emit(&c, ctx, arrivals);
                 }
-                c.bound = c.rate * decay;
-                if c.bound <= 1e-12 {
+                let bound = rate * decay;
+                c.set_bound(bound);
+                if bound <= 1e-12 {
                     break;
                 }
-                let gap = self.rng.sample::<f64, _>(Exp1) / c.bound as f64;
+                let gap = self.rng.sample::<f64, _>(Exp1) / bound as f64;
                 // Never stand still: rates are capped (see `scenario::limits`) so gaps
                 // are far above the resolution of `t`, and this guard keeps the loop
                 // finite even if a gap rounds away.
                 c.t = DiurnalClock::advance(clock, c.t, gap).max(c.t.next_up());
-                if c.ended(c.t) || c.t >= horizon {
+                if me.ended(c.t) || c.t >= horizon {
                     break;
                 }
                 if c.t >= end_of_step {

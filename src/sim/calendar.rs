@@ -4,38 +4,81 @@
 //! grow with the run's length. Cost is proportional to candidates, not to agents x steps.
 
 /// A candidate post of the agent with this block-local index (blocks hold 2^16 agents)
-/// at time `t` (in steps). 32 bytes.
+/// at time `t` (in steps). 16 bytes: the posting loop streams through these, and each
+/// byte of the entry is a byte it reads and writes per candidate.
 ///
 /// Times are `f64`: exact to a few nanoseconds of a step over the longest allowed run
-/// (`f32` stopped advancing past 2^24 steps, which stalled or skewed long runs). The
-/// active period is kept as a length from `since` in `f32` (a relative error of 6e-8 of
-/// the period, never of a time), which keeps the entry at 32 bytes: the posting loop
-/// streams through these, and 40 bytes cost a third of its speed.
+/// (`f32` stopped advancing past 2^24 steps, which stalled or skewed long runs).
 ///
-/// It carries the agent's posting parameters, copied at activation, so that the posting
-/// loop reads one sequential stream instead of chasing each agent's record in memory
-/// (that chase was a third of the run time on a million agents).
+/// The agent's posting parameters (its rate, activation and active period) are in its
+/// block's [`Posting`] record, 16 bytes per agent (a block's fit in a core's cache);
+/// the entry keeps what belongs to this candidate: its time, the rate it was drawn with
+/// and which of the agent's posting processes it is, and the population and time zone
+/// the loop needs before it reads the record.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate {
+    pub t: f64,
+    /// The rate (x decay) this candidate was drawn with, the thinning bound; negative
+    /// for the agent's second process after escalation (see [`Candidate::bound`]).
+    signed_bound: f32,
     pub agent: u16,
     pub pop: u8,
     pub tz: u8,
-    /// Posts per step at diurnal factor 1.
-    pub rate: f32,
-    /// The rate (x decay) this candidate was drawn with: the thinning bound.
-    pub bound: f32,
-    /// Length of the active period from `since`; infinite if it does not end.
-    pub active: f32,
-    pub t: f64,
-    /// Activation time, for activity decay and the end of the active period.
-    pub since: f64,
 }
 
 // The posting loop's speed depends on this size; keep it.
-const _: () = assert!(std::mem::size_of::<Candidate>() == 32);
+const _: () = assert!(std::mem::size_of::<Candidate>() == 16);
 
 impl Candidate {
-    /// Whether time `t` is past the end of the agent's active period.
+    /// A candidate of `agent`'s own posting process (`escalated`: its second process,
+    /// after escalation) at `t`, drawn at rate `bound`.
+    #[inline]
+    pub fn new(agent: u16, pop: u8, tz: u8, t: f64, bound: f32, escalated: bool) -> Self {
+        Candidate {
+            t,
+            signed_bound: if escalated { -bound } else { bound },
+            agent,
+            pop,
+            tz,
+        }
+    }
+
+    /// The rate this candidate was drawn with.
+    #[inline]
+    pub fn bound(&self) -> f32 {
+        self.signed_bound.abs()
+    }
+
+    /// Whether this is the agent's second posting process (after escalation).
+    #[inline]
+    pub fn escalated(&self) -> bool {
+        self.signed_bound.is_sign_negative()
+    }
+
+    /// Sets the rate the next candidate is drawn with.
+    #[inline]
+    pub fn set_bound(&mut self, bound: f32) {
+        self.signed_bound = if self.escalated() { -bound } else { bound };
+    }
+}
+
+/// An active agent's posting parameters, read by the posting loop for each of its
+/// candidates. 16 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Posting {
+    /// Activation time, for activity decay and the end of the active period.
+    pub since: f64,
+    /// Posts per step at diurnal factor 1 (of the agent's own process).
+    pub rate: f32,
+    /// Length of the active period from `since` (kept in `f32`: a relative error of
+    /// 6e-8 of the period, never of a time); infinite if it does not end.
+    pub active: f32,
+}
+
+const _: () = assert!(std::mem::size_of::<Posting>() == 16);
+
+impl Posting {
+    /// Whether time `t` is past the end of the active period.
     #[inline]
     pub fn ended(&self, t: f64) -> bool {
         t - self.since >= self.active as f64
@@ -142,16 +185,7 @@ mod tests {
     use super::*;
 
     fn at(agent: u16, t: f64) -> Candidate {
-        Candidate {
-            agent,
-            t,
-            rate: 1.0,
-            bound: 1.0,
-            since: 0.0,
-            active: f32::INFINITY,
-            pop: 0,
-            tz: 0,
-        }
+        Candidate::new(agent, 0, 0, t, 1.0, false)
     }
 
     #[test]

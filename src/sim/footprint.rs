@@ -4,7 +4,7 @@
 use std::mem::size_of;
 
 use super::block::{Agent, AgentState, Post};
-use super::calendar::Candidate;
+use super::calendar::{Candidate, Posting};
 use super::mobilise::Due;
 use super::moderate::Flagged;
 
@@ -13,8 +13,10 @@ use super::moderate::Flagged;
 /// (each size below is exact).
 pub const GROWTH: u64 = 2;
 /// Bytes per agent held for the whole run, whatever the agent does: life-cycle state,
-/// home feed and drawn attributes (allocated once, at their exact size).
-pub const PER_AGENT: u64 = (size_of::<AgentState>() + size_of::<u8>() + size_of::<Agent>()) as u64;
+/// home feed, drawn attributes and posting parameters (allocated once, at their exact
+/// size).
+pub const PER_AGENT: u64 =
+    (size_of::<AgentState>() + size_of::<u8>() + size_of::<Agent>() + size_of::<Posting>()) as u64;
 /// Bytes per entry of the post calendar: a posting process's next candidate post.
 pub const PER_CANDIDATE: u64 = size_of::<Candidate>() as u64;
 /// Bytes per activation drawn in a step: the agent drawn and its entry in the step's

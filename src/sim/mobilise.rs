@@ -19,7 +19,7 @@ use rand_distr::{Distribution as _, Exp1, Geometric};
 
 use super::World;
 use super::block::AgentState;
-use super::calendar::Candidate;
+use super::calendar::{Candidate, Posting};
 use super::clock::DiurnalClock;
 use super::setup::pick;
 use crate::rng::{self, SimRng, Stream};
@@ -173,7 +173,7 @@ impl World<'_> {
             block.feed[a] = pick(rng, w.iter().copied()) as u8;
         }
         let me = block.agents[a];
-        self.start_posting(s, a, t, me.rate, rng);
+        self.start_posting(s, a, t, false, rng);
         self.counts[p].ever_active += 1;
         if by_network {
             self.counts[p].by_network += 1;
@@ -354,6 +354,8 @@ impl World<'_> {
                 None => {
                     block.state[a] = AgentState::Quit;
                     block.agents[a].end_at = at;
+                    // Its candidates end then (see `Block::post_step`).
+                    block.posting[a].active = (at - me.activated_at) as f32;
                     self.counts[p].quit += 1;
                     if me.end_at < self.scenario.time.steps as f64 {
                         self.fatigue_ends[p][me.end_at as usize
@@ -367,41 +369,42 @@ impl World<'_> {
             self.stop_counted(agent, since, at, step);
         }
         for (s, a, at) in escalations {
-            self.escalate(s, a, at, d.factor, rng);
+            self.escalate(s, a, at, rng);
         }
     }
 
     /// Agent `a` of block `s` posts `factor` times as often from `t`: a second posting
     /// process at `factor - 1` times its rate (with the same activation, decay and end),
     /// superposed on its own.
-    fn escalate(&mut self, s: usize, a: usize, t: f64, factor: f64, rng: &mut SimRng) {
-        let rate = self.blocks[s].agents[a].rate * (factor - 1.0) as f32;
-        self.start_posting(s, a, t, rate, rng);
+    fn escalate(&mut self, s: usize, a: usize, t: f64, rng: &mut SimRng) {
+        self.start_posting(s, a, t, true, rng);
     }
 
-    /// Starts a posting process of agent `a` of block `s` at `rate` from time `t`: its
-    /// first candidate post, on the agent's diurnal clock, with the agent's activation
-    /// (for decay) and the end of its active period.
-    fn start_posting(&mut self, s: usize, a: usize, t: f64, rate: f32, rng: &mut SimRng) {
+    /// Starts a posting process of agent `a` of block `s` from time `t` (its own, or
+    /// its second after escalation): its first candidate post, on the agent's diurnal
+    /// clock, with the agent's activation (for decay) and the end of its active period.
+    fn start_posting(&mut self, s: usize, a: usize, t: f64, escalated: bool, rng: &mut SimRng) {
+        let block = &mut self.blocks[s];
+        let me = block.agents[a];
+        let rate = if escalated {
+            me.rate * self.ctx.escalation[me.pop as usize]
+        } else {
+            me.rate
+        };
         if rate <= 0.0 {
             return;
         }
-        let block = &mut self.blocks[s];
-        let me = block.agents[a];
+        block.posting[a] = Posting {
+            since: me.activated_at,
+            rate: me.rate,
+            active: (me.end_at - me.activated_at) as f32,
+        };
         let clock = self.ctx.clocks[me.pop as usize][me.tz as usize].as_ref();
         let gap = rng.sample::<f64, _>(Exp1) / rate as f64;
         let first = DiurnalClock::advance(clock, t, gap);
         if first < me.end_at && first < self.scenario.time.steps as f64 {
-            block.calendar.push(Candidate {
-                agent: a as u16,
-                t: first,
-                rate,
-                bound: rate,
-                since: me.activated_at,
-                active: (me.end_at - me.activated_at) as f32,
-                pop: me.pop,
-                tz: me.tz,
-            });
+            let c = Candidate::new(a as u16, me.pop, me.tz, first, rate, escalated);
+            block.calendar.push(c);
         }
     }
 }

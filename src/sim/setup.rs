@@ -4,7 +4,7 @@ use rand::RngExt;
 use rayon::prelude::*;
 
 use super::block::{Agent, AgentState, BLOCK_SIZE, Block, BlockOutput, StepContext};
-use super::calendar::Calendar;
+use super::calendar::{Calendar, Posting};
 use super::clock::DiurnalClock;
 use super::kinds;
 use super::moderate::BlockModeration;
@@ -81,6 +81,8 @@ pub fn blocks(s: &Scenario, seed: u64) -> (Vec<Block>, Vec<u64>) {
                 state: vec![AgentState::Dormant; len],
                 feed: vec![0; len],
                 agents,
+                posting: vec![Posting::default(); len],
+                params: Vec::new(),
                 active_followees: if any_threshold {
                     vec![0; len]
                 } else {
@@ -143,6 +145,20 @@ pub fn context(s: &Scenario) -> StepContext {
             .populations
             .iter()
             .map(|p| p.fatigue.half_life_steps)
+            .collect(),
+        reads_record: s
+            .populations
+            .iter()
+            .map(|p| p.fatigue.half_life_steps.is_some() || p.fatigue.active_steps.is_some())
+            .collect(),
+        escalation: s
+            .populations
+            .iter()
+            .map(|p| {
+                p.discouragement
+                    .as_ref()
+                    .map_or(0.0, |d| (d.factor - 1.0) as f32)
+            })
             .collect(),
         forced_feed: vec![None; s.populations.len()],
         kind_bounds: s
