@@ -17,6 +17,7 @@ mod csr;
 mod csv_input;
 mod edge_list;
 mod erdos_renyi;
+pub mod prefetch;
 mod sampling;
 mod watts_strogatz;
 
@@ -81,6 +82,23 @@ impl FollowerGraph {
     pub fn followers(&self, v: u32) -> &[u32] {
         let v = v as usize;
         &self.targets[self.offsets[v] as usize..self.offsets[v + 1] as usize]
+    }
+
+    /// Starts loading where `v`'s follower list begins (see [`prefetch`]): call a few
+    /// steps ahead of [`FollowerGraph::prefetch_followers`].
+    #[inline]
+    pub fn prefetch_row(&self, v: u32) {
+        prefetch::prefetch(&self.offsets[v as usize]);
+    }
+
+    /// Starts loading the start of `v`'s follower list, so that a walk over it a little
+    /// later does not wait for memory (the walks of a step's activations visit rows
+    /// scattered over the whole list).
+    #[inline]
+    pub fn prefetch_followers(&self, v: u32) {
+        if let Some(first) = self.targets.get(self.offsets[v as usize] as usize) {
+            prefetch::prefetch(first);
+        }
     }
 
     /// How many nodes `v` follows (its in-degree).

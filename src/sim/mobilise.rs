@@ -22,7 +22,12 @@ use super::block::AgentState;
 use super::calendar::{Candidate, Posting};
 use super::clock::DiurnalClock;
 use super::setup::pick;
+use crate::network::prefetch::prefetch;
 use crate::rng::{self, SimRng, Stream};
+
+/// How many activations ahead the mobilisation loop starts loading their follower
+/// lists (and twice as far ahead, where those lists begin).
+const PREFETCH_DISTANCE: usize = 8;
 use crate::scenario::{Cascade, DiscouragementAction, LATEST, Targeting};
 
 /// An activation due at time `t` (in steps): ordered by time, then agent.
@@ -124,6 +129,7 @@ impl World<'_> {
                 (None, None) => break,
             };
             let d = if from_batch {
+                self.prefetch_ahead(&batch, next);
                 next += 1;
                 batch[next - 1]
             } else {
@@ -147,6 +153,23 @@ impl World<'_> {
         // period ends stops then, and the period's end finds it no longer active.
         for p in 0..self.scenario.populations.len() {
             self.discourage(p, step, &mut rng);
+        }
+    }
+
+    /// Starts loading what the activations a few places after `next` in `batch` will
+    /// read (their state and record, then their follower list): each is a cache miss
+    /// into lists spread over the whole population, and waiting for them one after the
+    /// other was most of this phase's time.
+    #[inline]
+    fn prefetch_ahead(&self, batch: &[Due], next: usize) {
+        if let Some(d) = batch.get(next + 2 * PREFETCH_DISTANCE) {
+            self.graph.prefetch_row(d.agent);
+            let (s, a) = Self::locate(d.agent);
+            prefetch(&self.blocks[s].state[a]);
+            prefetch(&self.blocks[s].agents[a]);
+        }
+        if let Some(d) = batch.get(next + PREFETCH_DISTANCE) {
+            self.graph.prefetch_followers(d.agent);
         }
     }
 
