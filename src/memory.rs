@@ -218,9 +218,10 @@ fn agent_bytes(s: &Scenario, agents: u64) -> u64 {
 /// their successors. Those due are at most one per process and at most the step's
 /// candidates at the bound [`rate_bound`] gives (each due candidate is a post, a thinned
 /// one or one a rate limit turns away, at the rate it was drawn with), plus six standard
-/// deviations of a Poisson count. Each block's far list (`sim::calendar`) holds its
-/// candidates in chunks: besides them, at most two chunks' room (the last, partly
-/// filled, and one more while the near window moves).
+/// deviations of a Poisson count. Each block's coarser lists (`sim::calendar`) hold
+/// their candidates in chunks: besides them, each has room for at most one chunk more
+/// (its last, partly filled), and one more is held while a window moves; and a list of
+/// its chunks (24 bytes each).
 fn calendar_bytes(s: &Scenario, drawn_per_step: f64, blocks: u64) -> u64 {
     let processes: u64 = s
         .populations
@@ -231,8 +232,13 @@ fn calendar_bytes(s: &Scenario, drawn_per_step: f64, blocks: u64) -> u64 {
         })
         .fold(0, u64::saturating_add);
     let due = (drawn_per_step + 6.0 * drawn_per_step.sqrt() + 1.0).min(processes as f64);
-    let chunks = blocks.saturating_mul(2 * fp::FAR_CHUNK * fp::PER_CANDIDATE);
-    bytes(processes as f64 + due, fp::GROWTH * fp::PER_CANDIDATE).saturating_add(chunks)
+    let candidates = processes as f64 + due;
+    let lists = blocks.saturating_mul(fp::CHUNKED_LISTS + 1);
+    let room = lists.saturating_mul(fp::CHUNK * fp::PER_CANDIDATE);
+    let chunks = candidates / fp::CHUNK as f64 + lists as f64;
+    bytes(candidates, fp::GROWTH * fp::PER_CANDIDATE)
+        .saturating_add(room)
+        .saturating_add(bytes(chunks, fp::GROWTH * 24))
 }
 
 /// Bytes of the feeds' tabs and of the engagement that feeds the ranked ones.
@@ -385,9 +391,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
     parts.push(("agents", agent_bytes(s, agents)));
     parts.push(("post calendar", calendar_bytes(s, drawn_per_step, blocks)));
 
-    let buckets = steps.clamp(1, fp::CALENDAR_BUCKETS).next_power_of_two();
-    let block_tables =
-        blocks.saturating_mul(buckets * 24 + nf * np * nk * 4 + nf * np * 8 + nf * 24 + 4096);
+    let block_tables = blocks
+        .saturating_mul(fp::CALENDAR_LISTS * 24 + nf * np * nk * 4 + nf * np * 8 + nf * 24 + 4096);
     parts.push(("block tables", block_tables));
 
     parts.push(("network", network_bytes(s, agents)));

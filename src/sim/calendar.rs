@@ -1,6 +1,6 @@
 //! The post calendar: each active agent's next candidate post time, by step.
 //!
-//! A near window of per-step lists and a far list (see [`Calendar`]), so memory does not
+//! A hierarchy of windows of lists and a far list (see [`Calendar`]), so memory does not
 //! grow with the run's length. Cost is proportional to candidates, not to agents x steps.
 
 /// A candidate post of the agent with this block-local index (blocks hold 2^16 agents)
@@ -85,97 +85,139 @@ impl Posting {
     }
 }
 
-/// Steps in the calendar's near window, at most: candidates due in it go straight to
-/// their step's list, later ones to the far list.
-pub const NEAR_STEPS: usize = 256;
+/// Lists per level of the calendar: each level's window is this many of its lists.
+const FAN: u64 = 16;
+/// log2 of [`FAN`].
+const FAN_BITS: u32 = 4;
+/// Levels with a window: single steps, then spans of 16 and of 256 steps.
+const LEVELS: usize = 3;
 
-/// Candidates per chunk of the far list (32 KB).
-pub const FAR_CHUNK: usize = 1024;
+/// Candidates per chunk of a chunked list (4 KB).
+pub const CHUNK: usize = 256;
 
-/// Candidates by step: a near window of per-step lists, and one far list for the rest.
+/// The calendar's lists: a list per step of the first window and per span of each
+/// coarser level, and the far list.
+pub const LISTS: usize = LEVELS * FAN as usize + 1;
+
+/// Chunked lists per calendar (all but the first window's per-step lists).
+pub const CHUNKED_LISTS: usize = LISTS - FAN as usize;
+
+/// Candidates by step, in a hierarchy of windows (a timing wheel).
 ///
-/// A push into the window appends to one of a few lists whose ends stay in cache; a
-/// push beyond it appends to the far list, in sequence. Every `NEAR_STEPS` steps the
-/// far list is read once, in order, and the candidates due in the new window move to
-/// its lists (the rest stay, in order). So each step's list holds its candidates in the
-/// order they were pushed, as a list per step would: the posting loop, which draws in
-/// that order, gives the same results. (A ring of 4,096 per-step lists cost a cache
-/// miss per push, the calendar's largest cost on a million agents.)
+/// Level 0 is a window of 16 steps with a list per step; level 1 a window of 256 steps
+/// with a list per 16-step span; level 2 a window of 4,096 steps with a list per
+/// 256-step span; the far list holds the rest. Each window starts at a multiple of its
+/// length, so each lies within the next. A candidate goes to the finest level whose
+/// window holds its step. When the step to take leaves a window, the window moves on
+/// and the list of the next level that covers its new range is read, in order, into it
+/// (a move of level 2 reads the far list).
 ///
-/// The far list is held in chunks of [`FAR_CHUNK`] candidates, each freed as soon as
-/// it has been read when the window moves, so the far list never holds much more room
-/// than candidates, even while its candidates fill the near lists.
+/// So every push appends to one of a few dozen lists, whose ends stay in cache (a list
+/// per step over a window of 256 steps took a cache miss per push), and a candidate is
+/// copied once per level at most. Each step's list still holds its candidates in the
+/// order they were pushed, as a list per step would, and the posting loop, which draws
+/// in that order, gives the same results: a coarse list's candidates of a step were all
+/// pushed before the finer window reached that step (later pushes go to the finer
+/// list), and the coarse list is read into the finer ones while those are still empty.
+///
+/// The coarser lists are held in chunks of [`CHUNK`] candidates, each freed as soon as
+/// it has been read, so moving a window never holds much more room than candidates.
 #[derive(Debug)]
 pub struct Calendar {
-    near: Vec<Vec<Candidate>>,
-    mask: usize,
-    /// First step of the near window: it covers `start .. start + near.len()`.
-    start: u32,
-    /// Candidates due at or after the window's end, in push order, in full chunks but
-    /// the last.
-    far: Vec<Vec<Candidate>>,
+    /// Level 0: a list per step.
+    steps: Vec<Vec<Candidate>>,
+    /// Levels 1 and 2: a chunked list per span.
+    spans: [Vec<Chunked>; LEVELS - 1],
+    far: Chunked,
+    /// First step of each level's window (a multiple of its length).
+    start: [u64; LEVELS],
 }
 
 impl Calendar {
-    /// A calendar for a run of `steps` steps.
-    pub fn new(steps: u32) -> Self {
-        let len = (steps as usize).clamp(1, NEAR_STEPS).next_power_of_two();
+    /// An empty calendar (its first window starts at step 0).
+    pub fn new() -> Self {
+        let lists = || (0..FAN).map(|_| Chunked::default()).collect::<Vec<_>>();
         Calendar {
-            near: vec![Vec::new(); len],
-            mask: len - 1,
-            start: 0,
-            far: Vec::new(),
+            steps: vec![Vec::new(); FAN as usize],
+            spans: [lists(), lists()],
+            far: Chunked::default(),
+            start: [0; LEVELS],
         }
+    }
+
+    /// Steps in level `level`'s window.
+    #[inline]
+    fn window(level: usize) -> u64 {
+        FAN << (FAN_BITS * level as u32)
     }
 
     /// Schedules a candidate for step `floor(t)` (never before the window's start).
     #[inline]
     pub fn push(&mut self, c: Candidate) {
-        let step = c.t as usize;
-        if step < self.start as usize + self.near.len() {
-            self.near[step & self.mask].push(c);
+        let step = c.t as u64;
+        if step < self.start[0] + FAN {
+            self.steps[(step % FAN) as usize].push(c);
+        } else if step < self.start[1] + Self::window(1) {
+            self.spans[0][((step >> FAN_BITS) % FAN) as usize].push(c);
+        } else if step < self.start[2] + Self::window(2) {
+            self.spans[1][((step >> (2 * FAN_BITS)) % FAN) as usize].push(c);
         } else {
-            push_far(&mut self.far, c);
+            self.far.push(c);
         }
     }
 
     /// Removes and returns the candidates of `step`, in the order they were pushed.
     /// Steps are taken in increasing order.
     pub fn take(&mut self, step: u32) -> Vec<Candidate> {
-        if step as usize >= self.start as usize + self.near.len() {
-            self.open_window(step);
-        }
-        std::mem::take(&mut self.near[step as usize & self.mask])
-    }
-
-    /// Moves the window to start at `step` (every earlier step's list has been taken),
-    /// moving the far candidates due in it to their lists in order.
-    fn open_window(&mut self, step: u32) {
-        self.start = step;
-        let end = step as usize + self.near.len();
-        let old = std::mem::take(&mut self.far);
-        for chunk in old {
-            for c in chunk {
-                let due = c.t as usize;
-                if due < end {
-                    self.near[due & self.mask].push(c);
-                } else {
-                    push_far(&mut self.far, c);
+        let step = step as u64;
+        if step >= self.start[0] + FAN {
+            // The coarsest window left decides which list is read into the finer ones.
+            let left = (1..LEVELS)
+                .find(|&l| step < self.start[l] + Self::window(l))
+                .unwrap_or(LEVELS);
+            for l in 0..left {
+                self.start[l] = step & !(Self::window(l) - 1);
+            }
+            let list = if left == LEVELS {
+                std::mem::take(&mut self.far)
+            } else {
+                let span = (step >> (FAN_BITS * left as u32)) % FAN;
+                std::mem::take(&mut self.spans[left - 1][span as usize])
+            };
+            for chunk in list.chunks {
+                for c in chunk {
+                    self.push(c);
                 }
             }
         }
+        std::mem::take(&mut self.steps[(step % FAN) as usize])
     }
 }
 
-/// Appends to the far list, starting a chunk when the last is full.
-#[inline]
-fn push_far(far: &mut Vec<Vec<Candidate>>, c: Candidate) {
-    match far.last_mut() {
-        Some(chunk) if chunk.len() < FAR_CHUNK => chunk.push(c),
-        _ => {
-            let mut chunk = Vec::with_capacity(FAR_CHUNK);
-            chunk.push(c);
-            far.push(chunk);
+impl Default for Calendar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A list in chunks: the first grows by doubling up to [`CHUNK`] entries, the others
+/// are allocated full size, so its room is at most twice its length or one chunk more.
+#[derive(Debug, Default)]
+struct Chunked {
+    chunks: Vec<Vec<Candidate>>,
+}
+
+impl Chunked {
+    #[inline]
+    fn push(&mut self, c: Candidate) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(c),
+            Some(_) => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(c);
+                self.chunks.push(chunk);
+            }
+            None => self.chunks.push(vec![c]),
         }
     }
 }
@@ -190,7 +232,7 @@ mod tests {
 
     #[test]
     fn entries_come_back_on_their_own_step_only() {
-        let mut cal = Calendar::new(10_000);
+        let mut cal = Calendar::new();
         cal.push(at(1, 5.5));
         cal.push(at(2, 5.0 + 4096.0));
         cal.push(at(3, 6.1));
@@ -201,26 +243,23 @@ mod tests {
     }
 
     /// Against a list per step (the simplest calendar there is): random pushes at or
-    /// after the current step, near and far (up to 300 steps ahead, several windows),
-    /// taken step by step, must come back on their step and in push order, which the
-    /// posting loop's draws depend on. Fails if the far list's candidates are moved
-    /// out of order, to the wrong step, or behind candidates pushed after them.
+    /// after the current step, to every level (within a step, up to 300 steps ahead
+    /// and up to 6,000, past the last window) over 10,000 steps, taken step by step,
+    /// must come back on their step and in push order, which the posting loop's draws
+    /// depend on. Fails if a coarser list's candidates are moved out of order, to the
+    /// wrong step, or behind candidates pushed after them.
     #[test]
     fn each_step_returns_its_candidates_in_push_order() {
         use rand::{RngExt, SeedableRng};
         let mut rng = crate::rng::SimRng::seed_from_u64(3);
-        let steps = 1000u32;
-        let mut cal = Calendar::new(steps);
+        let steps = 10_000u32;
+        let mut cal = Calendar::new();
         let mut reference: Vec<Vec<Candidate>> = vec![Vec::new(); steps as usize];
         let mut next = 0u16;
         for step in 0..steps {
-            for _ in 0..rng.random_range(0..20) {
-                let ahead = if rng.random_bool(0.5) {
-                    rng.random::<f64>() * 3.0
-                } else {
-                    rng.random::<f64>() * 300.0
-                };
-                let t = step as f64 + ahead;
+            for _ in 0..rng.random_range(0..12) {
+                let reach = [3.0, 300.0, 6000.0][rng.random_range(0..3)];
+                let t = step as f64 + rng.random::<f64>() * reach;
                 if t < steps as f64 {
                     let c = at(next, t);
                     next = next.wrapping_add(1);

@@ -62,9 +62,11 @@ pub const PER_FLAGGED: u64 = size_of::<Flagged>() as u64;
 pub const PER_POST_ID: u64 = size_of::<u64>() as u64;
 /// Bytes per app submission held (queue item and its recorded wait).
 pub const PER_SUBMISSION: u64 = 48;
-/// Per-step lists in each block's post calendar (its near window), at most.
-pub const CALENDAR_BUCKETS: u64 = super::calendar::NEAR_STEPS as u64;
-/// Candidates per chunk of a block's far list of candidates.
-pub const FAR_CHUNK: u64 = super::calendar::FAR_CHUNK as u64;
+/// Lists in each block's post calendar (each a 24-byte header).
+pub const CALENDAR_LISTS: u64 = super::calendar::LISTS as u64;
+/// Lists in each block's post calendar held in chunks.
+pub const CHUNKED_LISTS: u64 = super::calendar::CHUNKED_LISTS as u64;
+/// Candidates per chunk of a chunked list of the calendar.
+pub const CHUNK: u64 = super::calendar::CHUNK as u64;
 /// Agents per block.
 pub const BLOCK_AGENTS: u64 = super::block::BLOCK_SIZE as u64;

@@ -89,7 +89,7 @@ pub fn blocks(s: &Scenario, seed: u64) -> (Vec<Block>, Vec<u64>) {
                     Vec::new()
                 },
                 threshold,
-                calendar: Calendar::new(s.time.steps),
+                calendar: Calendar::new(),
                 posted: 0,
                 moderation: s.moderation.as_ref().map(|m| BlockModeration::new(len, m)),
                 rng: rng::stream(seed, Stream::Posting, i),
