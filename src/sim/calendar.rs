@@ -242,6 +242,29 @@ mod tests {
         assert_eq!(cal.take(4101)[0].agent, 2);
     }
 
+    /// A coarser list holds its candidates in full chunks of [`CHUNK`] but the last, with
+    /// room for no more (the memory estimate counts one chunk of slack per list): 1,000
+    /// candidates for steps 300 to 399 (level 2) and as many past the last window (the
+    /// far list) make 3 full chunks and one of 232 each, the first grown by doubling.
+    /// A chunk closed one candidate late, or a new chunk's room left to grow, fails.
+    #[test]
+    fn coarse_lists_are_held_in_full_chunks() {
+        let mut cal = Calendar::new();
+        for i in 0..1000u16 {
+            cal.push(at(i, 300.0 + f64::from(i) / 10.0));
+            cal.push(at(i, 5000.0 + f64::from(i) / 10.0));
+        }
+        for list in [&cal.spans[1][1], &cal.far] {
+            let lens: Vec<usize> = list.chunks.iter().map(Vec::len).collect();
+            assert_eq!(lens, [CHUNK, CHUNK, CHUNK, 1000 - 3 * CHUNK]);
+            let room: Vec<usize> = list.chunks.iter().map(Vec::capacity).collect();
+            assert_eq!(room, [CHUNK; 4]);
+        }
+        // Taken in order, every candidate comes back on its step.
+        let taken: usize = (0..6000).map(|step| cal.take(step).len()).sum();
+        assert_eq!(taken, 2000);
+    }
+
     /// Against a list per step (the simplest calendar there is): random pushes at or
     /// after the current step, to every level (within a step, up to 300 steps ahead
     /// and up to 6,000, past the last window) over 10,000 steps, taken step by step,
