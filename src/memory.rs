@@ -181,6 +181,16 @@ fn bytes(count: f64, each: u64) -> u64 {
 fn agent_bytes(s: &Scenario, agents: u64) -> u64 {
     let mut bytes = agents.saturating_mul(fp::PER_AGENT + fp::GROWTH * fp::PER_ACTIVATION);
     let mut add = |n: u64, each: u64| bytes = bytes.saturating_add(n.saturating_mul(each));
+    if s.populations
+        .iter()
+        .any(|p| p.mobilisation.cascade.is_some())
+    {
+        // The hops' calendar (`sim::calendar`): a chunk of room per chunked list and one
+        // more while a window moves, and its lists of chunks.
+        let hops: u64 = s.populations.iter().map(|p| p.size as u64).sum();
+        add(fp::CHUNKED_LISTS + 1, fp::CHUNK * fp::PER_TIMED);
+        add(hops / fp::CHUNK + fp::CHUNKED_LISTS + 1, fp::GROWTH * 24);
+    }
     for p in &s.populations {
         let size = p.size as u64;
         if p.mobilisation.cascade.is_some() {

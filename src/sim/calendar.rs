@@ -1,4 +1,5 @@
-//! The post calendar: each active agent's next candidate post time, by step.
+//! The post calendar: each active agent's next candidate post time, by step (and, with
+//! the same structure, the network's hops waiting for a later step).
 //!
 //! A hierarchy of windows of lists and a far list (see [`Calendar`]), so memory does not
 //! grow with the run's length. Cost is proportional to candidates, not to agents x steps.
@@ -85,6 +86,27 @@ impl Posting {
     }
 }
 
+/// An entry a [`Calendar`] files by its time.
+pub trait Timed: Copy {
+    /// Its time, in steps.
+    fn time(&self) -> f64;
+}
+
+impl Timed for Candidate {
+    #[inline]
+    fn time(&self) -> f64 {
+        self.t
+    }
+}
+
+/// A time and an agent: a network hop due then.
+impl Timed for (f64, u32) {
+    #[inline]
+    fn time(&self) -> f64 {
+        self.0
+    }
+}
+
 /// Lists per level of the calendar: each level's window is this many of its lists.
 const FAN: u64 = 16;
 /// log2 of [`FAN`].
@@ -123,17 +145,17 @@ pub const CHUNKED_LISTS: usize = LISTS - FAN as usize;
 /// The coarser lists are held in chunks of [`CHUNK`] candidates, each freed as soon as
 /// it has been read, so moving a window never holds much more room than candidates.
 #[derive(Debug)]
-pub struct Calendar {
+pub struct Calendar<T: Timed = Candidate> {
     /// Level 0: a list per step.
-    steps: Vec<Vec<Candidate>>,
+    steps: Vec<Vec<T>>,
     /// Levels 1 and 2: a chunked list per span.
-    spans: [Vec<Chunked>; LEVELS - 1],
-    far: Chunked,
+    spans: [Vec<Chunked<T>>; LEVELS - 1],
+    far: Chunked<T>,
     /// First step of each level's window (a multiple of its length).
     start: [u64; LEVELS],
 }
 
-impl Calendar {
+impl<T: Timed> Calendar<T> {
     /// An empty calendar (its first window starts at step 0).
     pub fn new() -> Self {
         let lists = || (0..FAN).map(|_| Chunked::default()).collect::<Vec<_>>();
@@ -151,10 +173,10 @@ impl Calendar {
         FAN << (FAN_BITS * level as u32)
     }
 
-    /// Schedules a candidate for step `floor(t)` (never before the window's start).
+    /// Schedules an entry for step `floor(t)` (never before the window's start).
     #[inline]
-    pub fn push(&mut self, c: Candidate) {
-        let step = c.t as u64;
+    pub fn push(&mut self, c: T) {
+        let step = c.time() as u64;
         if step < self.start[0] + FAN {
             self.steps[(step % FAN) as usize].push(c);
         } else if step < self.start[1] + Self::window(1) {
@@ -166,9 +188,9 @@ impl Calendar {
         }
     }
 
-    /// Removes and returns the candidates of `step`, in the order they were pushed.
+    /// Removes and returns the entries of `step`, in the order they were pushed.
     /// Steps are taken in increasing order.
-    pub fn take(&mut self, step: u32) -> Vec<Candidate> {
+    pub fn take(&mut self, step: u32) -> Vec<T> {
         let step = step as u64;
         if step >= self.start[0] + FAN {
             // The coarsest window left decides which list is read into the finer ones.
@@ -194,7 +216,7 @@ impl Calendar {
     }
 }
 
-impl Default for Calendar {
+impl<T: Timed> Default for Calendar<T> {
     fn default() -> Self {
         Self::new()
     }
@@ -202,14 +224,20 @@ impl Default for Calendar {
 
 /// A list in chunks: the first grows by doubling up to [`CHUNK`] entries, the others
 /// are allocated full size, so its room is at most twice its length or one chunk more.
-#[derive(Debug, Default)]
-struct Chunked {
-    chunks: Vec<Vec<Candidate>>,
+#[derive(Debug)]
+struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
 }
 
-impl Chunked {
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked { chunks: Vec::new() }
+    }
+}
+
+impl<T> Chunked<T> {
     #[inline]
-    fn push(&mut self, c: Candidate) {
+    fn push(&mut self, c: T) {
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < CHUNK => chunk.push(c),
             Some(_) => {

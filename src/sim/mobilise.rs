@@ -76,8 +76,7 @@ impl World<'_> {
         // step (network hops within it) go through a heap. Taken together in time order.
         let mut batch: Vec<Due> = self
             .pending
-            .remove(&step)
-            .unwrap_or_default()
+            .take(step)
             .into_iter()
             .map(|(t, agent)| Due {
                 t,
@@ -302,7 +301,7 @@ impl World<'_> {
                     by_network: true,
                 }));
             } else {
-                self.pending.entry(at as u32).or_default().push((at, v));
+                self.pending.push((at, v));
             }
         }
     }

@@ -63,7 +63,7 @@ pub struct World<'a> {
     feed_counts: FeedCounts,
     /// Agents reached by the network, by the step in which they activate: the time and
     /// the agent (whose `activated_at` holds that time while it is pending).
-    pending: std::collections::BTreeMap<u32, Vec<(f64, u32)>>,
+    pending: calendar::Calendar<(f64, u32)>,
     /// Ends of active periods of agents that read or use the app, by step: the time and
     /// the agent (their counted rates stop then).
     period_ends: std::collections::BTreeMap<u32, Vec<(f64, u32)>>,
