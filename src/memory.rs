@@ -228,7 +228,8 @@ fn agent_bytes(s: &Scenario, agents: u64) -> u64 {
 /// their successors. Those due are at most one per process and at most the step's
 /// candidates at the bound [`rate_bound`] gives (each due candidate is a post, a thinned
 /// one or one a rate limit turns away, at the rate it was drawn with), plus six standard
-/// deviations of a Poisson count. Each block's coarser lists (`sim::calendar`) hold
+/// deviations of a Poisson count; the posting loop gathers the posting parameters of
+/// those due next to them. Each block's coarser lists (`sim::calendar`) hold
 /// their candidates in chunks: besides them, each has room for at most one chunk more
 /// (its last, partly filled), and one more is held while a window moves; and a list of
 /// its chunks (24 bytes each).
@@ -247,6 +248,7 @@ fn calendar_bytes(s: &Scenario, drawn_per_step: f64, blocks: u64) -> u64 {
     let room = lists.saturating_mul(fp::CHUNK * fp::PER_CANDIDATE);
     let chunks = candidates / fp::CHUNK as f64 + lists as f64;
     bytes(candidates, fp::GROWTH * fp::PER_CANDIDATE)
+        .saturating_add(bytes(due, fp::GROWTH * fp::PER_DUE_POSTING))
         .saturating_add(room)
         .saturating_add(bytes(chunks, fp::GROWTH * 24))
 }

@@ -20,7 +20,7 @@ pub enum Stream {
     AgentInit = 1,
     /// The posting process of one shard of agents.
     Posting = 2,
-    /// Activations, discouragement and other population-level events.
+    /// Calls to action, broadcasts and discouragement, per step and block of agents.
     Mobilisation = 3,
     /// Independent-cascade edge trials (hashed per edge, see [`edge_uniform`]).
     Cascade = 4,
@@ -38,6 +38,10 @@ pub enum Stream {
     Replicate = 10,
     /// Sweep designs (random and Latin hypercube points) and sweep run seeds.
     Sweep = 11,
+    /// Network hop delays (hashed per edge) and threshold agents' delays (per agent).
+    CascadeDelay = 12,
+    /// An agent's draws when it activates (its period, home feed, first post, rating).
+    Activation = 13,
 }
 
 /// SplitMix64 finaliser: a bijective, well-mixing 64-bit hash.

@@ -277,6 +277,41 @@ impl Block {
         }
     }
 
+    /// Starts a posting process of local agent `a` from time `t` (its own, or its
+    /// second after escalation, at `factor - 1` times its rate): its first candidate
+    /// post, on the agent's diurnal clock, with the agent's activation (for decay) and
+    /// the end of its active period.
+    pub fn start_posting(
+        &mut self,
+        a: usize,
+        t: f64,
+        escalated: bool,
+        ctx: &StepContext,
+        rng: &mut SimRng,
+    ) {
+        let me = self.agents[a];
+        let rate = if escalated {
+            me.rate * ctx.escalation[me.pop as usize]
+        } else {
+            me.rate
+        };
+        if rate <= 0.0 {
+            return;
+        }
+        self.posting[a] = Posting {
+            since: me.activated_at,
+            rate: me.rate,
+            active: (me.end_at - me.activated_at) as f32,
+        };
+        let clock = ctx.clocks[me.pop as usize][me.tz as usize].as_ref();
+        let gap = rng.sample::<f64, _>(Exp1) / rate as f64;
+        let first = DiurnalClock::advance(clock, t, gap);
+        if first < me.end_at && first < ctx.steps as f64 {
+            let c = Candidate::new(a as u16, me.pop, me.tz, first, rate, escalated);
+            self.calendar.push(c);
+        }
+    }
+
     #[inline]
     fn emit(&mut self, c: &Candidate, ctx: &StepContext, arrivals: &[usize]) {
         let pop = c.pop as usize;

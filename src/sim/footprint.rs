@@ -5,23 +5,30 @@ use std::mem::size_of;
 
 use super::block::{Agent, AgentState, Post};
 use super::calendar::{Candidate, Posting};
-use super::mobilise::Due;
 use super::moderate::Flagged;
+use super::reach::Due;
 
 /// How many times its entries' size a list that grows by doubling may hold: a list of
 /// `n` entries has room for at most `2n`. The one slack factor of the estimate's lists
 /// (each size below is exact).
 pub const GROWTH: u64 = 2;
 /// Bytes per agent held for the whole run, whatever the agent does: life-cycle state,
-/// home feed, drawn attributes and posting parameters (allocated once, at their exact
-/// size).
-pub const PER_AGENT: u64 =
-    (size_of::<AgentState>() + size_of::<u8>() + size_of::<Agent>() + size_of::<Posting>()) as u64;
+/// home feed, drawn attributes, posting parameters and mobilisation flags (allocated
+/// once, at their exact size).
+pub const PER_AGENT: u64 = (size_of::<AgentState>()
+    + size_of::<u8>()
+    + size_of::<Agent>()
+    + size_of::<Posting>()
+    + size_of::<u8>()) as u64;
 /// Bytes per entry of the post calendar: a posting process's next candidate post.
 pub const PER_CANDIDATE: u64 = size_of::<Candidate>() as u64;
-/// Bytes per activation drawn in a step: the agent drawn and its entry in the step's
-/// time-ordered batch of activations.
-pub const PER_ACTIVATION: u64 = (size_of::<u32>() + size_of::<Due>()) as u64;
+/// Bytes per candidate due in a step, besides the candidate: its agent's posting
+/// parameters, gathered next to it by the posting loop.
+pub const PER_DUE_POSTING: u64 = size_of::<Posting>() as u64;
+/// Bytes per activation drawn in a step: its entry in its block's heap of the step's
+/// activations (which keeps its room from step to step) and in the block's list of the
+/// agents given a time in the step.
+pub const PER_ACTIVATION: u64 = (size_of::<Due>() + size_of::<u16>()) as u64;
 /// Bytes per timed entry (time and agent) in the lists kept by step: a network hop
 /// waiting for a later step, the end of an active period, a scheduled app rating.
 pub const PER_TIMED: u64 = size_of::<(f64, u32)>() as u64;

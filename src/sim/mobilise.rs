@@ -4,56 +4,27 @@
 //! Everything happens at continuous times: a call to action at its time, a broadcast
 //! activation or a discouraged agent's decision at a time drawn within the step from its
 //! hazard, a network activation after an exponential delay from the activation that
-//! caused it (several hops can fall within one step). A step's activations are taken in
-//! time order, so the step's length only sets when the feeds' state that drives broadcast
-//! and discouragement is observed.
+//! caused it (several hops can fall within one step). Each agent activates at the
+//! earliest time anything reaches it, so the step's length only sets when the feeds'
+//! state that drives broadcast and discouragement is observed.
 //!
-//! Runs sequentially at the start of each step with a stream keyed by the step, so its
-//! randomness is independent of the posting blocks and of the thread count.
-
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+//! Runs at the start of each step, in parallel over the blocks of agents (see
+//! [`super::reach`] for the network's part), then merges what each block changed into
+//! the world's counts in block order. Every draw comes from a stream keyed by what it is
+//! about (the step and block, the agent, the edge), so results do not depend on the
+//! thread count.
 
 use rand::RngExt;
-use rand_distr::{Distribution as _, Exp1, Geometric};
+use rand_distr::{Distribution as _, Geometric};
+use rayon::prelude::*;
 
 use super::World;
-use super::block::AgentState;
-use super::calendar::{Candidate, Posting};
-use super::clock::DiurnalClock;
+use super::block::{AgentState, Block, StepContext};
+use super::reach::{Message, Net, Reach};
 use super::setup::pick;
-use crate::network::prefetch::prefetch;
+use crate::metrics::FeedPop;
 use crate::rng::{self, SimRng, Stream};
-
-/// How many activations ahead the mobilisation loop starts loading their follower
-/// lists (and twice as far ahead, where those lists begin).
-const PREFETCH_DISTANCE: usize = 8;
-use crate::scenario::{Cascade, DiscouragementAction, LATEST, Targeting};
-
-/// An activation due at time `t` (in steps): ordered by time, then agent.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Due {
-    t: f64,
-    agent: u32,
-    by_network: bool,
-}
-
-impl Eq for Due {}
-
-impl Ord for Due {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.t
-            .total_cmp(&other.t)
-            .then(self.agent.cmp(&other.agent))
-            .then(self.by_network.cmp(&other.by_network))
-    }
-}
-
-impl PartialOrd for Due {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
+use crate::scenario::{DiscouragementAction, LATEST, Scenario, Targeting, chance_in_step};
 
 /// The time within `[0, len)` of the first event of a Poisson process of hazard `h`,
 /// given that one falls there.
@@ -67,155 +38,229 @@ fn first_event(h: f64, len: f64, rng: &mut SimRng) -> f64 {
     x.clamp(0.0, len * (1.0 - f64::EPSILON))
 }
 
+/// When a chance to activate puts the agents it draws.
+#[derive(Debug, Clone, Copy)]
+enum When {
+    /// At the step's start.
+    Start,
+    /// At this time (a call to action).
+    At(f64),
+    /// At the first event of this hazard within the step (a broadcast).
+    Hazard(f64),
+}
+
+/// The step's chances and levels, the same for every block.
+struct Plan {
+    /// Per population, its chances to activate: the probability and when.
+    chances: Vec<Vec<(f64, When)>>,
+    /// Per population that is discouraged this step, per feed: whether its share there
+    /// is below its level.
+    below: Vec<Option<Vec<bool>>>,
+}
+
+/// What a block's discouragement changed that the world counts.
+#[derive(Debug, Default)]
+struct Changes {
+    /// The agent, its activation, when it quit and the end its period had.
+    quits: Vec<(u32, f64, f64, f64)>,
+    /// Per population.
+    moved: Vec<u64>,
+    escalated: Vec<u64>,
+}
+
+/// A block's stream for step `step`: `0` for its calls and broadcasts, `1` for its
+/// discouragement.
+fn block_stream(seed: u64, step: u32, block: usize, which: u64) -> SimRng {
+    let index = ((step as u64) << 17) | ((block as u64) << 1) | which;
+    rng::stream(seed, Stream::Mobilisation, index)
+}
+
 impl World<'_> {
     /// The mobilisation phase of `step`.
     pub(super) fn mobilise(&mut self, step: u32) {
-        let mut rng = rng::stream(self.seed, Stream::Mobilisation, step as u64);
-        let (from, to) = (step as f64, (step + 1) as f64);
-        // The activations known at the step's start, sorted once; those found during the
-        // step (network hops within it) go through a heap. Taken together in time order.
-        let mut batch: Vec<Due> = self
-            .pending
-            .take(step)
-            .into_iter()
-            .map(|(t, agent)| Due {
-                t,
-                agent,
-                by_network: true,
+        let (scenario, graph, seed) = (self.scenario, self.graph, self.seed);
+        let plan = self.plan(step);
+        let (edge_key, delay_key, tip_key) = Net::keys(seed);
+        let net = Net {
+            scenario,
+            graph,
+            to: (step + 1) as f64,
+            steps: scenario.time.steps as f64,
+            edge_key,
+            delay_key,
+            tip_key,
+        };
+        let blocks = &mut self.blocks;
+        let reach = &mut self.reach;
+        blocks
+            .par_iter_mut()
+            .zip(reach.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (b, r))| {
+                r.wake(b, step);
+                let mut rng = block_stream(seed, step, i, 0);
+                offer_chances(b, r, &plan, &net, step, &mut rng);
+                r.prefetch(&net);
+                r.settle(b, &net);
+            });
+        // Rounds of messages between blocks until every block is done.
+        while !reach.iter().all(Reach::is_quiet) {
+            let mail: Vec<Vec<Vec<Message>>> = reach.iter_mut().map(Reach::take_outbox).collect();
+            blocks
+                .par_iter_mut()
+                .zip(reach.par_iter_mut())
+                .enumerate()
+                .for_each(|(i, (b, r))| {
+                    for from in &mail {
+                        for &m in &from[i] {
+                            r.receive(b, m, &net);
+                        }
+                    }
+                    r.settle(b, &net);
+                });
+        }
+        let ctx = &self.ctx;
+        blocks
+            .par_iter_mut()
+            .zip(reach.par_iter_mut())
+            .for_each(|(b, r)| {
+                r.finish(b, &net);
+                for (a, _) in r.joined() {
+                    activate(b, a, scenario, ctx, seed);
+                }
+            });
+        for i in 0..self.blocks.len() {
+            self.count_activations(i, step);
+        }
+        // Discouragement after the step's activations (an agent may quit in the step it
+        // activated).
+        let (ctx, shares) = (&self.ctx, &self.shares[LATEST]);
+        let rule = Discouraging {
+            scenario,
+            ctx,
+            shares,
+            below: &plan.below,
+            step,
+        };
+        let changes: Vec<Changes> = self
+            .blocks
+            .par_iter_mut()
+            .enumerate()
+            .map(|(i, b)| {
+                let mut changes = Changes {
+                    moved: vec![0; scenario.populations.len()],
+                    escalated: vec![0; scenario.populations.len()],
+                    ..Default::default()
+                };
+                if plan.below.iter().any(Option::is_some) {
+                    let mut rng = block_stream(seed, step, i, 1);
+                    rule.apply(b, &mut rng, &mut changes);
+                }
+                changes
             })
             .collect();
-        for pop in &self.scenario.populations {
-            let m = &pop.mobilisation;
-            let mut chances = Vec::new();
-            if step == 0 {
-                chances.push((m.initial_active, None, 0.0));
-            }
-            if let Some(cta) = &m.call_to_action
-                && cta.at as u32 == step
-            {
-                chances.push((cta.fraction, Some(cta.at), 0.0));
-            }
-            if let Some(b) = &m.broadcast
-                && self.trending[b.feed].as_ref().is_some_and(|t| t.trending)
-            {
-                // At a time drawn for each agent within the step.
-                let h = b.rate_per_step;
-                chances.push((crate::scenario::chance_in_step(h), Some(f64::NAN), h));
-            }
-            for (chance, at, h) in chances {
-                for agent in sample(pop.agents(), chance, &mut rng) {
-                    let t = match at {
-                        None => from,
-                        Some(t) if t.is_nan() => from + first_event(h, 1.0, &mut rng),
-                        Some(t) => t,
-                    };
-                    batch.push(Due {
-                        t,
-                        agent,
-                        by_network: false,
-                    });
+        for c in changes {
+            self.count_discouraged(c, step);
+        }
+    }
+
+    /// The chances to activate in `step`, and who is discouraged.
+    fn plan(&self, step: u32) -> Plan {
+        let s = self.scenario;
+        let chances = s
+            .populations
+            .iter()
+            .map(|pop| {
+                let m = &pop.mobilisation;
+                let mut chances = Vec::new();
+                if step == 0 {
+                    chances.push((m.initial_active, When::Start));
                 }
-            }
-        }
-        batch.sort_unstable();
-        let mut due: BinaryHeap<Reverse<Due>> = BinaryHeap::new();
-        let mut next = 0;
-        loop {
-            let from_batch = match (batch.get(next), due.peek()) {
-                (Some(b), Some(Reverse(h))) => b <= h,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => break,
-            };
-            let d = if from_batch {
-                self.prefetch_ahead(&batch, next);
-                next += 1;
-                batch[next - 1]
-            } else {
-                due.pop().expect("peeked").0
-            };
-            let (s, a) = Self::locate(d.agent);
-            let block = &self.blocks[s];
-            let ready = match block.state[a] {
-                AgentState::Dormant => !d.by_network,
-                // A pending agent activates at its earliest scheduled time.
-                AgentState::Pending => block.agents[a].activated_at >= d.t,
-                _ => false,
-            };
-            if ready {
-                self.activate(d.agent, d.t, step, d.by_network, &mut rng);
-                self.spread(d.agent, d.t, to, &mut rng, &mut due);
-            }
-        }
-        // The periods ending in this step are stopped in the publish phase, after this
-        // step's quits and suspensions: an agent that quits or is suspended before its
-        // period ends stops then, and the period's end finds it no longer active.
-        for p in 0..self.scenario.populations.len() {
-            self.discourage(p, step, &mut rng);
-        }
+                if let Some(cta) = &m.call_to_action
+                    && cta.at as u32 == step
+                {
+                    chances.push((cta.fraction, When::At(cta.at)));
+                }
+                if let Some(b) = &m.broadcast
+                    && self.trending[b.feed].as_ref().is_some_and(|t| t.trending)
+                {
+                    let h = b.rate_per_step;
+                    chances.push((chance_in_step(h), When::Hazard(h)));
+                }
+                chances
+            })
+            .collect();
+        let below = (0..s.populations.len())
+            .map(|p| {
+                let d = s.populations[p].discouragement.as_ref()?;
+                let below: Vec<bool> = (0..s.feeds.len())
+                    .map(|f| {
+                        !self.tabs[f][LATEST].is_empty()
+                            && self.shares[LATEST][(f, p)] < d.below_share
+                    })
+                    .collect();
+                below.iter().any(|&b| b).then_some(below)
+            })
+            .collect();
+        Plan { chances, below }
     }
 
-    /// Starts loading what the activations a few places after `next` in `batch` will
-    /// read (their state and record, then their follower list): each is a cache miss
-    /// into lists spread over the whole population, and waiting for them one after the
-    /// other was most of this phase's time.
-    #[inline]
-    fn prefetch_ahead(&self, batch: &[Due], next: usize) {
-        if let Some(d) = batch.get(next + 2 * PREFETCH_DISTANCE) {
-            self.graph.prefetch_row(d.agent);
-            let (s, a) = Self::locate(d.agent);
-            prefetch(&self.blocks[s].state[a]);
-            prefetch(&self.blocks[s].agents[a]);
-        }
-        if let Some(d) = batch.get(next + PREFETCH_DISTANCE) {
-            self.graph.prefetch_followers(d.agent);
-        }
-    }
-
-    /// Makes a dormant or pending agent active at time `t` (in step `step`), schedules its
-    /// first post, its period's end and its app rating.
-    fn activate(&mut self, agent: u32, t: f64, step: u32, by_network: bool, rng: &mut SimRng) {
-        let (s, a) = Self::locate(agent);
+    /// Adds block `i`'s activations of `step` to the world's counts and starts their
+    /// counted processes (reading, the app), in time order.
+    fn count_activations(&mut self, i: usize, step: u32) {
         let scenario = self.scenario;
         let steps = scenario.time.steps as f64;
-        let block = &mut self.blocks[s];
-        let p = block.agents[a].pop as usize;
-        let pop = &scenario.populations[p];
-        block.state[a] = AgentState::Active;
-        block.agents[a].activated_at = t;
-        if let Some(d) = &pop.fatigue.active_steps {
-            let end = t + d.sampler().sample(rng);
-            block.agents[a].end_at = end;
-            if end < steps {
-                self.fatigue_ends[p]
-                    [end as usize / scenario.metrics.sample_every_steps as usize] += 1;
+        let every = scenario.metrics.sample_every_steps as f64;
+        let rating_key = rng::key(self.seed, Stream::Activation, u64::MAX);
+        for k in 0..self.reach[i].joined_count() {
+            let (a, by_network) = self.reach[i].joined_at(k);
+            let me = self.blocks[i].agents[a];
+            let agent = self.blocks[i].first + a as u32;
+            let p = me.pop as usize;
+            let pop = &scenario.populations[p];
+            self.counts[p].ever_active += 1;
+            self.counts[p].by_network += by_network as u64;
+            if pop.fatigue.active_steps.is_some() && me.end_at < steps {
+                self.fatigue_ends[p][(me.end_at / every) as usize] += 1;
+            }
+            // The processes counted per step (reading, the app) follow the period.
+            let n = (agent - pop.first_agent) as usize;
+            let mut counted = false;
+            for rates in self.counted_rates(p) {
+                rates.start(n, me.tz as usize, me.activated_at - step as f64);
+                counted = true;
+            }
+            if counted && me.end_at < steps {
+                self.period_ends
+                    .entry(me.end_at as u32)
+                    .or_default()
+                    .push((me.end_at, agent));
+            }
+            if let Some(app) = &mut self.app {
+                let until = me.end_at.min(steps);
+                let gap = -(-rng::unit(rng::mix64(rating_key ^ agent as u64))).ln_1p();
+                app.schedule_rating(scenario, p, agent, me.activated_at, until, gap);
             }
         }
-        if let Targeting::Weights(w) = &pop.targeting {
-            block.feed[a] = pick(rng, w.iter().copied()) as u8;
+        self.reach[i].clear();
+    }
+
+    /// Adds what a block's discouragement changed to the world's counts, and stops the
+    /// counted processes of those who quit.
+    fn count_discouraged(&mut self, changes: Changes, step: u32) {
+        let steps = self.scenario.time.steps as f64;
+        let every = self.scenario.metrics.sample_every_steps as f64;
+        for (p, (&moved, &escalated)) in changes.moved.iter().zip(&changes.escalated).enumerate() {
+            self.counts[p].moved += moved;
+            self.counts[p].escalated += escalated;
         }
-        let me = block.agents[a];
-        self.start_posting(s, a, t, false, rng);
-        self.counts[p].ever_active += 1;
-        if by_network {
-            self.counts[p].by_network += 1;
-        }
-        // The processes counted per step (reading, the app) follow the agent's period.
-        let i = (agent - pop.first_agent) as usize;
-        let mut counted = false;
-        for rates in self.counted_rates(p) {
-            rates.start(i, me.tz as usize, t - step as f64);
-            counted = true;
-        }
-        let until = me.end_at.min(steps);
-        if counted && me.end_at < steps {
-            self.period_ends
-                .entry(me.end_at as u32)
-                .or_default()
-                .push((me.end_at, agent));
-        }
-        if let Some(app) = &mut self.app {
-            app.schedule_rating(scenario, p, agent, t, until, rng);
+        for (agent, since, at, end) in changes.quits {
+            let p = self.pop_of(agent);
+            self.counts[p].quit += 1;
+            if end < steps {
+                self.fatigue_ends[p][(end / every) as usize] -= 1;
+            }
+            self.stop_counted(agent, since, at, step);
         }
     }
 
@@ -231,224 +276,186 @@ impl World<'_> {
             }
         }
     }
+}
 
-    /// Gives the followers of `u`, activated at `t`, their chance to activate after the
-    /// population's delay: within this step (before `to`) through `due`, later through
-    /// `pending`.
-    fn spread(
-        &mut self,
-        u: u32,
-        t: f64,
-        to: f64,
-        rng: &mut SimRng,
-        due: &mut BinaryHeap<Reverse<Due>>,
-    ) {
-        let key = rng::key(self.seed, Stream::Cascade, 0);
-        let (scenario, graph) = (self.scenario, self.graph);
-        let steps = scenario.time.steps as f64;
-        for &v in graph.followers(u) {
-            // The follower's population from its id (populations hold consecutive ids),
-            // so that an edge that fails its chance never touches the follower's record:
-            // that random access was most of the spreading's cost.
-            let p = scenario
-                .populations
-                .iter()
-                .position(|pop| v < pop.first_agent + pop.size)
-                .expect("agent ids are below the total");
-            let mobilisation = &scenario.populations[p].mobilisation;
-            let (s, a) = Self::locate(v);
-            let joins = match &mobilisation.cascade {
-                None => false,
-                // Each edge is tried once: its outcome is a hash of the edge.
-                Some(Cascade::Independent { p: chance }) => {
-                    rng::edge_uniform(key, u, v) < *chance
-                        && matches!(
-                            self.blocks[s].state[a],
-                            AgentState::Dormant | AgentState::Pending
-                        )
-                }
-                Some(Cascade::Threshold { .. }) => {
-                    let block = &mut self.blocks[s];
-                    block.active_followees[a] += 1;
-                    let needed = block.threshold[a] as f64 * graph.followee_count(v) as f64;
-                    block.state[a] == AgentState::Dormant
-                        && block.active_followees[a] as f64 >= needed
-                }
-            };
-            if !joins {
-                continue;
-            }
-            let mean = mobilisation.cascade_delay_steps;
-            let at = if mean > 0.0 {
-                t + rng.sample::<f64, _>(Exp1) * mean
-            } else {
-                t
-            };
-            let block = &mut self.blocks[s];
-            // A pending agent keeps its earliest time.
-            if block.state[a] == AgentState::Pending && block.agents[a].activated_at <= at {
-                continue;
-            }
-            if at >= steps {
-                continue;
-            }
-            block.state[a] = AgentState::Pending;
-            block.agents[a].activated_at = at;
-            if at < to {
-                due.push(Reverse(Due {
-                    t: at,
-                    agent: v,
-                    by_network: true,
-                }));
-            } else {
-                self.pending.push((at, v));
-            }
-        }
-    }
+/// The agents of `pop` in block `b`.
+fn in_block(b: &Block, first: u32, size: u32) -> std::ops::Range<u32> {
+    let end = b.first + b.state.len() as u32;
+    first.max(b.first)..(first + size).min(end)
+}
 
-    /// Active agents whose own population's share of their feed is below the level quit,
-    /// move or escalate at the first event of their hazard in the step (from their
-    /// activation if it is in this step, until their period ends).
-    fn discourage(&mut self, p: usize, step: u32, rng: &mut SimRng) {
-        let pop = &self.scenario.populations[p];
-        let Some(d) = &pop.discouragement else { return };
-        let share = |f: usize| self.shares[LATEST][(f, p)];
-        let below: Vec<bool> = (0..self.scenario.feeds.len())
-            .map(|f| !self.tabs[f][LATEST].is_empty() && share(f) < d.below_share)
-            .collect();
-        if !below.iter().any(|&b| b) {
-            return;
+/// Offers the block's agents the step's chances to activate (a call to action, a
+/// broadcast, the run's start).
+fn offer_chances(
+    b: &mut Block,
+    r: &mut Reach,
+    plan: &Plan,
+    net: &Net,
+    step: u32,
+    rng: &mut SimRng,
+) {
+    let from = step as f64;
+    for (p, pop) in net.scenario.populations.iter().enumerate() {
+        let range = in_block(b, pop.first_agent, pop.size);
+        if range.is_empty() {
+            continue;
         }
-        let targets = pop.targeting.feeds();
-        let from = step as f64;
-        let h = d.rate_per_step;
-        let mut quits = Vec::new();
-        let mut escalations = Vec::new();
-        for agent in sample(pop.agents(), crate::scenario::chance_in_step(h), rng) {
-            let (s, a) = Self::locate(agent);
-            let block = &mut self.blocks[s];
-            if block.state[a] != AgentState::Active {
-                continue;
+        for &(chance, when) in &plan.chances[p] {
+            let mut chosen = Sample::new(range.clone(), chance);
+            while let Some(agent) = chosen.next(rng) {
+                let t = match when {
+                    When::Start => from,
+                    When::At(t) => t,
+                    When::Hazard(h) => from + first_event(h, 1.0, rng),
+                };
+                r.offer(b, (agent - b.first) as usize, t, false, net);
             }
-            let me = block.agents[a];
-            if me.escalated {
-                continue;
-            }
-            // The first event of the hazard in the step; if it falls before the agent's
-            // activation, the process restarts then (memoryless).
-            let mut at = from + first_event(h, 1.0, rng);
-            if at < me.activated_at {
-                let left = from + 1.0 - me.activated_at;
-                if rng.random::<f64>() >= -(-h * left).exp_m1() {
-                    continue;
-                }
-                at = me.activated_at + first_event(h, left, rng);
-            }
-            if at >= me.end_at {
-                continue;
-            }
-            // A least-dominated population's agents post where it is forced this step.
-            let feed = self.ctx.forced_feed[p].unwrap_or(block.feed[a]) as usize;
-            if !below[feed] {
-                continue;
-            }
-            let destination = match d.action {
-                DiscouragementAction::Escalate => {
-                    block.agents[a].escalated = true;
-                    self.counts[p].escalated += 1;
-                    escalations.push((s, a, at));
-                    continue;
-                }
-                DiscouragementAction::Quit => None,
-                DiscouragementAction::Move => targets.iter().copied().filter(|&f| f != feed).fold(
-                    None,
-                    |best: Option<usize>, f| match best {
-                        Some(b) if share(b) >= share(f) => Some(b),
-                        _ => Some(f),
-                    },
-                ),
-            };
-            match destination {
-                Some(f) => {
-                    block.feed[a] = f as u8;
-                    self.counts[p].moved += 1;
-                }
-                None => {
-                    block.state[a] = AgentState::Quit;
-                    block.agents[a].end_at = at;
-                    // Its candidates end then (see `Block::post_step`).
-                    block.posting[a].active = (at - me.activated_at) as f32;
-                    self.counts[p].quit += 1;
-                    if me.end_at < self.scenario.time.steps as f64 {
-                        self.fatigue_ends[p][me.end_at as usize
-                            / self.scenario.metrics.sample_every_steps as usize] -= 1;
-                    }
-                    quits.push((agent, me.activated_at, at));
-                }
-            }
-        }
-        for (agent, since, at) in quits {
-            self.stop_counted(agent, since, at, step);
-        }
-        for (s, a, at) in escalations {
-            self.escalate(s, a, at, rng);
-        }
-    }
-
-    /// Agent `a` of block `s` posts `factor` times as often from `t`: a second posting
-    /// process at `factor - 1` times its rate (with the same activation, decay and end),
-    /// superposed on its own.
-    fn escalate(&mut self, s: usize, a: usize, t: f64, rng: &mut SimRng) {
-        self.start_posting(s, a, t, true, rng);
-    }
-
-    /// Starts a posting process of agent `a` of block `s` from time `t` (its own, or
-    /// its second after escalation): its first candidate post, on the agent's diurnal
-    /// clock, with the agent's activation (for decay) and the end of its active period.
-    fn start_posting(&mut self, s: usize, a: usize, t: f64, escalated: bool, rng: &mut SimRng) {
-        let block = &mut self.blocks[s];
-        let me = block.agents[a];
-        let rate = if escalated {
-            me.rate * self.ctx.escalation[me.pop as usize]
-        } else {
-            me.rate
-        };
-        if rate <= 0.0 {
-            return;
-        }
-        block.posting[a] = Posting {
-            since: me.activated_at,
-            rate: me.rate,
-            active: (me.end_at - me.activated_at) as f32,
-        };
-        let clock = self.ctx.clocks[me.pop as usize][me.tz as usize].as_ref();
-        let gap = rng.sample::<f64, _>(Exp1) / rate as f64;
-        let first = DiurnalClock::advance(clock, t, gap);
-        if first < me.end_at && first < self.scenario.time.steps as f64 {
-            let c = Candidate::new(a as u16, me.pop, me.tz, first, rate, escalated);
-            block.calendar.push(c);
         }
     }
 }
 
-/// The agents of `range` each chosen independently with probability `p`, visited in
-/// order by geometric skips: cost proportional to the number chosen.
-fn sample(range: std::ops::Range<u32>, p: f64, rng: &mut SimRng) -> Vec<u32> {
-    if p <= 0.0 {
-        return Vec::new();
+/// Makes local agent `a` of block `b` active at the time it holds: its period, home
+/// feed and first post, drawn from its own stream.
+fn activate(b: &mut Block, a: usize, s: &Scenario, ctx: &StepContext, seed: u64) {
+    let agent = b.first + a as u32;
+    let mut rng = rng::stream(seed, Stream::Activation, agent as u64);
+    let pop = &s.populations[b.agents[a].pop as usize];
+    let t = b.agents[a].activated_at;
+    b.state[a] = AgentState::Active;
+    if let Some(d) = &pop.fatigue.active_steps {
+        b.agents[a].end_at = t + d.sampler().sample(&mut rng);
     }
-    if p >= 1.0 {
-        return range.collect();
+    if let Targeting::Weights(w) = &pop.targeting {
+        b.feed[a] = pick(&mut rng, w.iter().copied()) as u8;
     }
-    let skip = Geometric::new(p).expect("p in (0, 1)");
-    let mut out = Vec::new();
-    // Saturating: a tiny p draws skips near u64::MAX.
-    let mut i = (range.start as u64).saturating_add(skip.sample(rng));
-    while i < range.end as u64 {
-        out.push(i as u32);
-        i = i.saturating_add(1).saturating_add(skip.sample(rng));
+    b.start_posting(a, t, false, ctx, &mut rng);
+}
+
+/// Discouragement in one block.
+struct Discouraging<'a> {
+    scenario: &'a Scenario,
+    ctx: &'a StepContext,
+    shares: &'a FeedPop<f64>,
+    below: &'a [Option<Vec<bool>>],
+    step: u32,
+}
+
+impl Discouraging<'_> {
+    /// Active agents whose own population's share of their feed is below the level
+    /// quit, move or escalate at the first event of their hazard in the step (from their
+    /// activation if it is in this step, until their period ends).
+    fn apply(&self, b: &mut Block, rng: &mut SimRng, changes: &mut Changes) {
+        let from = self.step as f64;
+        for (p, pop) in self.scenario.populations.iter().enumerate() {
+            let (Some(d), Some(below)) = (&pop.discouragement, &self.below[p]) else {
+                continue;
+            };
+            let range = in_block(b, pop.first_agent, pop.size);
+            if range.is_empty() {
+                continue;
+            }
+            let share = |f: usize| self.shares[(f, p)];
+            let targets = pop.targeting.feeds();
+            let h = d.rate_per_step;
+            let mut escalations = Vec::new();
+            let mut chosen = Sample::new(range, chance_in_step(h));
+            while let Some(agent) = chosen.next(rng) {
+                let a = (agent - b.first) as usize;
+                if b.state[a] != AgentState::Active {
+                    continue;
+                }
+                let me = b.agents[a];
+                if me.escalated {
+                    continue;
+                }
+                // The first event of the hazard in the step; if it falls before the
+                // agent's activation, the process restarts then (memoryless).
+                let mut at = from + first_event(h, 1.0, rng);
+                if at < me.activated_at {
+                    let left = from + 1.0 - me.activated_at;
+                    if rng.random::<f64>() >= -(-h * left).exp_m1() {
+                        continue;
+                    }
+                    at = me.activated_at + first_event(h, left, rng);
+                }
+                if at >= me.end_at {
+                    continue;
+                }
+                // A least-dominated population's agents post where it is forced this step.
+                let feed = self.ctx.forced_feed[p].unwrap_or(b.feed[a]) as usize;
+                if !below[feed] {
+                    continue;
+                }
+                let destination = match d.action {
+                    DiscouragementAction::Escalate => {
+                        b.agents[a].escalated = true;
+                        changes.escalated[p] += 1;
+                        escalations.push((a, at));
+                        continue;
+                    }
+                    DiscouragementAction::Quit => None,
+                    DiscouragementAction::Move => targets
+                        .iter()
+                        .copied()
+                        .filter(|&f| f != feed)
+                        .fold(None, |best: Option<usize>, f| match best {
+                            Some(b) if share(b) >= share(f) => Some(b),
+                            _ => Some(f),
+                        }),
+                };
+                match destination {
+                    Some(f) => {
+                        b.feed[a] = f as u8;
+                        changes.moved[p] += 1;
+                    }
+                    None => {
+                        b.state[a] = AgentState::Quit;
+                        b.agents[a].end_at = at;
+                        // Its candidates end then (see `Block::post_step`).
+                        b.posting[a].active = (at - me.activated_at) as f32;
+                        changes.quits.push((agent, me.activated_at, at, me.end_at));
+                    }
+                }
+            }
+            // A second posting process at `factor - 1` times the agent's rate (with the
+            // same activation, decay and end), superposed on its own.
+            for (a, at) in escalations {
+                b.start_posting(a, at, true, self.ctx, rng);
+            }
+        }
     }
-    out
+}
+
+/// The agents of a range each chosen independently with probability `p`, visited in
+/// order by geometric skips: cost proportional to the number chosen, and no list of
+/// them (the caller draws from the same stream between them).
+struct Sample {
+    next: u64,
+    end: u64,
+    skip: Option<Geometric>,
+}
+
+impl Sample {
+    fn new(range: std::ops::Range<u32>, p: f64) -> Sample {
+        let skip = (p > 0.0 && p < 1.0).then(|| Geometric::new(p).expect("p in (0, 1)"));
+        let end = if p > 0.0 { range.end as u64 } else { 0 };
+        Sample {
+            next: range.start as u64,
+            end,
+            skip,
+        }
+    }
+
+    /// The next agent chosen, if any.
+    fn next(&mut self, rng: &mut SimRng) -> Option<u32> {
+        if let Some(skip) = &self.skip {
+            // Saturating: a tiny p draws skips near u64::MAX.
+            self.next = self.next.saturating_add(skip.sample(rng));
+        }
+        let agent = (self.next < self.end).then_some(self.next as u32);
+        self.next = self.next.saturating_add(1);
+        agent
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! The engine: a world of agents, feeds and a follower network, advanced step by step.
 //!
 //! Each step has three phases:
-//! 1. **mobilise** (sequential): network activations from the previous step, call to
-//!    action, broadcast while trending, discouragement, and spreading from the newly active;
+//! 1. **mobilise** (parallel over blocks, merged in block order): network activations
+//!    from earlier steps, call to action, broadcast while trending, spreading from the
+//!    newly active, discouragement;
 //! 2. **post** (parallel over fixed-size blocks): each block runs its agents' posting
 //!    process from its calendar, with its own random stream;
 //! 3. **publish** (sequential, block order): each feed takes in its newest posts, its tabs
@@ -23,6 +24,7 @@ mod mobilise;
 mod moderate;
 mod publish;
 mod rates;
+mod reach;
 mod read;
 mod setup;
 pub mod tabs;
@@ -61,9 +63,8 @@ pub struct World<'a> {
     app: Option<app::AppState>,
     /// This step's counts per tab and feed x population.
     feed_counts: FeedCounts,
-    /// Agents reached by the network, by the step in which they activate: the time and
-    /// the agent (whose `activated_at` holds that time while it is pending).
-    pending: calendar::Calendar<(f64, u32)>,
+    /// Per block, the network's part of mobilisation and its hops for later steps.
+    reach: Vec<reach::Reach>,
     /// Ends of active periods of agents that read or use the app, by step: the time and
     /// the agent (their counted rates stop then).
     period_ends: std::collections::BTreeMap<u32, Vec<(f64, u32)>>,
@@ -148,6 +149,9 @@ impl<'a> World<'a> {
             .steps
             .div_ceil(scenario.metrics.sample_every_steps) as usize;
         let (blocks, rate_truncations) = setup::blocks(scenario, seed);
+        let n_blocks = blocks.len();
+        let lens: Vec<usize> = blocks.iter().map(|b| b.state.len()).collect();
+        let block_len = |i: usize| lens[i];
         let readers = setup::readers(scenario, seed, graph);
         let has_readers = !readers.is_empty();
         let app = app::AppState::new(scenario, seed);
@@ -190,7 +194,9 @@ impl<'a> World<'a> {
             readers,
             app,
             feed_counts: FeedCounts::new(tab_names.len(), n_feeds, n_pops),
-            pending: Default::default(),
+            reach: (0..n_blocks)
+                .map(|i| reach::Reach::new(block_len(i), n_blocks))
+                .collect(),
             period_ends: Default::default(),
             counts: vec![PopulationCounts::default(); n_pops],
             fatigue_ends: vec![vec![0; n_intervals]; n_pops],

@@ -14,7 +14,6 @@ mod outage;
 mod queue;
 
 use rand::RngExt;
-use rand_distr::Exp1;
 use std::collections::BTreeMap;
 
 pub use outage::OutageMeter;
@@ -93,8 +92,9 @@ impl AppState {
     }
 
     /// Schedules the rating of `agent` of population `pop`, activated at `from` and taking
-    /// part until `until` at the latest: at a time drawn from the rating hazard, if before
-    /// `until` (the rating is given only if the agent still takes part then).
+    /// part until `until` at the latest: at the time `gap` (a unit exponential drawn for
+    /// the agent) gives under the rating hazard, if before `until` (the rating is given
+    /// only if the agent still takes part then).
     pub fn schedule_rating(
         &mut self,
         s: &Scenario,
@@ -102,7 +102,7 @@ impl AppState {
         agent: u32,
         from: f64,
         until: f64,
-        rng: &mut SimRng,
+        gap: f64,
     ) {
         let Some(r) = s.populations[pop]
             .app
@@ -114,7 +114,7 @@ impl AppState {
         if r.rate_per_step <= 0.0 {
             return;
         }
-        let t = from + rng.sample::<f64, _>(Exp1) / r.rate_per_step;
+        let t = from + gap / r.rate_per_step;
         if t < until {
             self.ratings.entry(t as u32).or_default().push((t, agent));
         }
