@@ -408,6 +408,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
     parts.push(("block tables", block_tables));
 
     parts.push(("network", network_bytes(s, agents)));
+    parts.push(("network's work", reach_bytes(s, blocks)));
 
     // Without readers, each block buffers at most 2K + 1024 posts per feed in a step
     // (and never more than the step's posts) and the publish copies at most K per feed
@@ -613,6 +614,32 @@ fn network_bytes(s: &Scenario, agents: u64) -> u64 {
         }) => edge_list_bytes(edges.len(), node_map.len(), *undirected).saturating_add(nodes),
         None => 0,
     }
+}
+
+/// Bytes of the network's part of mobilisation besides what each agent holds: per block,
+/// a round's messages twice (its outbox and the round's mail, each at most
+/// `ROUND_BUDGET`) and where each block's messages start; with the threshold model,
+/// per agent a record of the followees that activate in a step (in a map, room to
+/// double) and at most one entry per follow edge in those records.
+fn reach_bytes(s: &Scenario, blocks: u64) -> u64 {
+    if s.network.is_none() {
+        return 0;
+    }
+    let mail = 2 * fp::ROUND_BUDGET * fp::PER_MESSAGE + (blocks + 1) * 8;
+    let mut bytes = blocks.saturating_mul(mail);
+    let threshold: u64 = s
+        .populations
+        .iter()
+        .filter(|p| matches!(p.mobilisation.cascade, Some(Cascade::Threshold { .. })))
+        .map(|p| p.size as u64)
+        .sum();
+    if threshold > 0 {
+        let edges = network_bytes(s, 0) / BYTES_PER_EDGE.max(1);
+        bytes = bytes
+            .saturating_add(threshold.saturating_mul(fp::GROWTH * fp::PER_TIPPING_AGENT))
+            .saturating_add(edges.saturating_mul(fp::GROWTH * fp::PER_TIPPING_FOLLOWEE));
+    }
+    bytes
 }
 
 /// Bytes an edge-list network needs besides its nodes, from the sizes of its files: the

@@ -29,6 +29,15 @@ pub const PER_DUE_POSTING: u64 = size_of::<Posting>() as u64;
 /// activations (which keeps its room from step to step) and in the block's list of the
 /// agents given a time in the step.
 pub const PER_ACTIVATION: u64 = (size_of::<Due>() + size_of::<u16>()) as u64;
+/// Bytes per message between blocks in the network's work of a step.
+pub const PER_MESSAGE: u64 = size_of::<super::reach::Message>() as u64;
+/// Messages a block sends per round of the network's work, at most.
+pub const ROUND_BUDGET: u64 = super::reach::ROUND_BUDGET as u64;
+/// Bytes per threshold agent that followees reach in a step: its record (a map entry,
+/// with the map's control byte).
+pub const PER_TIPPING_AGENT: u64 = super::reach::TIP_ENTRY as u64;
+/// Bytes per followee in a threshold agent's record: its time and id.
+pub const PER_TIPPING_FOLLOWEE: u64 = size_of::<(f64, u32)>() as u64;
 /// Bytes per timed entry (time and agent) in the lists kept by step: a network hop
 /// waiting for a later step, the end of an active period, a scheduled app rating.
 pub const PER_TIMED: u64 = size_of::<(f64, u32)>() as u64;

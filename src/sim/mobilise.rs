@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use super::World;
 use super::block::{AgentState, Block, StepContext};
-use super::reach::{Message, Net, Reach};
+use super::reach::{Net, Reach};
 use super::setup::pick;
 use crate::metrics::FeedPop;
 use crate::rng::{self, SimRng, Stream};
@@ -92,6 +92,7 @@ impl World<'_> {
         };
         let blocks = &mut self.blocks;
         let reach = &mut self.reach;
+        let mail_len = blocks.len();
         blocks
             .par_iter_mut()
             .zip(reach.par_iter_mut())
@@ -104,15 +105,19 @@ impl World<'_> {
                 r.settle(b, &net);
             });
         // Rounds of messages between blocks until every block is done.
+        let mail = &mut self.mail;
         while !reach.iter().all(Reach::is_quiet) {
-            let mail: Vec<Vec<Vec<Message>>> = reach.iter_mut().map(Reach::take_outbox).collect();
+            for (r, m) in reach.iter_mut().zip(mail.iter_mut()) {
+                r.post(m, mail_len);
+            }
+            let mail = &*mail;
             blocks
                 .par_iter_mut()
                 .zip(reach.par_iter_mut())
                 .enumerate()
                 .for_each(|(i, (b, r))| {
-                    for from in &mail {
-                        for &m in &from[i] {
+                    for from in mail.iter().filter(|m| !m.is_empty()) {
+                        for &m in from.to(i) {
                             r.receive(b, m, &net);
                         }
                     }

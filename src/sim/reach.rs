@@ -24,10 +24,11 @@ use crate::network::FollowerGraph;
 use crate::rng::{self, Stream};
 use crate::scenario::{Cascade, Scenario};
 
-/// Messages a block sends in one round at most before the others take theirs: a step in
-/// which a large part of the population activates then holds a bounded list of them.
-/// (The times found do not depend on it.)
-const ROUND_BUDGET: usize = 1 << 16;
+/// Messages a block sends in one round at most before the others take theirs (a spread
+/// is cut short and resumed in the next round): a step in which a large part of the
+/// population activates then holds a bounded list of them. The times found do not
+/// depend on it.
+pub const ROUND_BUDGET: usize = 2048;
 
 /// An activation due at time `t` (in steps): ordered by time, then agent, then route
 /// (a call or broadcast before a network hop at the same time).
@@ -57,7 +58,7 @@ impl PartialOrd for Due {
 
 /// From an agent settled in one block to a follower in another.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Message {
+pub struct Message {
     /// Independent cascade: when the hop arrives. Threshold: when the sender activates.
     t: f64,
     to: u32,
@@ -74,6 +75,10 @@ struct Tip {
     base: u32,
     earliest: Vec<(f64, u32)>,
 }
+
+/// Bytes of an entry in the map of [`Tip`]s: its key and record, and the map's control
+/// byte.
+pub const TIP_ENTRY: usize = std::mem::size_of::<(u32, Tip)>() + 1;
 
 /// Flags of an agent during a step.
 const NETWORK: u8 = 1;
@@ -129,32 +134,68 @@ pub(super) struct Reach {
     /// Agents given a time this step (with repeats).
     touched: Vec<u16>,
     flags: Vec<u8>,
-    /// Messages for each block.
-    outbox: Vec<Vec<Message>>,
-    sent: usize,
+    /// Messages for other blocks, at most `budget` a round.
+    outbox: Vec<Message>,
+    /// [`ROUND_BUDGET`] (smaller in tests, which check that it changes nothing).
+    pub budget: usize,
+    /// A spread cut short by the budget: the agent, its time, whether its first, and
+    /// the next follower to try.
+    resume: Option<(u32, f64, bool, usize)>,
     tips: HashMap<u32, Tip>,
 }
 
+/// A round's messages from one block, sorted by the block they go to.
+#[derive(Debug, Default)]
+pub(super) struct Mail {
+    messages: Vec<Message>,
+    /// Block `d`'s messages are `messages[bounds[d]..bounds[d + 1]]`.
+    bounds: Vec<usize>,
+}
+
+impl Mail {
+    /// The messages for block `d`.
+    pub fn to(&self, d: usize) -> &[Message] {
+        match (self.bounds.get(d), self.bounds.get(d + 1)) {
+            (Some(&from), Some(&to)) => &self.messages[from..to],
+            _ => &[],
+        }
+    }
+
+    /// Whether it holds any message.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+}
+
 impl Reach {
-    /// The network work of a block of `len` agents in a world of `blocks` blocks.
-    pub fn new(len: usize, blocks: usize) -> Self {
+    /// The network work of a block of `len` agents.
+    pub fn new(len: usize) -> Self {
         Reach {
             flags: vec![0; len],
-            outbox: vec![Vec::new(); blocks],
+            budget: ROUND_BUDGET,
             ..Default::default()
         }
     }
 
-    /// Whether it has nothing left to settle or send this round.
+    /// Whether it has nothing left to settle or send.
     pub fn is_quiet(&self) -> bool {
-        self.heap.is_empty() && self.sent == 0
+        self.heap.is_empty() && self.outbox.is_empty() && self.resume.is_none()
     }
 
-    /// Its messages for each block, leaving none.
-    pub fn take_outbox(&mut self) -> Vec<Vec<Message>> {
-        self.sent = 0;
-        let empty = vec![Vec::new(); self.outbox.len()];
-        std::mem::replace(&mut self.outbox, empty)
+    /// Posts its messages into `mail` (emptied first), sorted by the block they go to
+    /// (their order within a block changes nothing: each agent keeps its earliest time),
+    /// in a world of `blocks` blocks.
+    pub fn post(&mut self, mail: &mut Mail, blocks: usize) {
+        mail.messages.clear();
+        std::mem::swap(&mut self.outbox, &mut mail.messages);
+        let to = |m: &Message| (m.to >> BLOCK_BITS) as usize;
+        mail.messages.sort_unstable_by_key(to);
+        mail.bounds.clear();
+        let mut next = 0;
+        for d in 0..=blocks {
+            next += mail.messages[next..].partition_point(|m| to(m) < d);
+            mail.bounds.push(next);
+        }
     }
 
     /// Wakes the hops due in `step` that still hold (a later hop may have lowered an
@@ -223,7 +264,11 @@ impl Reach {
     /// Settles the block's agents in time order, each spreading to its followers, until
     /// none is left or the round's messages are sent.
     pub fn settle(&mut self, block: &mut Block, net: &Net) {
-        while self.sent < ROUND_BUDGET {
+        while self.outbox.len() < self.budget {
+            if let Some((u, t, first, next)) = self.resume.take() {
+                self.spread(block, u, t, first, next, net);
+                continue;
+            }
             let Some(Reverse(d)) = self.heap.pop() else {
                 break;
             };
@@ -236,14 +281,16 @@ impl Reach {
             }
             let first = self.flags[a] & SPREAD == 0;
             self.flags[a] |= SPREAD;
-            self.spread(block, d.agent, d.t, first, net);
+            self.spread(block, d.agent, d.t, first, 0, net);
         }
     }
 
-    /// Gives the followers of `u`, activating at `t`, their chance.
-    fn spread(&mut self, block: &mut Block, u: u32, t: f64, first: bool, net: &Net) {
+    /// Gives the followers of `u`, activating at `t`, from its `next`-th on, their
+    /// chance; stops (to resume later) when the round's budget of messages is spent.
+    fn spread(&mut self, block: &mut Block, u: u32, t: f64, first: bool, next: usize, net: &Net) {
         let me = (u >> BLOCK_BITS) as usize;
-        for &v in net.graph.followers(u) {
+        let followers = net.graph.followers(u);
+        for (i, &v) in followers.iter().enumerate().skip(next) {
             let mobilisation = &net.scenario.populations[net.pop_of(v)].mobilisation;
             let message = match &mobilisation.cascade {
                 None => continue,
@@ -271,12 +318,13 @@ impl Reach {
                     first,
                 },
             };
-            let to = (v >> BLOCK_BITS) as usize;
-            if to == me {
+            if (v >> BLOCK_BITS) as usize == me {
                 self.receive(block, message, net);
+            } else if self.outbox.len() < self.budget {
+                self.outbox.push(message);
             } else {
-                self.outbox[to].push(message);
-                self.sent += 1;
+                self.resume = Some((u, t, first, i));
+                return;
             }
         }
     }
@@ -330,7 +378,7 @@ impl Reach {
     /// Ends the step's network work: leaves in [`Reach::joined`] the block's agents
     /// that activate in the step, in time order (then by id).
     pub fn finish(&mut self, block: &Block, net: &Net) {
-        debug_assert!(self.heap.is_empty() && self.sent == 0);
+        debug_assert!(self.is_quiet());
         self.touched.sort_unstable();
         self.touched.dedup();
         let flags = &mut self.flags;
