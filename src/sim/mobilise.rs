@@ -56,6 +56,32 @@ struct Plan {
     /// Per population that is discouraged this step, per feed: whether its share there
     /// is below its level.
     below: Vec<Option<Vec<bool>>>,
+    /// The agents the chances to activate draw, in expectation.
+    expected: f64,
+    /// The agents discouragement draws, in expectation.
+    discouraged: f64,
+}
+
+/// Work (agents drawn or settled, messages) in a phase of a step below which its blocks
+/// are done one after the other: waking a second thread costs more than it saves.
+const PARALLEL_WORK: f64 = 1024.0;
+
+/// Runs `f` on every block and its network work, in parallel or not.
+fn each_block<F>(blocks: &mut [Block], reach: &mut [Reach], parallel: bool, f: F)
+where
+    F: Fn(usize, &mut Block, &mut Reach) + Sync + Send,
+{
+    if parallel {
+        blocks
+            .par_iter_mut()
+            .zip(reach.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (b, r))| f(i, b, r));
+    } else {
+        for (i, (b, r)) in blocks.iter_mut().zip(reach.iter_mut()).enumerate() {
+            f(i, b, r);
+        }
+    }
 }
 
 /// What a block's discouragement changed that the world counts.
@@ -92,53 +118,54 @@ impl World<'_> {
         };
         let blocks = &mut self.blocks;
         let reach = &mut self.reach;
-        let mail_len = blocks.len();
-        blocks
-            .par_iter_mut()
-            .zip(reach.par_iter_mut())
-            .enumerate()
-            .for_each(|(i, (b, r))| {
-                r.wake(b, step);
-                let mut rng = block_stream(seed, step, i, 0);
-                offer_chances(b, r, &plan, &net, step, &mut rng);
-                r.prefetch(&net);
-                r.settle(b, &net);
-            });
+        let n_blocks = blocks.len();
+        // Work in parallel only when there is enough of it: the results are the same
+        // either way, and a step with a few hundred activations is faster on one thread
+        // than woken on two. The work expected: the agents the chances draw, and as many
+        // activations as the previous step had.
+        let expected = plan.expected + self.activated_last as f64;
+        each_block(blocks, reach, expected >= PARALLEL_WORK, |i, b, r| {
+            r.wake(b, step);
+            let mut rng = block_stream(seed, step, i, 0);
+            offer_chances(b, r, &plan, &net, step, &mut rng);
+            r.prefetch(&net);
+            r.settle(b, &net);
+        });
         // Rounds of messages between blocks until every block is done.
         let mail = &mut self.mail;
         while !reach.iter().all(Reach::is_quiet) {
+            let mut work = 0;
             for (r, m) in reach.iter_mut().zip(mail.iter_mut()) {
-                r.post(m, mail_len);
+                r.post(m, n_blocks);
+                work += m.len() + r.waiting();
             }
             let mail = &*mail;
-            blocks
-                .par_iter_mut()
-                .zip(reach.par_iter_mut())
-                .enumerate()
-                .for_each(|(i, (b, r))| {
-                    for from in mail.iter().filter(|m| !m.is_empty()) {
-                        for &m in from.to(i) {
-                            r.receive(b, m, &net);
-                        }
+            each_block(blocks, reach, work as f64 >= PARALLEL_WORK, |i, b, r| {
+                for from in mail.iter().filter(|m| !m.is_empty()) {
+                    for &m in from.to(i) {
+                        r.receive(b, m, &net);
                     }
-                    r.settle(b, &net);
-                });
+                }
+                r.settle(b, &net);
+            });
         }
         let ctx = &self.ctx;
-        blocks
-            .par_iter_mut()
-            .zip(reach.par_iter_mut())
-            .for_each(|(b, r)| {
-                r.finish(b, &net);
-                for (a, _) in r.joined() {
-                    activate(b, a, scenario, ctx, seed);
-                }
-            });
-        for i in 0..self.blocks.len() {
+        let joined: usize = reach.iter().map(Reach::joined_count).sum();
+        each_block(blocks, reach, joined as f64 >= PARALLEL_WORK, |_, b, r| {
+            r.finish(b, &net);
+            for (a, _) in r.joined() {
+                activate(b, a, scenario, ctx, seed);
+            }
+        });
+        self.activated_last = self.reach.iter().map(Reach::joined_count).sum();
+        for i in 0..n_blocks {
             self.count_activations(i, step);
         }
         // Discouragement after the step's activations (an agent may quit in the step it
         // activated).
+        if plan.discouraged == 0.0 {
+            return;
+        }
         let (ctx, shares) = (&self.ctx, &self.shares[LATEST]);
         let rule = Discouraging {
             scenario,
@@ -147,23 +174,25 @@ impl World<'_> {
             below: &plan.below,
             step,
         };
-        let changes: Vec<Changes> = self
-            .blocks
-            .par_iter_mut()
-            .enumerate()
-            .map(|(i, b)| {
-                let mut changes = Changes {
-                    moved: vec![0; scenario.populations.len()],
-                    escalated: vec![0; scenario.populations.len()],
-                    ..Default::default()
-                };
-                if plan.below.iter().any(Option::is_some) {
-                    let mut rng = block_stream(seed, step, i, 1);
-                    rule.apply(b, &mut rng, &mut changes);
-                }
-                changes
-            })
-            .collect();
+        let discourage = |(i, b): (usize, &mut Block)| {
+            let mut changes = Changes {
+                moved: vec![0; scenario.populations.len()],
+                escalated: vec![0; scenario.populations.len()],
+                ..Default::default()
+            };
+            let mut rng = block_stream(seed, step, i, 1);
+            rule.apply(b, &mut rng, &mut changes);
+            changes
+        };
+        let changes: Vec<Changes> = if plan.discouraged >= PARALLEL_WORK {
+            self.blocks
+                .par_iter_mut()
+                .enumerate()
+                .map(discourage)
+                .collect()
+        } else {
+            self.blocks.iter_mut().enumerate().map(discourage).collect()
+        };
         for c in changes {
             self.count_discouraged(c, step);
         }
@@ -172,7 +201,7 @@ impl World<'_> {
     /// The chances to activate in `step`, and who is discouraged.
     fn plan(&self, step: u32) -> Plan {
         let s = self.scenario;
-        let chances = s
+        let chances: Vec<Vec<(f64, When)>> = s
             .populations
             .iter()
             .map(|pop| {
@@ -195,7 +224,7 @@ impl World<'_> {
                 chances
             })
             .collect();
-        let below = (0..s.populations.len())
+        let below: Vec<Option<Vec<bool>>> = (0..s.populations.len())
             .map(|p| {
                 let d = s.populations[p].discouragement.as_ref()?;
                 let below: Vec<bool> = (0..s.feeds.len())
@@ -207,7 +236,28 @@ impl World<'_> {
                 below.iter().any(|&b| b).then_some(below)
             })
             .collect();
-        Plan { chances, below }
+        let expected = s
+            .populations
+            .iter()
+            .zip(&chances)
+            .map(|(pop, c)| c.iter().map(|&(p, _)| p * pop.size as f64).sum::<f64>())
+            .sum();
+        let discouraged = s
+            .populations
+            .iter()
+            .zip(&below)
+            .filter(|(_, b)| b.is_some())
+            .map(|(pop, _)| {
+                let h = pop.discouragement.as_ref().map_or(0.0, |d| d.rate_per_step);
+                chance_in_step(h) * pop.size as f64
+            })
+            .sum();
+        Plan {
+            chances,
+            below,
+            expected,
+            discouraged,
+        }
     }
 
     /// Adds block `i`'s activations of `step` to the world's counts and starts their

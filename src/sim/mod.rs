@@ -67,6 +67,9 @@ pub struct World<'a> {
     reach: Vec<reach::Reach>,
     /// Per block, its messages of a round of the network's work (reused).
     mail: Vec<reach::Mail>,
+    /// Agents activated in the previous step (to decide whether the next is worth
+    /// working on in parallel).
+    activated_last: usize,
     /// Ends of active periods of agents that read or use the app, by step: the time and
     /// the agent (their counted rates stop then).
     period_ends: std::collections::BTreeMap<u32, Vec<(f64, u32)>>,
@@ -197,6 +200,7 @@ impl<'a> World<'a> {
             feed_counts: FeedCounts::new(tab_names.len(), n_feeds, n_pops),
             reach: lens.iter().map(|&len| reach::Reach::new(len)).collect(),
             mail: (0..n_blocks).map(|_| reach::Mail::default()).collect(),
+            activated_last: 0,
             period_ends: Default::default(),
             counts: vec![PopulationCounts::default(); n_pops],
             fatigue_ends: vec![vec![0; n_intervals]; n_pops],

@@ -165,6 +165,11 @@ impl Mail {
     pub fn is_empty(&self) -> bool {
         self.messages.is_empty()
     }
+
+    /// How many messages it holds.
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
 }
 
 impl Reach {
@@ -175,6 +180,11 @@ impl Reach {
             budget: ROUND_BUDGET,
             ..Default::default()
         }
+    }
+
+    /// Activations waiting to be settled.
+    pub fn waiting(&self) -> usize {
+        self.heap.len()
     }
 
     /// Whether it has nothing left to settle or send.
