@@ -617,16 +617,17 @@ fn network_bytes(s: &Scenario, agents: u64) -> u64 {
 }
 
 /// Bytes of the network's part of mobilisation besides what each agent holds: per block,
-/// a round's messages twice (its outbox and the round's mail, each at most
-/// `ROUND_BUDGET`) and where each block's messages start; with the threshold model,
+/// a round's messages twice (its outbox and its part of the round's mail, each at most
+/// `ROUND_BUDGET`), and where each block's messages start; with the threshold model,
 /// per agent a record of the followees that activate in a step (in a map, room to
 /// double) and at most one entry per follow edge in those records.
 fn reach_bytes(s: &Scenario, blocks: u64) -> u64 {
     if s.network.is_none() {
         return 0;
     }
-    let mail = 2 * fp::ROUND_BUDGET * fp::PER_MESSAGE + (blocks + 1) * 8;
-    let mut bytes = blocks.saturating_mul(mail);
+    let mut bytes = blocks
+        .saturating_mul(2 * fp::ROUND_BUDGET * fp::PER_MESSAGE)
+        .saturating_add((blocks + 1) * 8);
     let threshold: u64 = s
         .populations
         .iter()

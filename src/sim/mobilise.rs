@@ -134,17 +134,12 @@ impl World<'_> {
         // Rounds of messages between blocks until every block is done.
         let mail = &mut self.mail;
         while !reach.iter().all(Reach::is_quiet) {
-            let mut work = 0;
-            for (r, m) in reach.iter_mut().zip(mail.iter_mut()) {
-                r.post(m, n_blocks);
-                work += m.len() + r.waiting();
-            }
+            mail.collect(reach);
+            let work = mail.len() + reach.iter().map(Reach::waiting).sum::<usize>();
             let mail = &*mail;
             each_block(blocks, reach, work as f64 >= PARALLEL_WORK, |i, b, r| {
-                for from in mail.iter().filter(|m| !m.is_empty()) {
-                    for &m in from.to(i) {
-                        r.receive(b, m, &net);
-                    }
+                for &m in mail.to(i) {
+                    r.receive(b, m, &net);
                 }
                 r.settle(b, &net);
             });

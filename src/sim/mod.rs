@@ -65,8 +65,8 @@ pub struct World<'a> {
     feed_counts: FeedCounts,
     /// Per block, the network's part of mobilisation and its hops for later steps.
     reach: Vec<reach::Reach>,
-    /// Per block, its messages of a round of the network's work (reused).
-    mail: Vec<reach::Mail>,
+    /// The messages of a round of the network's work (reused).
+    mail: reach::Mail,
     /// Agents activated in the previous step (to decide whether the next is worth
     /// working on in parallel).
     activated_last: usize,
@@ -154,7 +154,6 @@ impl<'a> World<'a> {
             .steps
             .div_ceil(scenario.metrics.sample_every_steps) as usize;
         let (blocks, rate_truncations) = setup::blocks(scenario, seed);
-        let n_blocks = blocks.len();
         let lens: Vec<usize> = blocks.iter().map(|b| b.state.len()).collect();
         let readers = setup::readers(scenario, seed, graph);
         let has_readers = !readers.is_empty();
@@ -199,7 +198,7 @@ impl<'a> World<'a> {
             app,
             feed_counts: FeedCounts::new(tab_names.len(), n_feeds, n_pops),
             reach: lens.iter().map(|&len| reach::Reach::new(len)).collect(),
-            mail: (0..n_blocks).map(|_| reach::Mail::default()).collect(),
+            mail: reach::Mail::default(),
             activated_last: 0,
             period_ends: Default::default(),
             counts: vec![PopulationCounts::default(); n_pops],

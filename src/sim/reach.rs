@@ -144,7 +144,7 @@ pub(super) struct Reach {
     tips: HashMap<u32, Tip>,
 }
 
-/// A round's messages from one block, sorted by the block they go to.
+/// A round's messages from every block, sorted by the block they go to.
 #[derive(Debug, Default)]
 pub(super) struct Mail {
     messages: Vec<Message>,
@@ -153,17 +153,29 @@ pub(super) struct Mail {
 }
 
 impl Mail {
-    /// The messages for block `d`.
-    pub fn to(&self, d: usize) -> &[Message] {
-        match (self.bounds.get(d), self.bounds.get(d + 1)) {
-            (Some(&from), Some(&to)) => &self.messages[from..to],
-            _ => &[],
+    /// Collects the blocks' outboxes (emptied), sorted by the block each message goes
+    /// to (their order within a block changes nothing: each agent keeps its earliest
+    /// time).
+    pub fn collect(&mut self, reach: &mut [Reach]) {
+        self.messages.clear();
+        for r in reach.iter_mut() {
+            self.messages.append(&mut r.outbox);
+        }
+        let to = |m: &Message| (m.to >> BLOCK_BITS) as usize;
+        self.messages.sort_unstable_by_key(to);
+        self.bounds.clear();
+        let mut next = 0;
+        for d in 0..=reach.len() {
+            while next < self.messages.len() && to(&self.messages[next]) < d {
+                next += 1;
+            }
+            self.bounds.push(next);
         }
     }
 
-    /// Whether it holds any message.
-    pub fn is_empty(&self) -> bool {
-        self.messages.is_empty()
+    /// The messages for block `d`.
+    pub fn to(&self, d: usize) -> &[Message] {
+        &self.messages[self.bounds[d]..self.bounds[d + 1]]
     }
 
     /// How many messages it holds.
@@ -190,22 +202,6 @@ impl Reach {
     /// Whether it has nothing left to settle or send.
     pub fn is_quiet(&self) -> bool {
         self.heap.is_empty() && self.outbox.is_empty() && self.resume.is_none()
-    }
-
-    /// Posts its messages into `mail` (emptied first), sorted by the block they go to
-    /// (their order within a block changes nothing: each agent keeps its earliest time),
-    /// in a world of `blocks` blocks.
-    pub fn post(&mut self, mail: &mut Mail, blocks: usize) {
-        mail.messages.clear();
-        std::mem::swap(&mut self.outbox, &mut mail.messages);
-        let to = |m: &Message| (m.to >> BLOCK_BITS) as usize;
-        mail.messages.sort_unstable_by_key(to);
-        mail.bounds.clear();
-        let mut next = 0;
-        for d in 0..=blocks {
-            next += mail.messages[next..].partition_point(|m| to(m) < d);
-            mail.bounds.push(next);
-        }
     }
 
     /// Wakes the hops due in `step` that still hold (a later hop may have lowered an
