@@ -288,7 +288,7 @@ impl World<'_> {
             }
             if let Some(app) = &mut self.app {
                 let until = me.end_at.min(steps);
-                let gap = -(-rng::unit(rng::mix64(rating_key ^ agent as u64))).ln_1p();
+                let gap = rng::exponential(rng::mix64(rating_key ^ agent as u64));
                 app.schedule_rating(scenario, p, agent, me.activated_at, until, gap);
             }
         }

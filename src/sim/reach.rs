@@ -118,12 +118,6 @@ impl Net<'_> {
     }
 }
 
-/// A unit exponential from a hash.
-#[inline]
-fn exponential(h: u64) -> f64 {
-    -(-rng::unit(h)).ln_1p()
-}
-
 /// A block's network work for the step, and its hops waiting for a later step.
 #[derive(Debug, Default)]
 pub(super) struct Reach {
@@ -306,7 +300,7 @@ impl Reach {
                         continue;
                     }
                     let delay = rng::mix64(net.delay_key ^ (((u as u64) << 32) | v as u64));
-                    let at = t + exponential(delay) * mobilisation.cascade_delay_steps;
+                    let at = t + rng::exponential(delay) * mobilisation.cascade_delay_steps;
                     if at >= net.steps {
                         continue;
                     }
@@ -374,7 +368,7 @@ impl Reach {
         if tip.earliest.len() < k {
             return;
         }
-        let delay = exponential(rng::mix64(net.tip_key ^ m.to as u64));
+        let delay = rng::exponential(rng::mix64(net.tip_key ^ m.to as u64));
         let at = tip.earliest[k - 1].0 + delay * mobilisation.cascade_delay_steps;
         if at < net.steps {
             self.offer(block, a, at, true, net);
