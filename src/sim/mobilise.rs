@@ -514,6 +514,25 @@ mod tests {
 
     use super::*;
 
+    /// Each block's streams of a step are its own: the calls of blocks 0 to 3 and their
+    /// discouragement, at steps 0 to 3, all start differently (two keys that collide,
+    /// as with the block shifted the wrong way, fail).
+    #[test]
+    fn every_block_step_and_use_has_its_own_stream() {
+        let mut firsts = std::collections::BTreeSet::new();
+        for step in 0..4 {
+            for block in 0..4 {
+                for which in 0..2 {
+                    let first: u64 = block_stream(9, step, block, which).random();
+                    assert!(
+                        firsts.insert(first),
+                        "step {step}, block {block}, use {which}"
+                    );
+                }
+            }
+        }
+    }
+
     /// The first event of a Poisson process of hazard `h` in `[0, len)`, given one falls
     /// there, has CDF (1 - e^(-h x)) / (1 - e^(-h len)) (worked by hand from the
     /// exponential). Over 100,000 draws for a stretch shorter than a step (as after an
