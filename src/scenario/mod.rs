@@ -388,6 +388,18 @@ impl Scenario {
         toml::to_string(&raw).expect("scenario serialises")
     }
 
+    /// The population of agent `agent` (populations hold consecutive ids, in order).
+    ///
+    /// # Panics
+    /// If `agent` is not below [`Scenario::agent_count`].
+    #[inline]
+    pub fn population_of(&self, agent: u32) -> usize {
+        self.populations
+            .iter()
+            .position(|p| agent < p.first_agent + p.size)
+            .expect("agent ids are below the total")
+    }
+
     /// Total number of agents.
     pub fn agent_count(&self) -> u64 {
         self.populations.iter().map(|p| p.size as u64).sum()

@@ -305,7 +305,7 @@ impl World<'_> {
             self.counts[p].escalated += escalated;
         }
         for (agent, since, at, end) in changes.quits {
-            let p = self.pop_of(agent);
+            let p = self.scenario.population_of(agent);
             self.counts[p].quit += 1;
             if end < steps {
                 self.fatigue_ends[p][(end / every) as usize] -= 1;

@@ -302,23 +302,13 @@ impl<'a> World<'a> {
     /// Agent `agent` (activated at `since`) stops taking part in the counted processes at
     /// time `t`, in the current step `step`.
     fn stop_counted(&mut self, agent: u32, since: f64, t: f64, step: u32) {
-        let pop = self.pop_of(agent);
+        let pop = self.scenario.population_of(agent);
         let (s, a) = Self::locate(agent);
         let tz = self.blocks[s].agents[a].tz as usize;
         let i = (agent - self.scenario.populations[pop].first_agent) as usize;
         for rates in self.counted_rates(pop) {
             rates.stop(i, tz, t - since, t - step as f64);
         }
-    }
-
-    /// The population of a global agent id (populations are contiguous ranges).
-    #[inline]
-    fn pop_of(&self, agent: u32) -> usize {
-        self.scenario
-            .populations
-            .iter()
-            .position(|p| agent < p.first_agent + p.size)
-            .expect("agent ids are below the total")
     }
 
     #[inline]

@@ -180,7 +180,7 @@ impl World<'_> {
     /// Records a suspension decided in a block.
     fn suspend(&mut self, agent: u32) {
         let (s, a) = Self::locate(agent);
-        let p = self.pop_of(agent);
+        let p = self.scenario.population_of(agent);
         self.counts[p].suspended += 1;
         let since = self.blocks[s].agents[a].activated_at;
         self.stop_counted(agent, since, self.next_step as f64, self.next_step);

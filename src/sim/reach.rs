@@ -106,16 +106,6 @@ impl Net<'_> {
             rng::key(seed, Stream::CascadeDelay, 1),
         )
     }
-
-    /// The population of agent `v` (populations hold consecutive ids).
-    #[inline]
-    fn pop_of(&self, v: u32) -> usize {
-        self.scenario
-            .populations
-            .iter()
-            .position(|pop| v < pop.first_agent + pop.size)
-            .expect("agent ids are below the total")
-    }
 }
 
 /// A block's network work for the step, and its hops waiting for a later step.
@@ -291,7 +281,8 @@ impl Reach {
         let me = (u >> BLOCK_BITS) as usize;
         let followers = net.graph.followers(u);
         for (i, &v) in followers.iter().enumerate().skip(next) {
-            let mobilisation = &net.scenario.populations[net.pop_of(v)].mobilisation;
+            let mobilisation =
+                &net.scenario.populations[net.scenario.population_of(v)].mobilisation;
             let message = match &mobilisation.cascade {
                 None => continue,
                 // Each edge is tried once: its outcome and delay are hashes of the edge.
@@ -332,7 +323,7 @@ impl Reach {
     /// Takes a message for one of the block's agents.
     pub fn receive(&mut self, block: &mut Block, m: Message, net: &Net) {
         let a = (m.to - block.first) as usize;
-        let mobilisation = &net.scenario.populations[net.pop_of(m.to)].mobilisation;
+        let mobilisation = &net.scenario.populations[net.scenario.population_of(m.to)].mobilisation;
         if !matches!(mobilisation.cascade, Some(Cascade::Threshold { .. })) {
             self.offer(block, a, m.t, true, net);
             return;

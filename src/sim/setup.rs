@@ -46,11 +46,7 @@ pub fn blocks(s: &Scenario, seed: u64) -> (Vec<Block>, Vec<u64>) {
             let mut truncated = vec![0; s.populations.len()];
             for local in 0..len {
                 let g = first + local as u32;
-                let p = s
-                    .populations
-                    .iter()
-                    .position(|p| p.agents().contains(&g))
-                    .expect("populations cover all agents");
+                let p = s.population_of(g);
                 let (rate, cut) = samplers[p].draw(&mut init);
                 truncated[p] += cut as u64;
                 let rate = rate as f32;

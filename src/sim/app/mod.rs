@@ -241,11 +241,7 @@ impl AppState {
             if !takes_part(agent, t) {
                 continue;
             }
-            let pop = s
-                .populations
-                .iter()
-                .find(|p| agent >= p.first_agent && agent < p.first_agent + p.size)
-                .expect("agents belong to a population");
+            let pop = &s.populations[s.population_of(agent)];
             let r = pop
                 .app
                 .as_ref()
