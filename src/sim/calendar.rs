@@ -79,6 +79,17 @@ pub struct Posting {
 const _: () = assert!(std::mem::size_of::<Posting>() == 16);
 
 impl Posting {
+    /// A process at `rate` that neither decays nor ends (what a candidate's bound says
+    /// when its agent's record need not be read).
+    #[inline]
+    pub fn at_rate(rate: f32) -> Self {
+        Posting {
+            since: 0.0,
+            rate,
+            active: f32::INFINITY,
+        }
+    }
+
     /// Whether time `t` is past the end of the active period.
     #[inline]
     pub fn ended(&self, t: f64) -> bool {

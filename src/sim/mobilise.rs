@@ -460,6 +460,7 @@ impl Discouraging<'_> {
                     }
                     None => {
                         b.state[a] = AgentState::Quit;
+                        b.stopped += 1;
                         b.agents[a].end_at = at;
                         // Its candidates end then (see `Block::post_step`).
                         b.posting[a].active = (at - me.activated_at) as f32;
