@@ -235,7 +235,10 @@ impl Block {
                 if bound <= 1e-12 {
                     break;
                 }
-                let gap = self.rng.sample::<f64, _>(Exp1) / bound as f64;
+                // Times a reciprocal computed off the critical path, not a division
+                // after the draw (see `DiurnalClock`'s `per_factor`).
+                let per_bound = 1.0 / bound as f64;
+                let gap = self.rng.sample::<f64, _>(Exp1) * per_bound;
                 // Never stand still: rates are capped (see `scenario::limits`) so gaps
                 // are far above the resolution of `t`, and this guard keeps the loop
                 // finite even if a gap rounds away.
