@@ -252,6 +252,7 @@ impl Block {
                 }
             }
         }
+        self.calendar.recycle(step, due);
         // More than a feed takes in: keep its latest (the publish sorts what is left).
         for (posts, &k) in self.out.latest.iter_mut().zip(arrivals) {
             if posts.len() > k {
