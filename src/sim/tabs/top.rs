@@ -171,6 +171,16 @@ impl TopTab {
         sorted.clear();
         sorted.extend_from_slice(visible);
         sorted.sort_unstable();
+        if self.tracked.iter().all(|t| t.engagement == 0) {
+            self.rank_unengaged(&sorted);
+            self.scratch = Scratch {
+                visible: sorted,
+                best,
+                bar,
+                ranked,
+            };
+            return;
+        }
         // Youngest first; count, for each post, the younger posts with at least its
         // engagement. The `k` largest engagements of the younger posts seen so far (a
         // min-heap): a post is beaten by `k` younger ones with at least its engagement
@@ -232,6 +242,23 @@ impl TopTab {
         };
     }
 
+    /// The ranking when no tracked post has engagement (nobody reads, as in most
+    /// sweeps): every score is 0, so the tab shows its `K` youngest posts, and a post is
+    /// beaten once `K` younger unflagged posts are tracked. The same result as the
+    /// general ranking, without its heap and scores (which were most of a small run's
+    /// time).
+    fn rank_unengaged(&mut self, visible: &[u64]) {
+        let k = self.size;
+        let mut unflagged = 0;
+        self.tracked.retain(|t| {
+            let beaten = unflagged >= k;
+            unflagged += usize::from(!t.post.flagged);
+            !beaten || visible.binary_search(&t.post.id).is_ok()
+        });
+        self.shown.clear();
+        self.shown.extend(self.tracked.iter().take(k));
+    }
+
     /// Posts currently tracked.
     #[cfg(test)]
     pub fn tracked_len(&self) -> usize {
@@ -279,6 +306,24 @@ mod tests {
 
     fn post(id: u64, t: f64) -> Post {
         Post::at(t, id as u32, 0)
+    }
+
+    /// Nobody reads: the tab shows its K youngest posts (a flagged one too, until it is
+    /// removed) and keeps only the posts fewer than K younger unflagged ones beat, and
+    /// the visible. K = 3, Latest shows the youngest post only, and the second youngest
+    /// is flagged: post 36 has two younger unflagged posts and stays; 35 goes.
+    #[test]
+    fn without_engagement_the_youngest_show_and_the_beaten_are_forgotten() {
+        let mut tab = TopTab::new(3, 1.8, 1.0 / 60.0);
+        for id in 0..40u64 {
+            let mut p = post(id, id as f64);
+            p.flagged = id == 38;
+            tab.add(p);
+            tab.refresh(id as f64 + 0.5, &[id]);
+        }
+        let shown: Vec<u64> = tab.shown().iter().map(|t| t.post.id).collect();
+        assert_eq!(shown, [39, 38, 37]);
+        assert_eq!(tab.tracked_len(), 4);
     }
 
     /// Property: after random posting and engagement of visible posts only, the pruned
