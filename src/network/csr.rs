@@ -30,6 +30,42 @@ pub(crate) trait EdgeSource: Sync {
 /// # Panics
 /// If an emitted endpoint is `>= num_nodes`, or `num_nodes` does not fit in a `u32`.
 pub(crate) fn build<S: EdgeSource>(num_nodes: usize, source: &S, symmetric: bool) -> FollowerGraph {
+    if source.num_chunks() <= SMALL_CHUNKS
+        && let Some(edges) = collect(source, SMALL_EDGES)
+    {
+        return build_replayed(num_nodes, &SliceSource(&edges), symmetric);
+    }
+    build_replayed(num_nodes, source, symmetric)
+}
+
+/// A source of at most this many chunks (thousands of nodes) may be small: its edges
+/// are generated once into a list of at most [`SMALL_EDGES`], and the graph built from
+/// that list. Replaying a generator costs far more than a list, and a sweep of small
+/// scenarios builds a graph per run (the second replay was a tenth of a classroom run).
+const SMALL_CHUNKS: usize = 8;
+
+/// The most edges a small source's list holds (2 MB); past it the source is replayed.
+const SMALL_EDGES: usize = 1 << 18;
+
+/// The source's edges, in order, if there are at most `limit` (else `None`, having
+/// generated no more than a chunk past the limit).
+fn collect<S: EdgeSource>(source: &S, limit: usize) -> Option<Vec<(u32, u32)>> {
+    let mut edges = Vec::new();
+    for chunk in 0..source.num_chunks() {
+        source.chunk_edges(chunk, &mut |u, v| {
+            if edges.len() <= limit {
+                edges.push((u, v));
+            }
+        });
+        if edges.len() > limit {
+            return None;
+        }
+    }
+    Some(edges)
+}
+
+/// [`build`] by replaying the source twice.
+fn build_replayed<S: EdgeSource>(num_nodes: usize, source: &S, symmetric: bool) -> FollowerGraph {
     assert!(
         num_nodes <= u32::MAX as usize,
         "a follower graph holds at most 2^32 - 1 nodes, got {num_nodes}"
@@ -227,7 +263,43 @@ impl EdgeSource for SliceSource<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::network::FollowerGraph;
+
+    /// Two chunks of edges between 1,000 nodes, one more than a small source's list
+    /// holds in all (with duplicates and self-loops).
+    struct Dense;
+
+    impl EdgeSource for Dense {
+        fn num_chunks(&self) -> usize {
+            2
+        }
+
+        fn chunk_edges(&self, chunk: usize, emit: &mut impl FnMut(u32, u32)) {
+            let half = (SMALL_EDGES / 2) as u32;
+            for i in chunk as u32 * half..(chunk as u32 + 1) * half + chunk as u32 {
+                emit(i % 1000, i.wrapping_mul(7919) % 1000);
+            }
+        }
+    }
+
+    /// A source of few chunks is built from its list while that fits, and replayed when
+    /// it does not; either way the graph is the one the replay builds.
+    #[test]
+    fn small_sources_are_listed_once_and_large_ones_replayed() {
+        assert!(collect(&Dense, SMALL_EDGES).is_none(), "one edge too many");
+        let listed = collect(&Dense, SMALL_EDGES + 1).expect("fits");
+        assert_eq!(listed.len(), SMALL_EDGES + 1);
+        assert_eq!(
+            build(1000, &Dense, true),
+            build_replayed(1000, &Dense, true)
+        );
+        let fewer = &listed[..1000];
+        assert_eq!(
+            build(1000, &SliceSource(fewer), false),
+            build_replayed(1000, &SliceSource(fewer), false)
+        );
+    }
 
     #[test]
     fn from_edges_drops_self_loops_and_duplicates_and_sorts_rows() {
