@@ -90,7 +90,8 @@ pub struct StepContext {
     /// By population, the rate of an escalated agent's second posting process as a
     /// multiple of its own rate (`factor - 1`; 0 if the population does not escalate).
     pub escalation: Vec<f32>,
-    /// Feed every post of the population goes to this step (least-dominated targeting).
+    /// Feed every post of the population goes to this step (least-dominated targeting,
+    /// or weights on one feed).
     pub forced_feed: Vec<Option<u8>>,
     /// Content-kind bounds by population (see [`kinds::kind_bounds`]).
     pub kind_bounds: Vec<Vec<f64>>,

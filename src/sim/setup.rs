@@ -157,7 +157,16 @@ pub fn context(s: &Scenario) -> StepContext {
                     .map_or(0.0, |d| (d.factor - 1.0) as f32)
             })
             .collect(),
-        forced_feed: vec![None; s.populations.len()],
+        // A population that targets one feed posts there: the posting loop need not
+        // read each agent's home feed (a cache miss per post on large populations).
+        forced_feed: s
+            .populations
+            .iter()
+            .map(|p| match (&p.targeting, p.targeting.feeds().as_slice()) {
+                (Targeting::Weights(_), &[only]) => Some(only as u8),
+                _ => None,
+            })
+            .collect(),
         kind_bounds: s
             .populations
             .iter()
