@@ -315,6 +315,37 @@ mod tests {
         assert_eq!(taken, 2000);
     }
 
+    /// A list given back keeps its room for its step 16 later, and is never put in
+    /// place of candidates already filed there (a list given back late, after the
+    /// window moved on, must not drop them). Fails if the room is not kept, or if a
+    /// bigger list replaces a slot that is not empty.
+    #[test]
+    fn a_list_given_back_keeps_its_room_and_drops_nothing() {
+        let mut cal = Calendar::new();
+        (0..100).for_each(|i| cal.push(at(i, 5.5)));
+        let list = cal.take(5);
+        let room = list.capacity();
+        cal.recycle(5, list);
+        assert_eq!(cal.steps[5].capacity(), room, "room kept");
+        cal.push(at(7, 21.5));
+        assert_eq!(
+            cal.steps[5].capacity(),
+            room,
+            "a later step is filed further up"
+        );
+        (6..21).for_each(|step| assert!(cal.take(step).is_empty()));
+        assert_eq!(cal.take(21), vec![at(7, 21.5)]);
+
+        let mut cal = Calendar::new();
+        (0..100).for_each(|i| cal.push(at(i, 5.5)));
+        cal.push(at(7, 21.5));
+        let late = cal.take(5);
+        (6..17).for_each(|step| assert!(cal.take(step).is_empty()));
+        cal.recycle(5, late);
+        (17..21).for_each(|step| assert!(cal.take(step).is_empty()));
+        assert_eq!(cal.take(21), vec![at(7, 21.5)], "nothing dropped");
+    }
+
     /// Against a list per step (the simplest calendar there is): random pushes at or
     /// after the current step, to every level (within a step, up to 300 steps ahead
     /// and up to 6,000, past the last window) over 10,000 steps, taken step by step,
