@@ -179,7 +179,8 @@ fn bytes(count: f64, each: u64) -> u64 {
 /// population's mechanisms keep per agent. Lists that grow are counted at their largest
 /// room ([`fp::GROWTH`]).
 fn agent_bytes(s: &Scenario, agents: u64) -> u64 {
-    let mut bytes = agents.saturating_mul(fp::PER_AGENT + fp::GROWTH * fp::PER_ACTIVATION);
+    let mut bytes = agents
+        .saturating_mul(fp::PER_AGENT + fp::PER_POSTING_RECORD + fp::GROWTH * fp::PER_ACTIVATION);
     let mut add = |n: u64, each: u64| bytes = bytes.saturating_add(n.saturating_mul(each));
     if s.populations
         .iter()

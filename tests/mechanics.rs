@@ -270,6 +270,38 @@ rate = {{ dist = "constant", value = 600.0 }}
     }
 }
 
+/// Agents that never post hold no posting records (a block of them allocates none), and
+/// can still be discouraged and quit: 140,000 readers fill two blocks of their own, and
+/// nearly all quit within two hours at 5 an hour while the posters hold the feed.
+#[test]
+fn agents_that_never_post_can_quit() {
+    let s = scenario(
+        r#"
+[time]
+duration = "2h"
+dt = "1m"
+[feeds.x]
+latest_window = 10
+[populations.a]
+size = 100
+rate = { dist = "constant", value = 2.0 }
+[populations.lurkers]
+size = 140000
+[populations.lurkers.reading]
+rate = { dist = "constant", value = 1.0 }
+feeds = { x = 1.0 }
+[populations.lurkers.discouragement]
+below_share = 0.5
+rate = 5.0
+"#,
+    );
+    let out = run(&s, 3);
+    let lurkers = out.summary.populations["lurkers"].counts;
+    assert_eq!(lurkers.ever_active, 140_000, "{lurkers:?}");
+    // Each quits by the end with probability 1 - e^-10: about 6 stay.
+    assert!(lurkers.quit >= 139_950, "{lurkers:?}");
+}
+
 /// An agent called in the middle of a step can quit only in the rest of that step.
 /// Steps of 20 minutes; `a` is called at minute 70 (the middle of step 3) into a feed
 /// that `b` floods until minute 75 and then leaves to `a` alone (share 1 from step 4 on,

@@ -596,12 +596,13 @@ rate = { dist = "constant", value = 0.01 }
             (fp::PER_AGENT + BYTES_PER_NODE) as f64,
             false,
         ),
-        // Every agent is drawn at the first step (initial_active is 1 by default); the
-        // 1.7% with a post within the run add less than a byte.
+        // Every agent is drawn at the first step (initial_active is 1 by default), and
+        // its block, where agents post, holds posting records; the 1.7% with a post
+        // within the run add less than a byte.
         (
-            "an activation",
+            "an activation and a posting record",
             minus(posting_cost, dormant_cost),
-            fp::PER_ACTIVATION as f64,
+            (fp::PER_ACTIVATION + fp::PER_POSTING_RECORD) as f64,
             false,
         ),
         (

@@ -154,7 +154,9 @@ pub struct Block {
     pub feed: Vec<u8>,
     pub agents: Vec<Agent>,
     /// Posting parameters, set at activation (the part of each agent's state the
-    /// posting loop reads per candidate).
+    /// posting loop reads per candidate). Allocated when the block's first posting
+    /// process starts: a block of agents that only read never holds them (a million
+    /// readers' records were 16 MB written and never read).
     pub posting: Vec<Posting>,
     /// The posting parameters of a step's candidates, in order (reused).
     pub params: Vec<Posting>,
@@ -316,6 +318,9 @@ impl Block {
         };
         if rate <= 0.0 {
             return;
+        }
+        if self.posting.is_empty() {
+            self.posting = vec![Posting::default(); self.agents.len()];
         }
         self.posting[a] = Posting {
             since: me.activated_at,

@@ -13,13 +13,14 @@ use super::reach::Due;
 /// (each size below is exact).
 pub const GROWTH: u64 = 2;
 /// Bytes per agent held for the whole run, whatever the agent does: life-cycle state,
-/// home feed, drawn attributes, posting parameters and mobilisation flags (allocated
-/// once, at their exact size).
-pub const PER_AGENT: u64 = (size_of::<AgentState>()
-    + size_of::<u8>()
-    + size_of::<Agent>()
-    + size_of::<Posting>()
-    + size_of::<u8>()) as u64;
+/// home feed, drawn attributes and mobilisation flags (allocated once, at their exact
+/// size).
+pub const PER_AGENT: u64 =
+    (size_of::<AgentState>() + size_of::<u8>() + size_of::<Agent>() + size_of::<u8>()) as u64;
+/// Bytes per agent of a block in which a posting process starts: its posting parameters
+/// (a block of agents that only read or stay dormant holds none; the estimate counts
+/// them for every agent).
+pub const PER_POSTING_RECORD: u64 = size_of::<Posting>() as u64;
 /// Bytes per entry of the post calendar: a posting process's next candidate post.
 pub const PER_CANDIDATE: u64 = size_of::<Candidate>() as u64;
 /// Bytes per candidate due in a step, besides the candidate: its agent's posting

@@ -462,8 +462,11 @@ impl Discouraging<'_> {
                         b.state[a] = AgentState::Quit;
                         b.stopped += 1;
                         b.agents[a].end_at = at;
-                        // Its candidates end then (see `Block::post_step`).
-                        b.posting[a].active = (at - me.activated_at) as f32;
+                        // Its candidates end then (see `Block::post_step`); an agent
+                        // that never posted may have no record.
+                        if let Some(record) = b.posting.get_mut(a) {
+                            record.active = (at - me.activated_at) as f32;
+                        }
                         changes.quits.push((agent, me.activated_at, at, me.end_at));
                     }
                 }

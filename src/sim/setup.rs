@@ -4,7 +4,7 @@ use rand::RngExt;
 use rayon::prelude::*;
 
 use super::block::{Agent, AgentState, BLOCK_SIZE, Block, BlockOutput, StepContext};
-use super::calendar::{Calendar, Posting};
+use super::calendar::Calendar;
 use super::clock::DiurnalClock;
 use super::kinds;
 use super::moderate::BlockModeration;
@@ -77,7 +77,7 @@ pub fn blocks(s: &Scenario, seed: u64) -> (Vec<Block>, Vec<u64>) {
                 state: vec![AgentState::Dormant; len],
                 feed: vec![0; len],
                 agents,
-                posting: vec![Posting::default(); len],
+                posting: Vec::new(),
                 params: Vec::new(),
                 active_followees: if any_threshold {
                     vec![0; len]
