@@ -82,7 +82,7 @@ impl FeedCounts {
     }
 
     /// Every counter, as slices in a fixed order.
-    fn counts(&self) -> Vec<&[u64]> {
+    fn counts(&self) -> impl Iterator<Item = &[u64]> {
         let tabs = self
             .tabs
             .iter()
@@ -95,11 +95,10 @@ impl FeedCounts {
             &self.removed,
         ];
         tabs.chain(feed_pops.into_iter().map(FeedPop::values))
-            .collect()
     }
 
     /// See [`FeedCounts::counts`].
-    fn counts_mut(&mut self) -> Vec<&mut [u64]> {
+    fn counts_mut(&mut self) -> impl Iterator<Item = &mut [u64]> {
         let tabs = self.tabs.iter_mut().flat_map(|t| {
             [
                 t.impressions.values_mut(),
@@ -115,12 +114,11 @@ impl FeedCounts {
             &mut self.removed,
         ];
         tabs.chain(feed_pops.into_iter().map(FeedPop::values_mut))
-            .collect()
     }
 
     /// Adds another step's counts.
     pub fn add(&mut self, other: &FeedCounts) {
-        for (mine, theirs) in self.counts_mut().into_iter().zip(other.counts()) {
+        for (mine, theirs) in self.counts_mut().zip(other.counts()) {
             for (a, b) in mine.iter_mut().zip(theirs.iter()) {
                 // Saturating: repost reach can exceed any counter (see `sim::read`).
                 *a = a.saturating_add(*b);

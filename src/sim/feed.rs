@@ -33,16 +33,19 @@ pub struct SortScratch {
 /// moves posts far), a comparison sort finishes instead, so the worst case stays
 /// `O(n log n)`. Returns whether the linear-time pass did the work (false: fewer than 64
 /// posts, or they crowded).
-pub fn sort_step(
-    parts: &[&[Post]],
+pub fn sort_step<'a, I>(
+    parts: impl Fn() -> I,
     from: f64,
     out: &mut Vec<Post>,
     scratch: &mut SortScratch,
-) -> bool {
+) -> bool
+where
+    I: Iterator<Item = &'a [Post]>,
+{
     out.clear();
-    let n: usize = parts.iter().map(|p| p.len()).sum();
+    let n: usize = parts().map(<[Post]>::len).sum();
     if n < 64 {
-        for part in parts {
+        for part in parts() {
             out.extend_from_slice(part);
         }
         out.sort_unstable_by(Post::order);
@@ -55,7 +58,7 @@ pub fn sort_step(
     slice.clear();
     next.clear();
     next.resize(slices, 0);
-    for p in parts.iter().flat_map(|part| part.iter()) {
+    for p in parts().flatten() {
         let s = (((p.t - from) * scale) as u32).min(last);
         slice.push(s);
         next[s as usize] += 1;
@@ -67,9 +70,9 @@ pub fn sort_step(
         *at = start;
         start += count;
     }
-    let first = parts.iter().find_map(|p| p.first()).copied();
+    let first = parts().find_map(|p| p.first()).copied();
     out.resize(n, first.expect("n > 0"));
-    for (p, &s) in parts.iter().flat_map(|part| part.iter()).zip(slice.iter()) {
+    for (p, &s) in parts().flatten().zip(slice.iter()) {
         let at = &mut next[s as usize];
         out[*at as usize] = *p;
         *at += 1;
@@ -218,10 +221,20 @@ mod tests {
         // Posts spread over the step: the counting pass leaves them near their places and
         // the insertion pass finishes (slices computed wrongly would crowd them into a
         // few and fall back to the comparison sort).
-        assert!(sort_step(&[a, b, c], 5.0, &mut sorted, &mut scratch));
+        assert!(sort_step(
+            || [&*a, &*b, &*c].into_iter(),
+            5.0,
+            &mut sorted,
+            &mut scratch
+        ));
         assert_eq!(sorted, want);
         // Reusing the scratch space gives the same.
-        assert!(sort_step(&[c, a, b], 5.0, &mut sorted, &mut scratch));
+        assert!(sort_step(
+            || [&*c, &*a, &*b].into_iter(),
+            5.0,
+            &mut sorted,
+            &mut scratch
+        ));
         assert_eq!(sorted, want);
     }
 
@@ -235,7 +248,12 @@ mod tests {
         let mut want = posts.clone();
         want.sort_by(Post::order);
         let mut sorted = Vec::new();
-        let linear = sort_step(&[&posts[..]], 3.0, &mut sorted, &mut SortScratch::default());
+        let linear = sort_step(
+            || std::iter::once(&posts[..]),
+            3.0,
+            &mut sorted,
+            &mut SortScratch::default(),
+        );
         assert!(!linear, "crowded posts fall back");
         assert_eq!(sorted, want);
         assert!(!insertion_sort(&mut posts, 100), "over budget");

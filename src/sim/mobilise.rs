@@ -49,13 +49,17 @@ enum When {
     Hazard(f64),
 }
 
-/// The step's chances and levels, the same for every block.
-struct Plan {
+/// The step's chances and levels, the same for every block (kept between steps to
+/// reuse its room: a classroom run's steps are a few microseconds each).
+#[derive(Debug, Default)]
+pub(super) struct Plan {
     /// Per population, its chances to activate: the probability and when.
     chances: Vec<Vec<(f64, When)>>,
-    /// Per population that is discouraged this step, per feed: whether its share there
-    /// is below its level.
-    below: Vec<Option<Vec<bool>>>,
+    /// Per population, per feed: whether its share there is below its level (all false
+    /// for a population that is not discouraged).
+    below: Vec<Vec<bool>>,
+    /// Per population, whether it is discouraged this step (below in some feed).
+    discouraging: Vec<bool>,
     /// The agents the chances to activate draw, in expectation.
     expected: f64,
     /// The agents discouragement draws, in expectation.
@@ -84,9 +88,10 @@ where
     }
 }
 
-/// What a block's discouragement changed that the world counts.
+/// What a block's discouragement changed that the world counts (kept between steps
+/// to reuse its room).
 #[derive(Debug, Default)]
-struct Changes {
+pub(super) struct Changes {
     /// The agent, its activation, when it quit and the end its period had.
     quits: Vec<(u32, f64, f64, f64)>,
     /// Per population.
@@ -104,8 +109,15 @@ fn block_stream(seed: u64, step: u32, block: usize, which: u64) -> SimRng {
 impl World<'_> {
     /// The mobilisation phase of `step`.
     pub(super) fn mobilise(&mut self, step: u32) {
+        let mut plan = std::mem::take(&mut self.plan);
+        self.plan(step, &mut plan);
+        self.mobilise_with(step, &plan);
+        self.plan = plan;
+    }
+
+    /// [`World::mobilise`] with the step's plan.
+    fn mobilise_with(&mut self, step: u32, plan: &Plan) {
         let (scenario, graph, seed) = (self.scenario, self.graph, self.seed);
-        let plan = self.plan(step);
         let (edge_key, delay_key, tip_key) = Net::keys(seed);
         let net = Net {
             scenario,
@@ -127,7 +139,7 @@ impl World<'_> {
         each_block(blocks, reach, expected >= PARALLEL_WORK, |i, b, r| {
             r.wake(b, step);
             let mut rng = block_stream(seed, step, i, 0);
-            offer_chances(b, r, &plan, &net, step, &mut rng);
+            offer_chances(b, r, plan, &net, step, &mut rng);
             r.prefetch(&net);
             r.settle(b, &net);
         });
@@ -167,92 +179,89 @@ impl World<'_> {
             ctx,
             shares,
             below: &plan.below,
+            discouraging: &plan.discouraging,
             step,
         };
-        let discourage = |(i, b): (usize, &mut Block)| {
-            let mut changes = Changes {
-                moved: vec![0; scenario.populations.len()],
-                escalated: vec![0; scenario.populations.len()],
-                ..Default::default()
-            };
+        let n_pops = scenario.populations.len();
+        let mut changes = std::mem::take(&mut self.changes);
+        changes.resize_with(n_blocks, Changes::default);
+        let discourage = |(i, (b, c)): (usize, (&mut Block, &mut Changes))| {
+            c.quits.clear();
+            for counts in [&mut c.moved, &mut c.escalated] {
+                counts.clear();
+                counts.resize(n_pops, 0);
+            }
             let mut rng = block_stream(seed, step, i, 1);
-            rule.apply(b, &mut rng, &mut changes);
-            changes
+            rule.apply(b, &mut rng, c);
         };
-        let changes: Vec<Changes> = if plan.discouraged >= PARALLEL_WORK {
-            self.blocks
-                .par_iter_mut()
+        if plan.discouraged >= PARALLEL_WORK {
+            (self.blocks.par_iter_mut().zip(changes.par_iter_mut()))
                 .enumerate()
-                .map(discourage)
-                .collect()
+                .for_each(discourage);
         } else {
-            self.blocks.iter_mut().enumerate().map(discourage).collect()
-        };
-        for c in changes {
+            (self.blocks.iter_mut().zip(changes.iter_mut()))
+                .enumerate()
+                .for_each(discourage);
+        }
+        for c in &changes {
             self.count_discouraged(c, step);
         }
+        self.changes = changes;
     }
 
-    /// The chances to activate in `step`, and who is discouraged.
-    fn plan(&self, step: u32) -> Plan {
+    /// The chances to activate in `step`, and who is discouraged, into `plan`.
+    fn plan(&self, step: u32, plan: &mut Plan) {
         let s = self.scenario;
-        let chances: Vec<Vec<(f64, When)>> = s
+        let n_pops = s.populations.len();
+        plan.chances.resize_with(n_pops, Vec::new);
+        plan.below.resize_with(n_pops, Vec::new);
+        plan.discouraging.resize(n_pops, false);
+        for (pop, chances) in s.populations.iter().zip(&mut plan.chances) {
+            let m = &pop.mobilisation;
+            chances.clear();
+            if step == 0 {
+                chances.push((m.initial_active, When::Start));
+            }
+            if let Some(cta) = &m.call_to_action
+                && cta.at as u32 == step
+            {
+                chances.push((cta.fraction, When::At(cta.at)));
+            }
+            if let Some(b) = &m.broadcast
+                && self.trending[b.feed].as_ref().is_some_and(|t| t.trending)
+            {
+                let h = b.rate_per_step;
+                chances.push((chance_in_step(h), When::Hazard(h)));
+            }
+        }
+        for (p, pop) in s.populations.iter().enumerate() {
+            let below = &mut plan.below[p];
+            below.clear();
+            below.resize(s.feeds.len(), false);
+            if let Some(d) = &pop.discouragement {
+                for (f, b) in below.iter_mut().enumerate() {
+                    *b = !self.tabs[f][LATEST].is_empty()
+                        && self.shares[LATEST][(f, p)] < d.below_share;
+                }
+            }
+            plan.discouraging[p] = below.iter().any(|&b| b);
+        }
+        plan.expected = s
             .populations
             .iter()
-            .map(|pop| {
-                let m = &pop.mobilisation;
-                let mut chances = Vec::new();
-                if step == 0 {
-                    chances.push((m.initial_active, When::Start));
-                }
-                if let Some(cta) = &m.call_to_action
-                    && cta.at as u32 == step
-                {
-                    chances.push((cta.fraction, When::At(cta.at)));
-                }
-                if let Some(b) = &m.broadcast
-                    && self.trending[b.feed].as_ref().is_some_and(|t| t.trending)
-                {
-                    let h = b.rate_per_step;
-                    chances.push((chance_in_step(h), When::Hazard(h)));
-                }
-                chances
-            })
-            .collect();
-        let below: Vec<Option<Vec<bool>>> = (0..s.populations.len())
-            .map(|p| {
-                let d = s.populations[p].discouragement.as_ref()?;
-                let below: Vec<bool> = (0..s.feeds.len())
-                    .map(|f| {
-                        !self.tabs[f][LATEST].is_empty()
-                            && self.shares[LATEST][(f, p)] < d.below_share
-                    })
-                    .collect();
-                below.iter().any(|&b| b).then_some(below)
-            })
-            .collect();
-        let expected = s
-            .populations
-            .iter()
-            .zip(&chances)
+            .zip(&plan.chances)
             .map(|(pop, c)| c.iter().map(|&(p, _)| p * pop.size as f64).sum::<f64>())
             .sum();
-        let discouraged = s
+        plan.discouraged = s
             .populations
             .iter()
-            .zip(&below)
-            .filter(|(_, b)| b.is_some())
+            .zip(&plan.discouraging)
+            .filter(|&(_, &d)| d)
             .map(|(pop, _)| {
                 let h = pop.discouragement.as_ref().map_or(0.0, |d| d.rate_per_step);
                 chance_in_step(h) * pop.size as f64
             })
             .sum();
-        Plan {
-            chances,
-            below,
-            expected,
-            discouraged,
-        }
     }
 
     /// Adds block `i`'s activations of `step` to the world's counts and starts their
@@ -297,14 +306,14 @@ impl World<'_> {
 
     /// Adds what a block's discouragement changed to the world's counts, and stops the
     /// counted processes of those who quit.
-    fn count_discouraged(&mut self, changes: Changes, step: u32) {
+    fn count_discouraged(&mut self, changes: &Changes, step: u32) {
         let steps = self.scenario.time.steps as f64;
         let every = self.scenario.metrics.sample_every_steps as f64;
         for (p, (&moved, &escalated)) in changes.moved.iter().zip(&changes.escalated).enumerate() {
             self.counts[p].moved += moved;
             self.counts[p].escalated += escalated;
         }
-        for (agent, since, at, end) in changes.quits {
+        for &(agent, since, at, end) in &changes.quits {
             let p = self.scenario.population_of(agent);
             self.counts[p].quit += 1;
             if end < steps {
@@ -386,7 +395,8 @@ struct Discouraging<'a> {
     scenario: &'a Scenario,
     ctx: &'a StepContext,
     shares: &'a FeedPop<f64>,
-    below: &'a [Option<Vec<bool>>],
+    below: &'a [Vec<bool>],
+    discouraging: &'a [bool],
     step: u32,
 }
 
@@ -397,15 +407,20 @@ impl Discouraging<'_> {
     fn apply(&self, b: &mut Block, rng: &mut SimRng, changes: &mut Changes) {
         let from = self.step as f64;
         for (p, pop) in self.scenario.populations.iter().enumerate() {
-            let (Some(d), Some(below)) = (&pop.discouragement, &self.below[p]) else {
+            let (Some(d), true) = (&pop.discouragement, self.discouraging[p]) else {
                 continue;
             };
+            let below = &self.below[p];
             let range = in_block(b, pop.first_agent, pop.size);
             if range.is_empty() {
                 continue;
             }
             let share = |f: usize| self.shares[(f, p)];
-            let targets = pop.targeting.feeds();
+            // Only a move needs them (a list, made per step and block).
+            let targets = match d.action {
+                DiscouragementAction::Move => pop.targeting.feeds(),
+                _ => Vec::new(),
+            };
             let h = d.rate_per_step;
             let mut escalations = Vec::new();
             let mut chosen = Sample::new(range, chance_in_step(h));

@@ -92,6 +92,11 @@ pub struct World<'a> {
     sort_scratch: feed::SortScratch,
     /// The ids shown in a feed's other tabs at a ranking (kept to reuse its allocation).
     visible_ids: Vec<u64>,
+    /// The step's trending flags and counts per population (reused).
+    step_flags: publish::StepFlags,
+    /// The step's mobilisation plan and each block's discouragement (reused).
+    plan: mobilise::Plan,
+    changes: Vec<mobilise::Changes>,
     /// Room for a feed's engaged posts and their readers (reused).
     engaged: (Vec<(Post, u64)>, Vec<usize>),
     next_step: u32,
@@ -221,6 +226,9 @@ impl<'a> World<'a> {
             exposure: Vec::new(),
             sort_scratch: Default::default(),
             visible_ids: Vec::new(),
+            step_flags: Default::default(),
+            plan: Default::default(),
+            changes: Vec::new(),
             engaged: Default::default(),
             next_step: 0,
             rate_truncations,

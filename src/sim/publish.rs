@@ -36,9 +36,9 @@ impl World<'_> {
         }
         // The feeds' posts of the step in time order, and only what each takes in.
         for f in 0..n_feeds {
-            let parts: Vec<&[Post]> = self.blocks.iter().map(|b| &b.out.latest[f][..]).collect();
+            let blocks = &self.blocks;
             sort_step(
-                &parts,
+                || blocks.iter().map(|b| &b.out.latest[f][..]),
                 step as f64,
                 &mut self.feed_posts[f],
                 &mut self.sort_scratch,
@@ -56,11 +56,15 @@ impl World<'_> {
         let browses = self.draw_browses(step, &mut rng);
         let mut exposure = std::mem::take(&mut self.exposure);
         exposure.resize_with(self.shares.len(), Default::default);
-        let mut trending = vec![false; n_feeds];
-        let mut detrended = vec![false; n_feeds];
-        let mut category = vec![None; n_feeds];
-        let mut by_pop = vec![0; n_pops];
-        let mut counts = vec![0; n_pops];
+        let mut flags = std::mem::take(&mut self.step_flags);
+        flags.reset(n_feeds, n_pops);
+        let StepFlags {
+            trending,
+            detrended,
+            category,
+            by_pop,
+            counts,
+        } = &mut flags;
         for f in 0..n_feeds {
             let newest = self.scenario.feeds[f].latest_window();
             let rerank = self.scenario.feeds[f].rerank;
@@ -98,7 +102,7 @@ impl World<'_> {
                 }
             }
             for (tab, shares) in self.tabs[f].iter().zip(&mut self.shares) {
-                tab.count_by_population(&mut counts);
+                tab.count_by_population(counts);
                 let shown = tab.len();
                 for (p, &n) in counts.iter().enumerate() {
                     shares[(f, p)] = if shown == 0 {
@@ -113,7 +117,7 @@ impl World<'_> {
                     *n = self.step_counts.cell(f, p).iter().sum();
                 }
                 let flagged = self.feed_counts.flagged.feed(f).iter().sum();
-                meter.record(step, &by_pop, flagged);
+                meter.record(step, by_pop, flagged);
                 trending[f] = meter.trending;
                 detrended[f] = meter.detrended;
                 category[f] = meter.category();
@@ -134,13 +138,14 @@ impl World<'_> {
             posts_by_kind: &self.step_counts,
             shares: &self.shares,
             feeds: &self.feed_counts,
-            trending: &trending,
-            detrended: &detrended,
-            category: &category,
+            trending,
+            detrended,
+            category,
             populations: populations.as_deref(),
             windows: windows.as_deref(),
             app: app.as_ref(),
         });
+        self.step_flags = flags;
     }
 
     /// Ranks feed `f`'s tabs again for time `now`, each knowing what the others show.
@@ -152,12 +157,9 @@ impl World<'_> {
                 continue;
             }
             visible.clear();
-            visible.extend(
-                tabs.iter()
-                    .enumerate()
-                    .filter(|&(other, _)| other != t)
-                    .flat_map(|(_, tab)| tab.shown().map(|p| p.id)),
-            );
+            for (_, tab) in tabs.iter().enumerate().filter(|&(other, _)| other != t) {
+                tab.shown_ids(visible);
+            }
             tabs[t].refresh(now, visible);
         }
     }
@@ -213,6 +215,35 @@ impl World<'_> {
                 }
             })
             .collect()
+    }
+}
+
+/// The step's trending state per feed and counts per population, kept between steps
+/// to reuse their room.
+#[derive(Debug, Default)]
+pub(super) struct StepFlags {
+    trending: Vec<bool>,
+    detrended: Vec<bool>,
+    category: Vec<Option<usize>>,
+    by_pop: Vec<u64>,
+    counts: Vec<u32>,
+}
+
+impl StepFlags {
+    /// Clears it for `n_feeds` feeds and `n_pops` populations.
+    fn reset(&mut self, n_feeds: usize, n_pops: usize) {
+        let fill = |v: &mut Vec<_>, n, x| {
+            v.clear();
+            v.resize(n, x);
+        };
+        fill(&mut self.trending, n_feeds, false);
+        fill(&mut self.detrended, n_feeds, false);
+        self.category.clear();
+        self.category.resize(n_feeds, None);
+        self.by_pop.clear();
+        self.by_pop.resize(n_pops, 0);
+        self.counts.clear();
+        self.counts.resize(n_pops, 0);
     }
 }
 

@@ -191,7 +191,8 @@ impl Reach {
     /// Wakes the hops due in `step` that still hold (a later hop may have lowered an
     /// agent's time, leaving its earlier entry stale).
     pub fn wake(&mut self, block: &mut Block, step: u32) {
-        for (t, agent) in self.pending.take(step) {
+        let due = self.pending.take(step);
+        for &(t, agent) in &due {
             let a = (agent - block.first) as usize;
             if block.state[a] == AgentState::Pending && block.agents[a].activated_at == t {
                 self.flags[a] |= NETWORK;
@@ -203,6 +204,7 @@ impl Reach {
                 }));
             }
         }
+        self.pending.recycle(step, due);
     }
 
     /// Gives local agent `a` the time `t` (by the network or not) if it is dormant or

@@ -119,6 +119,10 @@ impl Ranker for LatestWindow {
         Box::new(self.posts.iter())
     }
 
+    fn shown_ids(&self, ids: &mut Vec<u64>) {
+        ids.extend(self.posts.iter().map(|p| p.id));
+    }
+
     fn len(&self) -> usize {
         self.posts.len()
     }

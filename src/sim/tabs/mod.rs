@@ -124,6 +124,12 @@ pub trait Ranker: Send + Sync {
     /// The posts shown, in display order.
     fn shown(&self) -> Box<dyn Iterator<Item = &Post> + '_>;
 
+    /// Appends the ids of the posts shown to `ids` (without the allocation of
+    /// [`Ranker::shown`]: it runs for every tab at every ranking).
+    fn shown_ids(&self, ids: &mut Vec<u64>) {
+        ids.extend(self.shown().map(|p| p.id));
+    }
+
     /// How many posts are shown.
     fn len(&self) -> usize;
 

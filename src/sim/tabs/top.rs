@@ -293,6 +293,17 @@ impl Ranker for TopTab {
         Box::new(self.shown.iter().map(|t| &t.post))
     }
 
+    fn shown_ids(&self, ids: &mut Vec<u64>) {
+        ids.extend(self.shown.iter().map(|t| t.post.id));
+    }
+
+    fn count_by_population(&self, counts: &mut [u32]) {
+        counts.fill(0);
+        for t in &self.shown {
+            counts[t.post.pop as usize] += 1;
+        }
+    }
+
     fn len(&self) -> usize {
         self.shown.len()
     }
