@@ -167,3 +167,52 @@ pub fn build(tab: &Tab, n_pops: usize, hours_per_step: f64) -> Box<dyn Ranker> {
         Ranking::Top { gravity } => Box::new(TopTab::new(tab.size, gravity, hours_per_step)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ranking that shows every post it took in, with the trait's own `shown_ids`.
+    struct Everything(Vec<Post>);
+
+    impl Ranker for Everything {
+        fn arrive(&mut self, posts: &[Post]) {
+            self.0.extend_from_slice(posts);
+        }
+
+        fn remove(&mut self, id: u64) {
+            self.0.retain(|p| p.id != id);
+        }
+
+        fn shown(&self) -> Box<dyn Iterator<Item = &Post> + '_> {
+            Box::new(self.0.iter())
+        }
+
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+    }
+
+    /// `shown_ids` appends the ids of `shown`, in order, to what the list holds: before
+    /// each ranking the engine gathers with it what a feed's other tabs show, which Top
+    /// keeps tracking (readers can still engage with it). Checked for Latest, Top and a
+    /// ranking that keeps the trait's own version; ids left out or a list cleared fail.
+    #[test]
+    fn shown_ids_appends_the_ids_shown() {
+        let posts: Vec<Post> = (0..6).map(|i| Post::at(i as f64 * 0.1, i, 0)).collect();
+        let mut tabs: Vec<Box<dyn Ranker>> = vec![
+            Box::new(LatestWindow::new(4, 1)),
+            Box::new(TopTab::new(3, 1.8, 1.0 / 60.0)),
+            Box::new(Everything(Vec::new())),
+        ];
+        for (tab, len) in tabs.iter_mut().zip([4, 3, 6]) {
+            tab.arrive(&posts);
+            tab.refresh(1.0, &[]);
+            let mut ids = vec![99];
+            tab.shown_ids(&mut ids);
+            let shown = tab.shown().map(|p| p.id);
+            assert_eq!(ids, std::iter::once(99).chain(shown).collect::<Vec<_>>());
+            assert_eq!(ids.len(), 1 + len);
+        }
+    }
+}
