@@ -231,10 +231,16 @@ fn discouraged_agents_quit_at_the_given_rate() {
 /// must start again from the call (its hazard is memoryless), so the expectation is the
 /// same; a quit kept before the call (73% of those drawn in that step, whose posts
 /// would then be none), or a restart over the wrong share of the step or from the
-/// wrong origin, moves the total by thousands.
+/// wrong origin, moves the total by thousands. The third case moves instead of
+/// quitting, with no other feed to move to: it quits the same way (its posts were
+/// counted to the end of the run when its period was not kept, 360,000).
 #[test]
 fn a_quitter_posts_until_it_quits_and_never_after() {
-    for (dt, at, left, seed) in [("1m", "1h", 180.0, 12), ("20m", "70m", 170.0, 13)] {
+    for (dt, at, left, seed, action) in [
+        ("1m", "1h", 180.0, 12, "quit"),
+        ("20m", "70m", 170.0, 13, "quit"),
+        ("1m", "1h", 180.0, 14, "move"),
+    ] {
         let s = scenario(&format!(
             r#"
 [time]
@@ -251,6 +257,7 @@ mobilisation = {{ call_to_action = {{ at = "{at}", fraction = 1.0 }} }}
 [populations.a.discouragement]
 below_share = 0.5
 rate = 6.0
+action = "{action}"
 [populations.b]
 size = 2000
 rate = {{ dist = "constant", value = 600.0 }}
@@ -265,7 +272,7 @@ rate = {{ dist = "constant", value = 600.0 }}
             posts,
             mean,
             (2000.0f64 * 110.0).sqrt(),
-            &format!("posts of a (dt = {dt})"),
+            &format!("posts of a (dt = {dt}, {action})"),
         );
     }
 }

@@ -558,6 +558,8 @@ rate = { dist = "constant", value = 0.01 }
                    feeds = { tag = 1.0 }\n";
     let network = "[network]\ngenerator = \"erdos_renyi\"\nmean_degree = 2.0\n\
                    populations = [\"a\"]\n";
+    // Decay makes the posting loop read each agent's posting record, so it is kept.
+    let decaying = "[populations.a.fatigue]\nhalf_life = \"10h\"\n";
     let moderated = "[moderation]\nflag = { text = 0.5 }\nremoval_delay = \"30m\"\n";
     let app = "[populations.a.app]\nsubmit = { dist = \"constant\", value = 0.01 }\n\
                [app]\ncapacity = { count_per_minute = 1000.0 }\n\
@@ -596,13 +598,20 @@ rate = { dist = "constant", value = 0.01 }
             (fp::PER_AGENT + BYTES_PER_NODE) as f64,
             false,
         ),
-        // Every agent is drawn at the first step (initial_active is 1 by default), and
-        // its block, where agents post, holds posting records; the 1.7% with a post
-        // within the run add less than a byte.
+        // Every agent is drawn at the first step (initial_active is 1 by default); the
+        // 1.7% with a post within the run add less than a byte. Nothing reads their
+        // posting records (no decay, no end, no quit), so none are kept.
         (
-            "an activation and a posting record",
+            "an activation",
             minus(posting_cost, dormant_cost),
-            (fp::PER_ACTIVATION + fp::PER_POSTING_RECORD) as f64,
+            fp::PER_ACTIVATION as f64,
+            false,
+        ),
+        // With decay the loop reads them: a record per agent.
+        (
+            "a posting record",
+            minus(per_agent(&(base.clone() + decaying)), posting_cost),
+            fp::PER_POSTING_RECORD as f64,
             false,
         ),
         (
@@ -665,10 +674,10 @@ rate = { dist = "constant", value = 0.01 }
                 per_agent(
                     &(base.clone()
                         + reading
-                        + "[populations.a.fatigue]\nactive_hours = { dist = \"exponential\", \
-                           mean = 0.01 }\n"),
+                        + decaying
+                        + "active_hours = { dist = \"exponential\", mean = 0.01 }\n"),
                 ),
-                reading_cost,
+                per_agent(&(base.clone() + reading + decaying)),
             ),
         ),
         (

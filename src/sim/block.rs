@@ -87,6 +87,11 @@ pub struct StepContext {
     /// (its activity decays or its active period ends); else a candidate's bound is its
     /// process's rate.
     pub reads_record: Vec<bool>,
+    /// By population, whether its agents' [`Posting`] records are kept: the loop reads
+    /// them (see `reads_record`), or its agents can quit, which discouragement that
+    /// quits or moves does (a quitter's candidates are checked against the end of its
+    /// period, which its quit sets).
+    pub keeps_record: Vec<bool>,
     /// By population, the rate of an escalated agent's second posting process as a
     /// multiple of its own rate (`factor - 1`; 0 if the population does not escalate).
     pub escalation: Vec<f32>,
@@ -154,9 +159,10 @@ pub struct Block {
     pub feed: Vec<u8>,
     pub agents: Vec<Agent>,
     /// Posting parameters, set at activation (the part of each agent's state the
-    /// posting loop reads per candidate). Allocated when the block's first posting
-    /// process starts: a block of agents that only read never holds them (a million
-    /// readers' records were 16 MB written and never read).
+    /// posting loop reads per candidate), for the populations that keep them (see
+    /// [`StepContext::keeps_record`]). Allocated when the block's first such process
+    /// starts: a block of agents that only read, or whose records would never be read,
+    /// holds none (a million readers' records were 16 MB written and never read).
     pub posting: Vec<Posting>,
     /// The posting parameters of a step's candidates, in order (reused).
     pub params: Vec<Posting>,
@@ -319,14 +325,18 @@ impl Block {
         if rate <= 0.0 {
             return;
         }
-        if self.posting.is_empty() {
-            self.posting = vec![Posting::default(); self.agents.len()];
+        // Only where the posting loop will read it: a record written for every agent
+        // of a large population was a cache miss per activation, and its pages.
+        if ctx.keeps_record[me.pop as usize] {
+            if self.posting.is_empty() {
+                self.posting = vec![Posting::default(); self.agents.len()];
+            }
+            self.posting[a] = Posting {
+                since: me.activated_at,
+                rate: me.rate,
+                active: (me.end_at - me.activated_at) as f32,
+            };
         }
-        self.posting[a] = Posting {
-            since: me.activated_at,
-            rate: me.rate,
-            active: (me.end_at - me.activated_at) as f32,
-        };
         let clock = ctx.clocks[me.pop as usize][me.tz as usize].as_ref();
         let gap = rng.sample::<f64, _>(Exp1) / rate as f64;
         let first = DiurnalClock::advance(clock, t, gap);

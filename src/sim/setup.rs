@@ -13,7 +13,7 @@ use super::read::{ReaderPop, Reposters};
 use crate::metrics::FeedPop;
 use crate::network::FollowerGraph;
 use crate::rng::{self, Stream};
-use crate::scenario::{Cascade, Scenario, Targeting};
+use crate::scenario::{Cascade, DiscouragementAction, Scenario, Targeting};
 
 /// Draws every agent's attributes, block by block in parallel; each block uses its own
 /// stream, so the result does not depend on the thread count.
@@ -125,6 +125,23 @@ pub fn pick(rng: &mut crate::rng::SimRng, weights: impl Iterator<Item = f64>) ->
 
 /// The parts of the step context that do not change during a run.
 pub fn context(s: &Scenario) -> StepContext {
+    let reads_record: Vec<bool> = s
+        .populations
+        .iter()
+        .map(|p| p.fatigue.half_life_steps.is_some() || p.fatigue.active_steps.is_some())
+        .collect();
+    let keeps_record = s
+        .populations
+        .iter()
+        .zip(&reads_record)
+        .map(|(p, &reads)| {
+            // A discouraged agent quits, or moves and quits when it has nowhere to go.
+            reads
+                || p.discouragement
+                    .as_ref()
+                    .is_some_and(|d| d.action != DiscouragementAction::Escalate)
+        })
+        .collect();
     StepContext {
         step: 0,
         steps: s.time.steps,
@@ -143,11 +160,8 @@ pub fn context(s: &Scenario) -> StepContext {
             .iter()
             .map(|p| p.fatigue.half_life_steps)
             .collect(),
-        reads_record: s
-            .populations
-            .iter()
-            .map(|p| p.fatigue.half_life_steps.is_some() || p.fatigue.active_steps.is_some())
-            .collect(),
+        reads_record,
+        keeps_record,
         escalation: s
             .populations
             .iter()
