@@ -629,6 +629,57 @@ nodes = "nodes.csv"
     assert_eq!(counts("bystanders"), (0, 0), "bystanders have no cascade");
 }
 
+/// A cascade crosses blocks of agents (2^16 each), whose hops to another block are
+/// messages delivered between rounds (`sim::reach`): 100 anchors active from the start
+/// (block 0; populations take ids in the order of their names) and 1,000 fans behind
+/// 140,000 dormant bystanders (block 2) share an
+/// Erdős–Rényi network of mean degree 10, and fans join with `p = 1` after a minute on
+/// average. Every fan in the anchors' component joins, and only through the network: all
+/// but those outside the giant component, 1,000 e^-10 = 0.05 expected (at most 5 allowed,
+/// a Poisson tail below 1e-9). Lost messages leave every fan dormant; messages given to
+/// the wrong block fail too.
+#[test]
+fn a_cascade_crosses_blocks_of_agents() {
+    let s = scenario(
+        r#"
+[time]
+duration = "2h"
+dt = "1m"
+[feeds.x]
+[populations.anchors]
+size = 100
+rate = { dist = "constant", value = 1.0 }
+[populations.bystanders]
+size = 140000
+rate = { dist = "constant", value = 1.0 }
+mobilisation = { initial_active = 0.0 }
+[populations.fans]
+size = 1000
+rate = { dist = "constant", value = 1.0 }
+mobilisation = { initial_active = 0.0, cascade = { model = "independent", p = 1.0, delay = "1m" } }
+[network]
+generator = "erdos_renyi"
+mean_degree = 10.0
+populations = ["anchors", "fans"]
+"#,
+    );
+    assert_eq!(
+        s.population_of(99) + 1,
+        s.population_of(100),
+        "anchors in block 0"
+    );
+    assert_eq!(s.populations[2].first_agent, 140_100, "fans in block 2");
+    let out = run(&s, 3);
+    let fans = out.summary.populations["fans"].counts;
+    assert_eq!(fans.ever_active, fans.by_network, "{fans:?}");
+    assert!(
+        (995..=1000).contains(&fans.ever_active),
+        "{} of 1,000 fans joined",
+        fans.ever_active
+    );
+    assert_eq!(out.summary.populations["bystanders"].counts.ever_active, 0);
+}
+
 #[test]
 fn edge_list_errors_name_the_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
