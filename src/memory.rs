@@ -204,6 +204,10 @@ fn agent_bytes(s: &Scenario, agents: u64) -> u64 {
         if p.reading.as_ref().is_some_and(|r| r.repost_share > 0.0) {
             add(size, fp::PER_REPOSTING_READER);
         }
+        if p.discouragement.is_some() {
+            // Its entry in its block's list of discourageable agents.
+            add(size, fp::GROWTH * fp::PER_DISCOURAGEABLE);
+        }
         let counted = p.reading.is_some() as u64 + p.app.is_some() as u64;
         add(size * counted, fp::PER_COUNTED_AGENT);
         if counted > 0 && p.fatigue.active_steps.is_some() {

@@ -179,6 +179,12 @@ pub struct Block {
     /// every candidate's agent is active, and the posting loop does not read states
     /// (on a million agents that read was a cache miss per candidate).
     pub stopped: u32,
+    /// Per population with discouragement, its agents of the block that became active
+    /// (block-local indices, in the order they did). Discouragement draws its events
+    /// among these, so a step costs in proportion to the agents it can discourage; those
+    /// that quit, escalate, end their period or are suspended leave the list when next
+    /// drawn.
+    pub discourageable: Vec<Vec<u16>>,
     pub moderation: Option<BlockModeration>,
 }
 

@@ -59,6 +59,9 @@ pub const PER_TRACKED: u64 = size_of::<super::tabs::Tracked>() as u64;
 pub const PER_RANKED: u64 = size_of::<(f64, super::tabs::Tracked)>() as u64;
 /// Extra bytes per agent of a population using the threshold model (threshold, count).
 pub const PER_THRESHOLD_AGENT: u64 = (size_of::<f32>() + size_of::<u32>()) as u64;
+/// Extra bytes per active agent of a population with discouragement: its block-local
+/// index in its block's list of discourageable agents.
+pub const PER_DISCOURAGEABLE: u64 = size_of::<u16>() as u64;
 /// Extra bytes per agent under moderation: its removals so far.
 pub const PER_MODERATED_AGENT: u64 = size_of::<u16>() as u64;
 /// Extra bytes per agent under a rate limit: its window and its count in the window.

@@ -97,6 +97,8 @@ pub(super) struct Changes {
     /// Per population.
     moved: Vec<u64>,
     escalated: Vec<u64>,
+    /// Positions in a population's list of discourageable agents that leave it.
+    gone: Vec<u32>,
 }
 
 /// A block's stream for step `step`: `0` for its calls and broadcasts, `1` for its
@@ -381,6 +383,9 @@ fn activate(b: &mut Block, a: usize, s: &Scenario, ctx: &StepContext, seed: u64)
     let pop = &s.populations[b.agents[a].pop as usize];
     let t = b.agents[a].activated_at;
     b.state[a] = AgentState::Active;
+    if pop.discouragement.is_some() {
+        b.discourageable[b.agents[a].pop as usize].push(a as u16);
+    }
     if let Some(d) = &pop.fatigue.active_steps {
         b.agents[a].end_at = t + d.sampler().sample(&mut rng);
     }
@@ -403,7 +408,8 @@ struct Discouraging<'a> {
 impl Discouraging<'_> {
     /// Active agents whose own population's share of their feed is below the level
     /// quit, move or escalate at the first event of their hazard in the step (from their
-    /// activation if it is in this step, until their period ends).
+    /// activation if it is in this step, until their period ends). Events are drawn
+    /// among the block's discourageable agents only (see [`Block::discourageable`]).
     fn apply(&self, b: &mut Block, rng: &mut SimRng, changes: &mut Changes) {
         let from = self.step as f64;
         for (p, pop) in self.scenario.populations.iter().enumerate() {
@@ -411,10 +417,11 @@ impl Discouraging<'_> {
                 continue;
             };
             let below = &self.below[p];
-            let range = in_block(b, pop.first_agent, pop.size);
-            if range.is_empty() {
+            let list = std::mem::take(&mut b.discourageable[p]);
+            if list.is_empty() {
                 continue;
             }
+            changes.gone.clear();
             let share = |f: usize| self.shares[(f, p)];
             // Only a move needs them (a list, made per step and block).
             let targets = match d.action {
@@ -423,14 +430,15 @@ impl Discouraging<'_> {
             };
             let h = d.rate_per_step;
             let mut escalations = Vec::new();
-            let mut chosen = Sample::new(range, chance_in_step(h));
-            while let Some(agent) = chosen.next(rng) {
-                let a = (agent - b.first) as usize;
-                if b.state[a] != AgentState::Active {
-                    continue;
-                }
+            let mut chosen = Sample::new(0..list.len() as u32, chance_in_step(h));
+            while let Some(k) = chosen.next(rng) {
+                let a = list[k as usize] as usize;
+                let agent = b.first + a as u32;
                 let me = b.agents[a];
-                if me.escalated {
+                // Stopped, escalated (which it does once) or past its period: never
+                // discouraged again.
+                if b.state[a] != AgentState::Active || me.escalated || me.end_at <= from {
+                    changes.gone.push(k);
                     continue;
                 }
                 // The first event of the hazard in the step; if it falls before the
@@ -483,9 +491,16 @@ impl Discouraging<'_> {
                             record.active = (at - me.activated_at) as f32;
                         }
                         changes.quits.push((agent, me.activated_at, at, me.end_at));
+                        changes.gone.push(k);
                     }
                 }
             }
+            // Last first: each position is still where it was drawn when it goes.
+            let mut list = list;
+            for &k in changes.gone.iter().rev() {
+                list.swap_remove(k as usize);
+            }
+            b.discourageable[p] = list;
             // A second posting process at `factor - 1` times the agent's rate (with the
             // same activation, decay and end), superposed on its own.
             for (a, at) in escalations {

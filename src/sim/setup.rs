@@ -88,6 +88,7 @@ pub fn blocks(s: &Scenario, seed: u64) -> (Vec<Block>, Vec<u64>) {
                 calendar: Calendar::new(),
                 posted: 0,
                 stopped: 0,
+                discourageable: vec![Vec::new(); s.populations.len()],
                 moderation: s.moderation.as_ref().map(|m| BlockModeration::new(len, m)),
                 rng: rng::stream(seed, Stream::Posting, i),
                 out: BlockOutput::default(),
