@@ -417,7 +417,7 @@ impl Discouraging<'_> {
                 continue;
             };
             let below = &self.below[p];
-            let list = std::mem::take(&mut b.discourageable[p]);
+            let mut list = std::mem::take(&mut b.discourageable[p]);
             if list.is_empty() {
                 continue;
             }
@@ -496,7 +496,6 @@ impl Discouraging<'_> {
                 }
             }
             // Last first: each position is still where it was drawn when it goes.
-            let mut list = list;
             for &k in changes.gone.iter().rev() {
                 list.swap_remove(k as usize);
             }
