@@ -686,6 +686,72 @@ nodes = "nodes.csv"
     );
 }
 
+/// A threshold agent counts the followees that became active in earlier steps: 50 fans
+/// each follow two leaders and need both (threshold 1); one leader is active from the
+/// start, the other is called at 1 h, so the second tips every fan an hour after the
+/// first reached it. All 50 join, by the network, after the call and not before. A
+/// count that forgot the first leader (each followee's first message not counted)
+/// tips none.
+#[test]
+fn a_threshold_counts_followees_from_earlier_steps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("scenario.toml"),
+        r#"
+[time]
+duration = "3h"
+dt = "1m"
+[metrics]
+sample_every = "10m"
+[feeds.x]
+[populations.early]
+size = 1
+rate = { dist = "constant", value = 1.0 }
+[populations.late]
+size = 1
+rate = { dist = "constant", value = 1.0 }
+mobilisation = { initial_active = 0.0, call_to_action = { at = "1h", fraction = 1.0 } }
+[populations.fans]
+size = 50
+rate = { dist = "constant", value = 1.0 }
+[populations.fans.mobilisation]
+initial_active = 0.0
+cascade = { model = "threshold", threshold = { dist = "constant", value = 1.0 }, delay = "1m" }
+[network]
+generator = "edge_list"
+edges = "edges.csv"
+nodes = "nodes.csv"
+"#,
+    )
+    .unwrap();
+    let fans = 0..50;
+    let nodes: String = fans.clone().map(|i| format!("F{i},fans\n")).collect();
+    std::fs::write(
+        dir.join("nodes.csv"),
+        format!("node,population\nE,early\nL,late\n{nodes}"),
+    )
+    .unwrap();
+    let edges: String = fans.map(|i| format!("E,F{i}\nL,F{i}\n")).collect();
+    std::fs::write(dir.join("edges.csv"), format!("src,dst\n{edges}")).unwrap();
+    let s = load(&dir.join("scenario.toml"), "threshold-steps");
+    let out = run(&s, 2);
+    let fans = out.summary.populations["fans"].counts;
+    assert_eq!((fans.ever_active, fans.by_network), (50, 50), "{fans:?}");
+    // Sampled every 10 minutes: none active before the call, all soon after.
+    // Populations take ids in the order of their names: early, fans, late.
+    for r in out
+        .series
+        .iter()
+        .filter(|r| r.population == 1 && r.feed == 0)
+    {
+        let hours = r.step as f64 / 60.0;
+        if hours <= 1.0 {
+            assert_eq!(r.active, 0, "fans active at {hours} h");
+        }
+    }
+}
+
 /// A cascade crosses blocks of agents (2^16 each), whose hops to another block are
 /// messages delivered between rounds (`sim::reach`): 100 anchors active from the start
 /// (block 0; populations take ids in the order of their names) and 1,000 fans behind
