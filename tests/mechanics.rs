@@ -572,6 +572,20 @@ fn edge_list_networks_carry_the_cascade() {
     assert_eq!(out.summary.totals.follower_edges, 3);
 }
 
+/// `toml` (without a `[network]` table) loaded with a network read from an edge list:
+/// `nodes` (`node,population` lines) and `edges` (`src,dst` lines), written beside it
+/// with their headers.
+fn with_edge_list(toml: &str, nodes: &str, edges: &str) -> Scenario {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let network =
+        "[network]\ngenerator = \"edge_list\"\nedges = \"edges.csv\"\nnodes = \"nodes.csv\"\n";
+    std::fs::write(dir.join("scenario.toml"), format!("{toml}{network}")).unwrap();
+    std::fs::write(dir.join("nodes.csv"), format!("node,population\n{nodes}")).unwrap();
+    std::fs::write(dir.join("edges.csv"), format!("src,dst\n{edges}")).unwrap();
+    load(&dir.join("scenario.toml"), "edge-list")
+}
+
 /// A follower's cascade is its own population's, also for the first agent of a
 /// population (the spreading finds a follower's population from its id, populations
 /// holding consecutive ids): a leader active from the start, two fans who follow it
@@ -581,10 +595,7 @@ fn edge_list_networks_carry_the_cascade() {
 /// first fan would get the leader's (no) cascade, and the first bystander the fans'.
 #[test]
 fn each_follower_joins_by_its_own_populations_cascade() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    std::fs::write(
-        dir.join("scenario.toml"),
+    let s = with_edge_list(
         r#"
 [time]
 duration = "1h"
@@ -602,24 +613,10 @@ size = 2
 rate = { dist = "constant", value = 1.0 }
 [populations.bystanders.mobilisation]
 initial_active = 0.0
-[network]
-generator = "edge_list"
-edges = "edges.csv"
-nodes = "nodes.csv"
 "#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("nodes.csv"),
-        "node,population\nL,leaders\nF1,fans\nF2,fans\nB1,bystanders\nB2,bystanders\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("edges.csv"),
-        "src,dst\nL,F1\nL,F2\nF1,B1\nF1,B2\nF2,B1\nF2,B2\n",
-    )
-    .unwrap();
-    let s = load(&dir.join("scenario.toml"), "own-cascade");
+        "L,leaders\nF1,fans\nF2,fans\nB1,bystanders\nB2,bystanders\n",
+        "L,F1\nL,F2\nF1,B1\nF1,B2\nF2,B1\nF2,B2\n",
+    );
     let out = run(&s, 1);
     let counts = |p: &str| {
         let c = out.summary.populations[p].counts;
@@ -638,10 +635,9 @@ nodes = "nodes.csv"
 /// network mark, would count as brought by the network too (another 47%: 173 in all).
 #[test]
 fn a_call_before_a_pending_hop_is_what_brings_an_agent() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    std::fs::write(
-        dir.join("scenario.toml"),
+    let nodes: String = (0..200).map(|i| format!("F{i},fans\n")).collect();
+    let edges: String = (0..200).map(|i| format!("L,F{i}\n")).collect();
+    let s = with_edge_list(
         r#"
 [time]
 duration = "2h"
@@ -657,23 +653,10 @@ rate = { dist = "constant", value = 1.0 }
 initial_active = 0.0
 call_to_action = { at = "30m", fraction = 1.0 }
 cascade = { model = "independent", p = 1.0, delay = "1h" }
-[network]
-generator = "edge_list"
-edges = "edges.csv"
-nodes = "nodes.csv"
 "#,
-    )
-    .unwrap();
-    let fans = 0..200;
-    let nodes: String = fans.clone().map(|i| format!("F{i},fans\n")).collect();
-    std::fs::write(
-        dir.join("nodes.csv"),
-        format!("node,population\nL,leaders\n{nodes}"),
-    )
-    .unwrap();
-    let edges: String = fans.map(|i| format!("L,F{i}\n")).collect();
-    std::fs::write(dir.join("edges.csv"), format!("src,dst\n{edges}")).unwrap();
-    let s = load(&dir.join("scenario.toml"), "call-before-hop");
+        &format!("L,leaders\n{nodes}"),
+        &edges,
+    );
     let out = run(&s, 5);
     let fans = out.summary.populations["fans"].counts;
     assert_eq!(fans.ever_active, 200, "{fans:?}");
@@ -694,10 +677,9 @@ nodes = "nodes.csv"
 /// tips none.
 #[test]
 fn a_threshold_counts_followees_from_earlier_steps() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    std::fs::write(
-        dir.join("scenario.toml"),
+    let nodes: String = (0..50).map(|i| format!("F{i},fans\n")).collect();
+    let edges: String = (0..50).map(|i| format!("E,F{i}\nL,F{i}\n")).collect();
+    let s = with_edge_list(
         r#"
 [time]
 duration = "3h"
@@ -718,23 +700,10 @@ rate = { dist = "constant", value = 1.0 }
 [populations.fans.mobilisation]
 initial_active = 0.0
 cascade = { model = "threshold", threshold = { dist = "constant", value = 1.0 }, delay = "1m" }
-[network]
-generator = "edge_list"
-edges = "edges.csv"
-nodes = "nodes.csv"
 "#,
-    )
-    .unwrap();
-    let fans = 0..50;
-    let nodes: String = fans.clone().map(|i| format!("F{i},fans\n")).collect();
-    std::fs::write(
-        dir.join("nodes.csv"),
-        format!("node,population\nE,early\nL,late\n{nodes}"),
-    )
-    .unwrap();
-    let edges: String = fans.map(|i| format!("E,F{i}\nL,F{i}\n")).collect();
-    std::fs::write(dir.join("edges.csv"), format!("src,dst\n{edges}")).unwrap();
-    let s = load(&dir.join("scenario.toml"), "threshold-steps");
+        &format!("E,early\nL,late\n{nodes}"),
+        &edges,
+    );
     let out = run(&s, 2);
     let fans = out.summary.populations["fans"].counts;
     assert_eq!((fans.ever_active, fans.by_network), (50, 50), "{fans:?}");

@@ -157,8 +157,10 @@ impl World<'_> {
                 continue;
             }
             visible.clear();
-            for (_, tab) in tabs.iter().enumerate().filter(|&(other, _)| other != t) {
-                tab.shown_ids(visible);
+            for (other, tab) in tabs.iter().enumerate() {
+                if other != t {
+                    tab.shown_ids(visible);
+                }
             }
             tabs[t].refresh(now, visible);
         }
@@ -232,19 +234,18 @@ pub(super) struct StepFlags {
 impl StepFlags {
     /// Clears it for `n_feeds` feeds and `n_pops` populations.
     fn reset(&mut self, n_feeds: usize, n_pops: usize) {
-        let fill = |v: &mut Vec<_>, n, x| {
-            v.clear();
-            v.resize(n, x);
-        };
-        fill(&mut self.trending, n_feeds, false);
-        fill(&mut self.detrended, n_feeds, false);
-        self.category.clear();
-        self.category.resize(n_feeds, None);
-        self.by_pop.clear();
-        self.by_pop.resize(n_pops, 0);
-        self.counts.clear();
-        self.counts.resize(n_pops, 0);
+        refill(&mut self.trending, n_feeds, false);
+        refill(&mut self.detrended, n_feeds, false);
+        refill(&mut self.category, n_feeds, None);
+        refill(&mut self.by_pop, n_pops, 0);
+        refill(&mut self.counts, n_pops, 0);
     }
+}
+
+/// Makes `v` hold `n` copies of `x`, keeping its room.
+fn refill<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
+    v.clear();
+    v.resize(n, x);
 }
 
 /// Takes from `left` (browses by reader, feed and tab) feed `f`'s browses that fall in a
